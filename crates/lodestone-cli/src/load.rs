@@ -1,0 +1,115 @@
+//! The edge: reading datasets and scenarios from disk or from the embedded copies.
+
+use anyhow::{Context, Result};
+use lodestone_model::{Dataset, DatasetFiles, Diagnostics, Location, Scenario};
+use std::path::{Path, PathBuf};
+
+/// A user-facing failure with an exit code: 2 for bad input, 1 otherwise.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Bad input: exit status 2.
+pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Diagnostics as a bad-input failure.
+pub fn invalid(d: Diagnostics) -> anyhow::Error {
+    bad_input(d.to_string())
+}
+
+/// Read every `.csv` and `.toml` file of a dataset folder.
+pub fn read_dataset_dir(dir: &Path) -> Result<DatasetFiles> {
+    if !dir.is_dir() {
+        return Err(bad_input(format!(
+            "{}: not a dataset folder\n  hint: a dataset is a folder of CSV files with a dataset.toml",
+            dir.display()
+        )));
+    }
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let p = e?.path();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if p.is_file() && (name.ends_with(".csv") || name.ends_with(".toml")) {
+            let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+            let text = String::from_utf8(text).map_err(|_| {
+                bad_input(format!(
+                    "{}: not UTF-8 text\n  hint: save CSV files as UTF-8",
+                    p.display()
+                ))
+            })?;
+            files.push((name, text));
+        }
+    }
+    files.sort();
+    Ok(DatasetFiles {
+        root: dir.display().to_string(),
+        files,
+    })
+}
+
+/// Load a dataset: a folder if given, else the embedded dataset `name`.
+pub fn dataset(data: Option<&Path>, name: &str) -> Result<Dataset> {
+    let files = match data {
+        Some(dir) => read_dataset_dir(dir)?,
+        None => lodestone_data::dataset_files(name).ok_or_else(|| {
+            bad_input(format!(
+                "unknown dataset `{name}`\n  hint: embedded datasets: {}; or pass --data DIR",
+                lodestone_data::dataset_names().join(", ")
+            ))
+        })?,
+    };
+    Dataset::load(&files).map_err(invalid)
+}
+
+/// Where `extends = "name"` is looked up: beside the file, then the embedded scenarios.
+fn lookup(base: Option<PathBuf>) -> impl Fn(&str) -> Option<(String, String)> {
+    move |name: &str| {
+        if let Some(dir) = &base {
+            let p = dir.join(format!("{name}.toml"));
+            if let Ok(t) = std::fs::read_to_string(&p) {
+                return Some((p.display().to_string(), t));
+            }
+        }
+        lodestone_data::scenario(name)
+    }
+}
+
+/// Resolve a scenario argument: a `.toml` path or an embedded scenario name.
+pub fn scenario(arg: &str) -> Result<Scenario> {
+    let path = Path::new(arg);
+    let (file, text, base) = if arg.ends_with(".toml") || path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_input(format!("{arg}: cannot read scenario: {e}")))?;
+        (arg.to_string(), text, path.parent().map(Path::to_path_buf))
+    } else if let Some((f, t)) = lodestone_data::scenario(arg) {
+        (f, t, None)
+    } else {
+        let names = lodestone_data::scenario_names();
+        let hint = lodestone_model::diag::did_you_mean(arg, names.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("shipped scenarios: {}", names.join(", ")));
+        return Err(bad_input(format!(
+            "{}: error[E008]: unknown scenario `{arg}`\n  hint: {hint}",
+            Location::file("<command line>")
+        )));
+    };
+    Scenario::parse(&file, &text, &lookup(base)).map_err(invalid)
+}

@@ -1,0 +1,253 @@
+//! Human-readable terminal output: aligned tables of shares, output, shortfall and prices.
+
+use lodestone_engine::Summary;
+use std::fmt::Write;
+
+/// A plain aligned text table.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn render(&self) -> String {
+        let n = self.header.len();
+        let mut w = vec![0; n];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate().take(n) {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        let mut s = String::new();
+        let line = |s: &mut String, r: &[String]| {
+            for (i, c) in r.iter().enumerate().take(n) {
+                let pad = w[i] - c.chars().count();
+                if i == 0 {
+                    let _ = write!(s, "{c}{}", " ".repeat(pad));
+                } else {
+                    let _ = write!(s, "  {}{c}", " ".repeat(pad));
+                }
+            }
+            s.push('\n');
+        };
+        line(&mut s, &self.header);
+        let total: usize = w.iter().sum::<usize>() + 2 * (n.saturating_sub(1));
+        s.push_str(&"─".repeat(total));
+        s.push('\n');
+        for r in &self.rows {
+            line(&mut s, r);
+        }
+        s
+    }
+}
+
+fn top_shares(m: Option<&std::collections::BTreeMap<String, f64>>, k: usize) -> String {
+    let Some(m) = m else { return "–".into() };
+    let mut v: Vec<(&String, &f64)> = m.iter().filter(|(_, v)| **v > 0.0005).collect();
+    v.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+    let mut s: Vec<String> = v
+        .iter()
+        .take(k)
+        .map(|(c, x)| format!("{c} {:.1}", *x * 100.0))
+        .collect();
+    let rest: f64 = v.iter().skip(k).map(|(_, x)| **x).sum();
+    if rest > 0.0005 {
+        s.push(format!("other {:.1}", rest * 100.0));
+    }
+    s.join("  ")
+}
+
+fn fmt_t(x: f64) -> String {
+    if x.abs() >= 100_000.0 {
+        format!("{:.0}k", x / 1000.0)
+    } else if x.abs() >= 10_000.0 {
+        format!("{:.1}k", x / 1000.0)
+    } else if x.abs() >= 1.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 0.05 {
+        format!("{x:.1}")
+    } else {
+        "0".into()
+    }
+}
+
+/// The terminal summary of a run.
+pub fn summary(s: &Summary, horizon: &str) -> String {
+    let mut out = String::new();
+    let years: Vec<&String> = s.annual.keys().collect();
+    let (Some(first), Some(last)) = (years.first(), years.last()) else {
+        return "no periods\n".into();
+    };
+    let mid: Vec<&String> = {
+        let mut v = vec![*first];
+        for y in ["2027", "2030"] {
+            if let Some(k) = years.iter().find(|k| k.as_str() == y)
+                && !v.contains(k)
+            {
+                v.push(k);
+            }
+        }
+        if !v.contains(last) {
+            v.push(last);
+        }
+        v
+    };
+    let _ = writeln!(
+        out,
+        "Lodestone · scenario `{}` · dataset `{}` · {horizon}\n",
+        s.scenario, s.dataset
+    );
+
+    let _ = writeln!(out, "Shares of output by country (%), {first} and {last}");
+    let mut t = Table::new(&["stage", first, last]);
+    for st in ["mining", "separation", "metal", "magnet"] {
+        t.row(vec![
+            st.into(),
+            top_shares(s.annual[*first].shares.get(st), 4),
+            top_shares(s.annual[*last].shares.get(st), 4),
+        ]);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nWorld output by stage (t; mining/separation t REO, metal t, magnet t)"
+    );
+    let mut hdr = vec!["stage"];
+    hdr.extend(mid.iter().map(|s| s.as_str()));
+    let mut t = Table::new(&hdr);
+    for st in ["mining", "separation", "metal", "magnet"] {
+        let mut r = vec![st.to_string()];
+        for y in &mid {
+            r.push(fmt_t(
+                s.annual[*y]
+                    .production
+                    .get(st)
+                    .map_or(0.0, |m| m.values().sum()),
+            ));
+        }
+        t.row(r);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(out, "\nShortfall (t unmet; share of demand)");
+    let mut t = Table::new(
+        &hdr.iter()
+            .map(|h| if *h == "stage" { "sector" } else { h })
+            .collect::<Vec<_>>(),
+    );
+    let mut sectors: Vec<String> = s.annual[*first]
+        .demand
+        .values()
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    sectors.sort();
+    sectors.dedup();
+    let mut any = false;
+    for sec in &sectors {
+        let mut r = vec![sec.clone()];
+        let mut nonzero = false;
+        for y in &mid {
+            let a = &s.annual[*y];
+            let short: f64 = a.shortfall.values().filter_map(|m| m.get(sec)).sum();
+            let dem: f64 = a.demand.values().filter_map(|m| m.get(sec)).sum();
+            nonzero |= short >= 0.5;
+            r.push(if dem > 0.0 {
+                format!("{} ({:.1}%)", fmt_t(short), 100.0 * short / dem)
+            } else {
+                "–".into()
+            });
+        }
+        if nonzero {
+            any = true;
+            t.row(r);
+        }
+    }
+    if any {
+        out.push_str(&t.render());
+    } else {
+        out.push_str("none: every sector's demand is met in every year shown\n");
+    }
+
+    let _ = writeln!(
+        out,
+        "\nPrices (USD/kg, annual average; CN vs outside China)"
+    );
+    let mut materials: Vec<String> = s.annual[*first]
+        .prices
+        .values()
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    materials.sort();
+    materials.dedup();
+    let mut ph = vec!["material".to_string()];
+    for y in &mid {
+        ph.push(format!("{y} CN"));
+        ph.push(format!("{y} ex-CN"));
+    }
+    let mut t = Table::new(&ph.iter().map(String::as_str).collect::<Vec<_>>());
+    for m in &materials {
+        let mut r = vec![m.clone()];
+        for y in &mid {
+            let a = &s.annual[*y];
+            let cn = a.prices.get("CN").and_then(|x| x.get(m));
+            let ex: Vec<f64> = a
+                .prices
+                .iter()
+                .filter(|(k, _)| k.as_str() != "CN")
+                .filter_map(|(_, x)| x.get(m).copied())
+                .collect();
+            r.push(cn.map_or("–".into(), |p| format!("{p:.1}")));
+            r.push(if ex.is_empty() {
+                "–".into()
+            } else {
+                format!("{:.1}", ex.iter().sum::<f64>() / ex.len() as f64)
+            });
+        }
+        t.row(r);
+    }
+    out.push_str(&t.render());
+
+    let b = &s.balance;
+    let _ = writeln!(
+        out,
+        "\nMass balance: max error {:.2e} t (relative {:.1e}) {}",
+        b.max_abs_error_t,
+        b.max_rel_error,
+        if b.ok {
+            "✓ every node, every period"
+        } else {
+            "✗ ABOVE TOLERANCE"
+        }
+    );
+    let st = &s.stats;
+    let _ = writeln!(
+        out,
+        "Clearing: {} periods × QP of {} variables, {} rows; {} IPM iterations; solver {:.2} s{}",
+        st.periods,
+        st.variables,
+        st.rows,
+        st.iterations,
+        st.solver_seconds,
+        if st.failed_periods + st.approximate_periods > 0 {
+            format!(
+                "; {} approximate, {} failed periods",
+                st.approximate_periods, st.failed_periods
+            )
+        } else {
+            String::new()
+        }
+    );
+    out
+}

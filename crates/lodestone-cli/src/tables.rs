@@ -1,0 +1,122 @@
+//! Tidy CSV tables of a run (`--out DIR`): one row per (period, entity, metric, value).
+
+use anyhow::{Context, Result};
+use lodestone_engine::RunResult;
+use std::path::Path;
+
+type Rows = Vec<(String, String, String, f64)>;
+
+/// Build every table of a run: (file stem, rows).
+pub fn build(r: &RunResult) -> Vec<(&'static str, Rows)> {
+    let (ds, net) = (&r.data, &r.network);
+    let mut production = Rows::new();
+    let mut flows = Rows::new();
+    let mut consumption = Rows::new();
+    let mut shortfall = Rows::new();
+    let mut prices = Rows::new();
+    let mut stocks = Rows::new();
+    for p in &r.periods {
+        let label = p.period.label();
+        let c = &p.clearing;
+        for (k, act) in net.activities.iter().enumerate() {
+            let f = &ds.facilities[act.facility];
+            for &(node, q) in &act.outputs {
+                let v = q * c.activity[k];
+                if v.abs() > 1e-9 {
+                    production.push((
+                        label.clone(),
+                        f.id.clone(),
+                        net.materials[net.nodes[node].material].clone(),
+                        v,
+                    ));
+                }
+            }
+        }
+        for (a, arc) in net.arcs.iter().enumerate() {
+            if c.flow[a] > 1e-9 {
+                let (from, to) = (&net.nodes[arc.from], &net.nodes[arc.to]);
+                flows.push((
+                    label.clone(),
+                    format!("{}->{}", net.markets[from.market], net.markets[to.market]),
+                    net.materials[from.material].clone(),
+                    c.flow[a],
+                ));
+            }
+        }
+        for (d, dv) in net.demands.iter().enumerate() {
+            let row = &ds.demand[dv.row];
+            let entity = format!("{}/{}", row.country, row.sector);
+            consumption.push((
+                label.clone(),
+                entity.clone(),
+                row.material.clone(),
+                c.consumption[d],
+            ));
+            shortfall.push((
+                label.clone(),
+                entity,
+                row.material.clone(),
+                (p.inputs.demand[d] - c.consumption[d]).max(0.0),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for dv in &net.demands {
+            if seen.insert(dv.node) {
+                let n = &net.nodes[dv.node];
+                prices.push((
+                    label.clone(),
+                    net.markets[n.market].clone(),
+                    net.materials[n.material].clone(),
+                    c.price[dv.node],
+                ));
+            }
+        }
+        for (k, sv) in net.stocks.iter().enumerate() {
+            let n = &net.nodes[sv.node];
+            let kind = if sv.strategic {
+                "strategic"
+            } else {
+                "commercial"
+            };
+            stocks.push((
+                label.clone(),
+                format!("{}/{kind}", net.markets[n.market]),
+                net.materials[n.material].clone(),
+                c.stock_end[k],
+            ));
+        }
+    }
+    vec![
+        ("production", production),
+        ("flows", flows),
+        ("consumption", consumption),
+        ("shortfall", shortfall),
+        ("prices", prices),
+        ("stocks", stocks),
+    ]
+}
+
+/// Write the tables and `summary.json` into `dir`.
+pub fn write(r: &RunResult, summary_json: &str, dir: &Path) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (name, rows) in build(r) {
+        let path = dir.join(format!("{name}.csv"));
+        let mut w =
+            csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+        let unit = match name {
+            "prices" => "usd_per_kg",
+            _ => "tonnes",
+        };
+        w.write_record(["period", "entity", "metric", "value", "unit"])?;
+        for (p, e, m, v) in rows {
+            w.write_record([p, e, m, format!("{v}"), unit.to_string()])?;
+        }
+        w.flush()?;
+        written.push(path.display().to_string());
+    }
+    let path = dir.join("summary.json");
+    std::fs::write(&path, summary_json).with_context(|| format!("writing {}", path.display()))?;
+    written.push(path.display().to_string());
+    Ok(written)
+}

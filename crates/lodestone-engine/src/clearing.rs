@@ -1,0 +1,367 @@
+//! One period's market clearing as a convex QP (spatial price equilibrium), solved with Clarabel.
+//!
+//! Variables: facility activities, trade flows, consumption, end stocks, stock gaps below
+//! target, and surplus of joint products. Every node (market × material) balances exactly:
+//!
+//! ```text
+//! Σ outputs − Σ inputs + imports − exports + stock_begin = consumption + stock_end + surplus
+//! ```
+//!
+//! The objective is total cost (production with a rising supply curve, transport,
+//! holding) plus the cost of going short (willingness to pay, rising with the shortfall).
+//! It is strictly convex in every variable, so quantities and prices are unique; the
+//! regional price of a material is the dual of its node balance (USD/kg).
+
+use crate::network::Network;
+use crate::settings::Settings;
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
+};
+use serde::Serialize;
+
+/// Inputs that change from period to period.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodInputs {
+    /// Available capacity per dataset facility, t of activity in the period.
+    pub capacity: Vec<f64>,
+    /// Unit cost per dataset facility, USD/t activity.
+    pub unit_cost: Vec<f64>,
+    /// Demand per demand variable, t in the period.
+    pub demand: Vec<f64>,
+    /// Stock at the start of the period, per stock variable.
+    pub stock_begin: Vec<f64>,
+    /// Target stock per stock variable.
+    pub stock_target: Vec<f64>,
+    /// Reference price per material, USD/kg.
+    pub ref_price: Vec<f64>,
+    /// Months in the period.
+    pub months: f64,
+    /// Extra cost on each arc, USD/t (tariffs and the like; zero in the core).
+    pub arc_extra_cost: Vec<f64>,
+    /// Capacity of each arc in the period (None = unlimited).
+    pub arc_capacity: Vec<Option<f64>>,
+}
+
+/// Outcome class of a period's clearing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClearingStatus {
+    /// Solved to full accuracy.
+    Optimal,
+    /// Solved to reduced accuracy.
+    Approximate,
+    /// The solver failed; the period's results are not reliable.
+    Failed,
+}
+
+/// The solution of one period.
+#[derive(Debug, Clone)]
+pub struct Clearing {
+    /// Status.
+    pub status: ClearingStatus,
+    /// Solver status text.
+    pub solver_status: String,
+    /// Activity per activity.
+    pub activity: Vec<f64>,
+    /// Flow per arc.
+    pub flow: Vec<f64>,
+    /// Consumption per demand variable.
+    pub consumption: Vec<f64>,
+    /// End stock per stock variable.
+    pub stock_end: Vec<f64>,
+    /// Surplus per surplus node.
+    pub surplus: Vec<f64>,
+    /// Price per node, USD/kg.
+    pub price: Vec<f64>,
+    /// Interior-point iterations.
+    pub iterations: u32,
+    /// Solver time, seconds (measured by the solver).
+    pub solve_time: f64,
+}
+
+/// Offsets of each variable block.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// Activities start.
+    pub act: usize,
+    /// Arcs start.
+    pub arc: usize,
+    /// Demand start.
+    pub dem: usize,
+    /// Stock end start.
+    pub stk: usize,
+    /// Stock gap start.
+    pub gap: usize,
+    /// Surplus start.
+    pub sur: usize,
+    /// Total variables.
+    pub n: usize,
+}
+
+impl Layout {
+    /// Layout of a network.
+    pub fn of(net: &Network) -> Layout {
+        let act = 0;
+        let arc = act + net.activities.len();
+        let dem = arc + net.arcs.len();
+        let stk = dem + net.demands.len();
+        let gap = stk + net.stocks.len();
+        let sur = gap + net.stocks.len();
+        let n = sur + net.surplus.len();
+        Layout {
+            act,
+            arc,
+            dem,
+            stk,
+            gap,
+            sur,
+            n,
+        }
+    }
+}
+
+/// A clearing problem in Clarabel's form: min ½xᵀPx + qᵀx s.t. Ax + s = b, s ∈ K.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Diagonal of P.
+    pub p_diag: Vec<f64>,
+    /// Linear cost.
+    pub q: Vec<f64>,
+    /// A as triplets (row, col, value).
+    pub a: Vec<(usize, usize, f64)>,
+    /// Right-hand side.
+    pub b: Vec<f64>,
+    /// Number of equality rows (first rows).
+    pub n_eq: usize,
+    /// Number of variables.
+    pub n: usize,
+    /// Lower/upper bound rows are included in A.
+    pub m: usize,
+}
+
+/// Build the problem for one period.
+pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
+    let l = Layout::of(net);
+    let n = l.n;
+    let mut p_diag = vec![1e-9; n];
+    let mut q = vec![0.0; n];
+    let mut a: Vec<(usize, usize, f64)> = Vec::new();
+    let mut b: Vec<f64> = Vec::new();
+    let n_nodes = net.nodes.len();
+    // equality rows: node balances
+    b.resize(n_nodes, 0.0);
+    for (k, act) in net.activities.iter().enumerate() {
+        for &(node, qty) in &act.outputs {
+            a.push((node, l.act + k, qty));
+        }
+        for &(node, qty) in &act.inputs {
+            a.push((node, l.act + k, -qty));
+        }
+        let cap = inp.capacity[act.facility];
+        let cost = inp.unit_cost[act.facility] / 1000.0;
+        q[l.act + k] = cost;
+        p_diag[l.act + k] = (cost * s.supply_slope / cap.max(1e-3)).max(1e-9);
+    }
+    for (r, arc) in net.arcs.iter().enumerate() {
+        a.push((arc.from, l.arc + r, -1.0));
+        a.push((arc.to, l.arc + r, 1.0));
+        q[l.arc + r] = (arc.cost + inp.arc_extra_cost.get(r).copied().unwrap_or(0.0)) / 1000.0;
+        p_diag[l.arc + r] = s.flow_regularization;
+    }
+    for (d, dv) in net.demands.iter().enumerate() {
+        a.push((dv.node, l.dem + d, -1.0));
+        let dem = inp.demand[d];
+        let beta = dv.wtp / (dv.elasticity * dem.max(1.0));
+        p_diag[l.dem + d] = beta;
+        q[l.dem + d] = -(dv.wtp + beta * dem);
+    }
+    for (k, sv) in net.stocks.iter().enumerate() {
+        a.push((sv.node, l.stk + k, -1.0));
+        b[sv.node] -= inp.stock_begin[k];
+        let price = inp.ref_price[net.nodes[sv.node].material];
+        q[l.stk + k] = s.holding_cost_share * price * inp.months;
+        let release = if sv.strategic {
+            s.strategic_release_multiple
+        } else {
+            1.0 + s.stock_release_premium
+        } * price;
+        q[l.gap + k] = release;
+        p_diag[l.gap + k] = release / inp.stock_target[k].max(1.0);
+    }
+    for (k, &(node, free)) in net.surplus.iter().enumerate() {
+        a.push((node, l.sur + k, -1.0));
+        if !free {
+            q[l.sur + k] = s.surplus_cost_share * inp.ref_price[net.nodes[node].material];
+        }
+    }
+    let n_eq = n_nodes;
+    let mut row = n_eq;
+    // capacity rows
+    for (fi, acts) in net.facility_activities.iter().enumerate() {
+        if acts.is_empty() {
+            continue;
+        }
+        for &k in acts {
+            a.push((row, l.act + k, 1.0));
+        }
+        b.push(inp.capacity[fi].max(0.0));
+        row += 1;
+    }
+    for (r, cap) in inp.arc_capacity.iter().enumerate() {
+        if let Some(c) = cap {
+            a.push((row, l.arc + r, 1.0));
+            b.push(c.max(0.0));
+            row += 1;
+        }
+    }
+    for d in 0..net.demands.len() {
+        a.push((row, l.dem + d, 1.0));
+        b.push(inp.demand[d].max(0.0));
+        row += 1;
+    }
+    for k in 0..net.stocks.len() {
+        a.push((row, l.stk + k, -1.0));
+        a.push((row, l.gap + k, -1.0));
+        b.push(-inp.stock_target[k]);
+        row += 1;
+    }
+    for j in 0..n {
+        a.push((row, j, -1.0));
+        b.push(0.0);
+        row += 1;
+    }
+    Problem {
+        p_diag,
+        q,
+        a,
+        b,
+        n_eq,
+        n,
+        m: row,
+    }
+}
+
+fn csc(m: usize, n: usize, trip: &[(usize, usize, f64)]) -> CscMatrix<f64> {
+    let mut t: Vec<(usize, usize, f64)> = trip.to_vec();
+    t.sort_by_key(|&(r, c, _)| (c, r));
+    let mut colptr = vec![0usize; n + 1];
+    let mut rowval = Vec::with_capacity(t.len());
+    let mut nzval = Vec::with_capacity(t.len());
+    let mut last: Option<(usize, usize)> = None;
+    for (r, c, v) in t {
+        if last == Some((r, c)) {
+            *nzval.last_mut().expect("has last") += v;
+            continue;
+        }
+        colptr[c + 1] += 1;
+        rowval.push(r);
+        nzval.push(v);
+        last = Some((r, c));
+    }
+    for c in 0..n {
+        colptr[c + 1] += colptr[c];
+    }
+    CscMatrix::new(m, n, colptr, rowval, nzval)
+}
+
+/// Solve a problem. Never panics; a solver failure is a `Failed` status.
+pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
+    let l = Layout::of(net);
+    let n = prob.n;
+    // Scale tonnes so the largest right-hand side is about 1e3: x = S·x', b' = b/S, and the
+    // objective divided by S keeps q and makes P' = S·P; prices (duals) are unchanged.
+    let scale = (prob.b.iter().fold(0.0f64, |m, v| m.max(v.abs())) / 1e3).max(1.0);
+    let pm = CscMatrix::new(
+        n,
+        n,
+        (0..=n).collect(),
+        (0..n).collect(),
+        prob.p_diag.iter().map(|p| p * scale).collect(),
+    );
+    let b_scaled: Vec<f64> = prob.b.iter().map(|b| b / scale).collect();
+    let am = csc(prob.m, n, &prob.a);
+    let cones = [
+        SupportedConeT::ZeroConeT(prob.n_eq),
+        SupportedConeT::NonnegativeConeT(prob.m - prob.n_eq),
+    ];
+    let settings = DefaultSettingsBuilder::default()
+        .verbose(false)
+        .tol_feas(s.solver_tolerance)
+        .tol_gap_abs(s.solver_tolerance)
+        .tol_gap_rel(s.solver_tolerance)
+        .max_iter(200)
+        .build();
+    let failed = |msg: String| Clearing {
+        status: ClearingStatus::Failed,
+        solver_status: msg,
+        activity: vec![0.0; net.activities.len()],
+        flow: vec![0.0; net.arcs.len()],
+        consumption: vec![0.0; net.demands.len()],
+        stock_end: vec![0.0; net.stocks.len()],
+        surplus: vec![0.0; net.surplus.len()],
+        price: vec![f64::NAN; net.nodes.len()],
+        iterations: 0,
+        solve_time: 0.0,
+    };
+    let Ok(settings) = settings else {
+        return failed("invalid solver settings".into());
+    };
+    let mut solver = match DefaultSolver::new(&pm, &prob.q, &am, &b_scaled, &cones, settings) {
+        Ok(x) => x,
+        Err(e) => return failed(format!("solver setup: {e}")),
+    };
+    solver.solve();
+    let sol = &solver.solution;
+    let status = match sol.status {
+        SolverStatus::Solved => ClearingStatus::Optimal,
+        SolverStatus::AlmostSolved => ClearingStatus::Approximate,
+        _ => ClearingStatus::Failed,
+    };
+    let x: Vec<f64> = sol.x.iter().map(|v| v * scale).collect();
+    Clearing {
+        status,
+        solver_status: format!("{:?}", sol.status),
+        activity: x[l.act..l.arc].to_vec(),
+        flow: x[l.arc..l.dem].to_vec(),
+        consumption: x[l.dem..l.stk].to_vec(),
+        stock_end: x[l.stk..l.gap].to_vec(),
+        surplus: x[l.sur..l.n].to_vec(),
+        // d(objective)/d(stock_begin) = z; a unit of supply is worth −z.
+        price: sol.z[..prob.n_eq].iter().map(|z| -z).collect(),
+        iterations: sol.iterations,
+        solve_time: sol.solve_time,
+    }
+}
+
+/// Node balance residuals of a solution: (node, inflow − outflow, largest term).
+pub fn residuals(net: &Network, inp: &PeriodInputs, c: &Clearing) -> Vec<(f64, f64)> {
+    let mut res = vec![(0.0f64, 0.0f64); net.nodes.len()];
+    let mut add = |node: usize, v: f64| {
+        res[node].0 += v;
+        res[node].1 = res[node].1.max(v.abs());
+    };
+    for (k, act) in net.activities.iter().enumerate() {
+        for &(node, q) in &act.outputs {
+            add(node, q * c.activity[k]);
+        }
+        for &(node, q) in &act.inputs {
+            add(node, -q * c.activity[k]);
+        }
+    }
+    for (r, arc) in net.arcs.iter().enumerate() {
+        add(arc.from, -c.flow[r]);
+        add(arc.to, c.flow[r]);
+    }
+    for (d, dv) in net.demands.iter().enumerate() {
+        add(dv.node, -c.consumption[d]);
+    }
+    for (k, sv) in net.stocks.iter().enumerate() {
+        add(sv.node, inp.stock_begin[k]);
+        add(sv.node, -c.stock_end[k]);
+    }
+    for (k, &(node, _)) in net.surplus.iter().enumerate() {
+        add(node, -c.surplus[k]);
+    }
+    res
+}

@@ -1,0 +1,16 @@
+//! Lodestone's simulation engine: builds the chain network, clears the market each period
+//! as a convex QP, carries stocks forward and checks mass balance.
+//!
+//! Pure: takes a validated `Dataset` and `Scenario`, returns results. No I/O.
+
+pub mod clearing;
+pub mod network;
+pub mod settings;
+pub mod sim;
+pub mod summary;
+
+pub use clearing::ClearingStatus;
+pub use network::Network;
+pub use settings::Settings;
+pub use sim::{EngineError, RunResult, run};
+pub use summary::{Summary, summarize};

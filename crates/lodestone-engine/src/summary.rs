@@ -1,0 +1,187 @@
+//! Annual summaries of a run: production and shares by stage and country, shortfall by
+//! country and sector, regional prices, stocks — the shape of `lodestone run --json`.
+
+use crate::sim::{Balance, RunResult, RunStats};
+use lodestone_model::dataset::Stage;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `stage → country → tonnes` (or fraction).
+pub type ByStage = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// One year of results.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct YearSummary {
+    /// Output by stage and facility country: mining and separation t REO, metal t, magnet t.
+    pub production: ByStage,
+    /// Shares of each stage's output by country.
+    pub shares: ByStage,
+    /// Unmet demand, t: country → sector → tonnes.
+    pub shortfall: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Demand, t: country → sector → tonnes.
+    pub demand: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Average price, USD/kg: market → material (materials with demand there).
+    pub prices: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Stocks at year end, t: market → material.
+    pub stocks: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Surplus stockpiled or discarded by producers, t: market → material.
+    pub surplus: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// The summary of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Period labels.
+    pub periods: Vec<String>,
+    /// Per-year results.
+    pub annual: BTreeMap<String, YearSummary>,
+    /// Mass balance.
+    pub balance: Balance,
+    /// Problem size and solver effort.
+    pub stats: RunStats,
+    /// Per-period clearing status (`optimal`, `approximate`, `failed`) where not optimal.
+    pub status: BTreeMap<String, String>,
+}
+
+/// Output of each stage by facility country for one period: (stage, country, tonnes).
+pub fn stage_output(r: &RunResult, period: usize) -> Vec<(Stage, usize, f64)> {
+    let mut out = Vec::new();
+    let c = &r.periods[period].clearing;
+    for (k, act) in r.network.activities.iter().enumerate() {
+        let country = r
+            .data
+            .countries
+            .iter()
+            .position(|x| x.id == r.data.facilities[act.facility].country)
+            .unwrap_or(0);
+        for &(node, q) in &act.outputs {
+            let mat = &r.data.materials[r.network.nodes[node].material];
+            if let Some(stage) = mat.stage
+                && stage != Stage::Other
+            {
+                out.push((stage, country, q * c.activity[k]));
+            }
+        }
+    }
+    out
+}
+
+fn add(m: &mut BTreeMap<String, BTreeMap<String, f64>>, a: &str, b: &str, v: f64) {
+    *m.entry(a.to_string())
+        .or_default()
+        .entry(b.to_string())
+        .or_default() += v;
+}
+
+/// Summarise a run by calendar year.
+pub fn summarize(r: &RunResult) -> Summary {
+    let mut annual: BTreeMap<String, YearSummary> = BTreeMap::new();
+    // year → (market, material) → (Σ price × months, Σ months)
+    type PriceAcc = BTreeMap<(String, String), (f64, f64)>;
+    let mut price_months: BTreeMap<String, PriceAcc> = BTreeMap::new();
+    let mut status = BTreeMap::new();
+    let ds = &r.data;
+    let net = &r.network;
+    for (pi, p) in r.periods.iter().enumerate() {
+        let year = p.period.start.year().to_string();
+        let y = annual.entry(year.clone()).or_default();
+        let c = &p.clearing;
+        if c.status != crate::clearing::ClearingStatus::Optimal {
+            status.insert(
+                p.period.label(),
+                format!("{:?}: {}", c.status, c.solver_status).to_lowercase(),
+            );
+        }
+        for (stage, country, t) in stage_output(r, pi) {
+            add(
+                &mut y.production,
+                stage.as_str(),
+                &ds.countries[country].id,
+                t,
+            );
+        }
+        for (d, dv) in net.demands.iter().enumerate() {
+            let row = &ds.demand[dv.row];
+            let dem = p.inputs.demand[d];
+            add(&mut y.demand, &row.country, &row.sector, dem);
+            add(
+                &mut y.shortfall,
+                &row.country,
+                &row.sector,
+                (dem - c.consumption[d]).max(0.0),
+            );
+        }
+        // prices: month-weighted mean over periods, per node with demand
+        let mut seen = std::collections::BTreeSet::new();
+        for dv in &net.demands {
+            if !seen.insert(dv.node) {
+                continue;
+            }
+            let node = &net.nodes[dv.node];
+            let key = (
+                net.markets[node.market].clone(),
+                net.materials[node.material].clone(),
+            );
+            let price = c.price[dv.node];
+            if price.is_finite() {
+                let acc = price_months
+                    .entry(year.clone())
+                    .or_default()
+                    .entry(key)
+                    .or_default();
+                acc.0 += price * p.period.months as f64;
+                acc.1 += p.period.months as f64;
+            }
+        }
+        y.stocks.clear();
+        for (k, sv) in net.stocks.iter().enumerate() {
+            let node = &net.nodes[sv.node];
+            add(
+                &mut y.stocks,
+                &net.markets[node.market],
+                &net.materials[node.material],
+                c.stock_end[k],
+            );
+        }
+        for (k, &(node, _)) in net.surplus.iter().enumerate() {
+            let n = &net.nodes[node];
+            if c.surplus[k] > 1e-6 {
+                add(
+                    &mut y.surplus,
+                    &net.markets[n.market],
+                    &net.materials[n.material],
+                    c.surplus[k],
+                );
+            }
+        }
+    }
+    for (year, acc) in price_months {
+        let y = annual.get_mut(&year).expect("year exists");
+        for ((market, material), (sum, months)) in acc {
+            add(&mut y.prices, &market, &material, sum / months.max(1e-12));
+        }
+    }
+    for y in annual.values_mut() {
+        for (stage, by_country) in &y.production {
+            let total: f64 = by_country.values().sum();
+            if total > 0.0 {
+                for (c, v) in by_country {
+                    add(&mut y.shares, stage, c, v / total);
+                }
+            }
+        }
+    }
+    Summary {
+        scenario: r.scenario.clone(),
+        dataset: r.dataset.clone(),
+        periods: r.periods.iter().map(|p| p.period.label()).collect(),
+        annual,
+        balance: r.balance,
+        stats: r.stats.clone(),
+        status,
+    }
+}

@@ -1,0 +1,1387 @@
+//! The validated, typed dataset: lowering raw tables into domain types in one step.
+
+use crate::diag::{Diagnostics, Location, codes, did_you_mean};
+use crate::schema::{AttrType, Schema};
+use crate::table::{Table, split_list};
+use crate::time::Month;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Tables that may be absent from a dataset folder.
+pub const OPTIONAL_TABLES: &[&str] =
+    &["compositions", "capacity", "stocks", "prices", "statistics"];
+
+/// Chain stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Mining and concentration (t REO).
+    Mining,
+    /// Separation into individual oxides (t REO).
+    Separation,
+    /// Metal and alloy making (t metal).
+    Metal,
+    /// Magnet making (t magnet).
+    Magnet,
+    /// Anything else (cracking, farming, …).
+    Other,
+}
+
+impl Stage {
+    /// The four reported chain stages, in order.
+    pub const CHAIN: [Stage; 4] = [
+        Stage::Mining,
+        Stage::Separation,
+        Stage::Metal,
+        Stage::Magnet,
+    ];
+
+    /// Parse a stage id.
+    pub fn parse(s: &str) -> Option<Stage> {
+        Some(match s {
+            "mining" => Stage::Mining,
+            "separation" => Stage::Separation,
+            "metal" => Stage::Metal,
+            "magnet" => Stage::Magnet,
+            "other" => Stage::Other,
+            _ => return None,
+        })
+    }
+
+    /// Stage id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Mining => "mining",
+            Stage::Separation => "separation",
+            Stage::Metal => "metal",
+            Stage::Magnet => "magnet",
+            Stage::Other => "other",
+        }
+    }
+}
+
+/// Facility status as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Producing.
+    Operating,
+    /// Being built.
+    Construction,
+    /// Financed or decided, not yet built.
+    Planned,
+    /// Announced only.
+    Announced,
+    /// Reported unlikely to proceed.
+    Unlikely,
+    /// Temporarily not producing.
+    Suspended,
+    /// Closed.
+    Closed,
+}
+
+impl Status {
+    /// Parse a status id.
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "operating" => Status::Operating,
+            "construction" => Status::Construction,
+            "planned" => Status::Planned,
+            "announced" => Status::Announced,
+            "unlikely" => Status::Unlikely,
+            "suspended" => Status::Suspended,
+            "closed" => Status::Closed,
+            _ => return None,
+        })
+    }
+
+    /// Whether a facility with this status runs in a baseline from its start date.
+    pub fn runs_by_default(self) -> bool {
+        matches!(
+            self,
+            Status::Operating | Status::Construction | Status::Planned
+        )
+    }
+}
+
+/// Material basis: what one tonne means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// Rare earth oxide equivalent.
+    #[serde(rename = "REO")]
+    Reo,
+    /// Element (metal) mass.
+    #[serde(rename = "element")]
+    Element,
+    /// Gross product mass.
+    #[serde(rename = "gross")]
+    Gross,
+}
+
+/// A citation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Source {
+    /// Source id.
+    pub id: String,
+    /// primary | secondary | derived | assumption.
+    pub kind: String,
+    /// Citation text.
+    pub citation: String,
+    /// URL or document id.
+    pub url: String,
+    /// Publication date.
+    pub date: String,
+    /// Edition.
+    pub vintage: String,
+    /// Method or range.
+    pub note: String,
+}
+
+/// A chemical element.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Element {
+    /// Symbol.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// light | heavy | other.
+    pub group: String,
+    /// Oxide formula.
+    pub oxide: String,
+    /// kg element per kg oxide.
+    pub metal_per_oxide: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A country or region.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Country {
+    /// ISO2 code.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Market node it clears in.
+    pub market: String,
+    /// Blocs.
+    pub blocs: Vec<String>,
+    /// Governance score, if sourced.
+    pub governance: Option<f64>,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A company.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Company {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Home country.
+    pub country: String,
+    /// State ownership share.
+    pub state_share: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A material.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Material {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Basis.
+    pub basis: Basis,
+    /// Stage whose output this counts toward.
+    pub stage: Option<Stage>,
+    /// Surplus may be discarded.
+    pub disposable: bool,
+    /// Reference price, USD/kg.
+    pub ref_price: Option<f64>,
+    /// Element composition (element id → mass fraction on the material's basis).
+    pub composition: BTreeMap<String, f64>,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// One input or output of a process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flow {
+    /// Material id.
+    pub material: String,
+    /// Tonnes per unit activity.
+    pub quantity: f64,
+}
+
+/// A process (recipe).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Process {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Stage.
+    pub stage: Stage,
+    /// Inputs per unit activity.
+    pub inputs: Vec<Flow>,
+    /// Outputs per unit activity.
+    pub outputs: Vec<Flow>,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A capacity step after the facility's start.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CapacityStep {
+    /// Month the new capacity starts.
+    pub date: Month,
+    /// New nameplate, t/yr.
+    pub capacity: f64,
+    /// Ramp months from the previous level.
+    pub ramp_months: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A facility.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facility {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Operator.
+    pub company: String,
+    /// Location.
+    pub country: String,
+    /// Stage.
+    pub stage: Stage,
+    /// Processes that share its capacity.
+    pub processes: Vec<String>,
+    /// Status.
+    pub status: Status,
+    /// Whether it runs (defaults from status; scenarios may enable).
+    pub enabled: bool,
+    /// Nameplate capacity, activity t/yr.
+    pub capacity: f64,
+    /// Unit as reported.
+    pub capacity_unit: String,
+    /// First output.
+    pub start: Month,
+    /// Months to full rate.
+    pub ramp_months: f64,
+    /// Max utilization.
+    pub utilization: f64,
+    /// Last month of output.
+    pub closure: Option<Month>,
+    /// Cost per unit activity, USD.
+    pub unit_cost: f64,
+    /// Feed links.
+    pub feed_from: Vec<String>,
+    /// Capacity steps, sorted by date.
+    pub steps: Vec<CapacityStep>,
+    /// Note.
+    pub note: String,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+impl Facility {
+    /// Nameplate capacity (t/yr) in force in month `m`, with ramps, before utilization.
+    /// Zero before start and after closure.
+    pub fn nameplate_at(&self, m: Month) -> f64 {
+        if m < self.start || self.closure.is_some_and(|c| m > c) {
+            return 0.0;
+        }
+        let ramp = |since: i32, months: f64| -> f64 {
+            if months <= 0.0 {
+                1.0
+            } else {
+                ((since as f64 + 1.0) / months).clamp(0.0, 1.0)
+            }
+        };
+        let mut cap = self.capacity * ramp(m.months_since(self.start), self.ramp_months);
+        let mut prev = self.capacity;
+        for s in &self.steps {
+            if m < s.date {
+                break;
+            }
+            let r = ramp(m.months_since(s.date), s.ramp_months);
+            cap = prev + (s.capacity - prev) * r;
+            prev = s.capacity;
+        }
+        cap
+    }
+}
+
+/// An end-use sector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sector {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// 1 = served first.
+    pub priority: i64,
+    /// WTP as a multiple of reference price.
+    pub wtp_multiplier: f64,
+    /// Share of demand given up per doubling of price above WTP.
+    pub elasticity: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A growth path: index by year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GrowthPath {
+    /// Id.
+    pub id: String,
+    /// (year, index), sorted.
+    pub points: Vec<(i32, f64)>,
+}
+
+impl GrowthPath {
+    /// Index at a fractional year (linear, flat outside the points).
+    pub fn index_at(&self, year: f64) -> f64 {
+        let p = &self.points;
+        if p.is_empty() {
+            return 1.0;
+        }
+        if year <= p[0].0 as f64 {
+            return p[0].1;
+        }
+        for w in p.windows(2) {
+            let (y0, v0) = (w[0].0 as f64, w[0].1);
+            let (y1, v1) = (w[1].0 as f64, w[1].1);
+            if year <= y1 {
+                return v0 + (v1 - v0) * (year - y0) / (y1 - y0);
+            }
+        }
+        p[p.len() - 1].1
+    }
+}
+
+/// A demand row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Demand {
+    /// Consuming country.
+    pub country: String,
+    /// Sector.
+    pub sector: String,
+    /// Material.
+    pub material: String,
+    /// Base year.
+    pub base_year: i32,
+    /// t/yr in base year.
+    pub quantity: f64,
+    /// Growth path.
+    pub growth: String,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A trade route rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Route {
+    /// Exporter market or `*`.
+    pub from: String,
+    /// Importer market or `*`.
+    pub to: String,
+    /// Material, `kind:x` or `*`.
+    pub material: String,
+    /// USD/t.
+    pub cost: f64,
+    /// Lag (informational).
+    pub lag_months: f64,
+    /// t/yr, None = unlimited.
+    pub capacity: Option<f64>,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// An initial stock.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stock {
+    /// Market.
+    pub country: String,
+    /// Material.
+    pub material: String,
+    /// commercial | strategic.
+    pub kind: String,
+    /// t at horizon start.
+    pub quantity: f64,
+    /// Held level.
+    pub target: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A reference price observation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PriceObs {
+    /// Material.
+    pub material: String,
+    /// CN | ex-CN | world.
+    pub region: String,
+    /// Year.
+    pub year: i32,
+    /// USD/kg.
+    pub value: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// An observed statistic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Statistic {
+    /// Metric.
+    pub metric: String,
+    /// Country or WORLD.
+    pub country: String,
+    /// Partner.
+    pub partner: String,
+    /// Material.
+    pub material: String,
+    /// Stage.
+    pub stage: String,
+    /// Year.
+    pub year: i32,
+    /// Value.
+    pub value: f64,
+    /// Unit.
+    pub unit: String,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A whole dataset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Dataset id.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Base year.
+    pub base_year: i32,
+    /// Sources.
+    pub sources: Vec<Source>,
+    /// Elements.
+    pub elements: Vec<Element>,
+    /// Countries and regions.
+    pub countries: Vec<Country>,
+    /// Companies.
+    pub companies: Vec<Company>,
+    /// Materials.
+    pub materials: Vec<Material>,
+    /// Processes.
+    pub processes: Vec<Process>,
+    /// Facilities.
+    pub facilities: Vec<Facility>,
+    /// Sectors.
+    pub sectors: Vec<Sector>,
+    /// Growth paths.
+    pub growth: Vec<GrowthPath>,
+    /// Demand.
+    pub demand: Vec<Demand>,
+    /// Routes.
+    pub routes: Vec<Route>,
+    /// Stocks.
+    pub stocks: Vec<Stock>,
+    /// Reference prices.
+    pub prices: Vec<PriceObs>,
+    /// Statistics.
+    pub statistics: Vec<Statistic>,
+}
+
+/// Manifest `dataset.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    name: String,
+    #[serde(default)]
+    description: String,
+    base_year: i32,
+    #[serde(default)]
+    #[allow(dead_code)]
+    currency: String,
+}
+
+/// The text of a dataset's files: `(file name, contents)`; the loader at the edge reads
+/// them from a folder or from the embedded copy.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetFiles {
+    /// Label for diagnostics (folder path).
+    pub root: String,
+    /// Files by name (`facilities.csv`, `dataset.toml`).
+    pub files: Vec<(String, String)>,
+}
+
+impl DatasetFiles {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+    }
+    fn path(&self, name: &str) -> String {
+        if self.root.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{}", self.root.trim_end_matches('/'), name)
+        }
+    }
+}
+
+fn num(t: &Table, r: &crate::table::Row, a: &str, default: f64) -> f64 {
+    t.get(r, a).parse().unwrap_or(default)
+}
+
+impl Dataset {
+    /// Validate and lower a dataset's files. Every problem is reported at once.
+    pub fn load(files: &DatasetFiles) -> Result<Dataset, Diagnostics> {
+        let schema = Schema::get();
+        let mut d = Diagnostics::default();
+        let manifest = match files.get("dataset.toml") {
+            None => {
+                d.push(
+                    codes::MISSING_FILE,
+                    Location::file(files.path("dataset.toml")),
+                    "missing dataset.toml",
+                    Some("add name = \"…\" and base_year = 2024".into()),
+                );
+                None
+            }
+            Some(text) => match toml::from_str::<Manifest>(text) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    let (line, col) = e
+                        .span()
+                        .map_or((0, 0), |s| crate::scenario::line_col(text, s.start));
+                    d.push(
+                        codes::SYNTAX,
+                        Location::new(files.path("dataset.toml"), line, col),
+                        e.message().to_string(),
+                        None,
+                    );
+                    None
+                }
+            },
+        };
+        for (name, _) in &files.files {
+            if let Some(stem) = name.strip_suffix(".csv")
+                && schema.table(stem).is_none()
+            {
+                d.push(
+                    codes::MISSING_FILE,
+                    Location::file(files.path(name)),
+                    format!("unexpected file `{name}`"),
+                    did_you_mean(name, schema.tables.iter().map(|t| t.name.as_str()))
+                        .or(Some("not a table of the schema".into())),
+                );
+            }
+        }
+        let mut tables: HashMap<String, Table> = HashMap::new();
+        for ts in &schema.tables {
+            let file = format!("{}.csv", ts.name);
+            let table = match files.get(&file) {
+                Some(text) => {
+                    let t = Table::parse(&ts.name, &files.path(&file), text, &mut d);
+                    t.check(ts, &mut d);
+                    t
+                }
+                None => {
+                    if !OPTIONAL_TABLES.contains(&ts.name.as_str()) {
+                        d.push(
+                            codes::MISSING_FILE,
+                            Location::file(files.path(&file)),
+                            format!("missing required table `{file}`"),
+                            Some("see `lodestone data schema`".into()),
+                        );
+                    }
+                    Table::empty(&ts.name)
+                }
+            };
+            tables.insert(ts.name.clone(), table);
+        }
+        // id sets (with duplicate checks), then schema-driven reference checks
+        let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
+        for ts in &schema.tables {
+            if ts.has_id() {
+                ids.insert(ts.name.clone(), tables[&ts.name].ids(&mut d));
+            }
+        }
+        // growth paths are referenced by path id
+        ids.insert(
+            "growth".into(),
+            tables["growth"]
+                .rows
+                .iter()
+                .map(|r| tables["growth"].get(r, "path").to_string())
+                .collect(),
+        );
+        let kinds: HashSet<String> = match schema
+            .table("materials")
+            .and_then(|t| t.attribute("kind"))
+            .map(|a| &a.ty)
+        {
+            Some(AttrType::Enum(v)) => v.iter().cloned().collect(),
+            _ => HashSet::new(),
+        };
+        for ts in &schema.tables {
+            let t = &tables[&ts.name];
+            for row in &t.rows {
+                for a in &ts.attributes {
+                    let v = t.get(row, &a.name);
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let (target, vals): (&str, Vec<String>) = match &a.ty {
+                        AttrType::Ref(tt) => (tt, vec![v.to_string()]),
+                        AttrType::Refs(tt) => (tt, split_list(v)),
+                        AttrType::CountryOrAny if v != "*" => ("countries", vec![v.to_string()]),
+                        AttrType::CountryOrWorld if v != "WORLD" => {
+                            ("countries", vec![v.to_string()])
+                        }
+                        AttrType::MaterialOrKind if v != "*" => {
+                            if let Some(k) = v.strip_prefix("kind:") {
+                                if !kinds.contains(k) {
+                                    d.push(
+                                        codes::UNKNOWN_ID,
+                                        t.loc(row, &a.name),
+                                        format!("unknown material kind `{k}`"),
+                                        did_you_mean(k, kinds.iter().map(String::as_str)),
+                                    );
+                                }
+                                continue;
+                            }
+                            ("materials", vec![v.to_string()])
+                        }
+                        _ => continue,
+                    };
+                    let Some(set) = ids.get(target) else { continue };
+                    for val in vals {
+                        if !set.contains(&val) {
+                            let what = target.trim_end_matches('s');
+                            d.push(
+                                if target == "sources" {
+                                    codes::SOURCE
+                                } else {
+                                    codes::UNKNOWN_ID
+                                },
+                                t.loc(row, &a.name),
+                                format!("unknown {what} `{val}`"),
+                                did_you_mean(&val, set.iter().map(String::as_str))
+                                    .or_else(|| Some(format!("add it to {target}.csv first"))),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let ds = lower(&tables, manifest, &mut d);
+        if d.is_empty() { Ok(ds) } else { Err(d) }
+    }
+
+    /// Look up a facility by id.
+    pub fn facility(&self, id: &str) -> Option<&Facility> {
+        self.facilities.iter().find(|f| f.id == id)
+    }
+
+    /// Look up a material by id.
+    pub fn material(&self, id: &str) -> Option<&Material> {
+        self.materials.iter().find(|m| m.id == id)
+    }
+
+    /// Look up a country by id.
+    pub fn country(&self, id: &str) -> Option<&Country> {
+        self.countries.iter().find(|c| c.id == id)
+    }
+
+    /// Look up a source by id.
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// Element mass per tonne of a material (element id → t), using oxide factors for REO basis.
+    pub fn element_content(&self, material: &str) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let Some(m) = self.material(material) else {
+            return out;
+        };
+        for (e, f) in &m.composition {
+            let factor = match m.basis {
+                Basis::Reo => self
+                    .elements
+                    .iter()
+                    .find(|x| &x.id == e)
+                    .map_or(1.0, |x| x.metal_per_oxide),
+                _ => 1.0,
+            };
+            out.insert(e.clone(), f * factor);
+        }
+        out
+    }
+
+    /// Every source id used by any row (for `data check`).
+    pub fn used_sources(&self) -> BTreeMap<String, usize> {
+        let mut m: BTreeMap<String, usize> = BTreeMap::new();
+        let mut add = |v: &Vec<String>| {
+            for s in v {
+                *m.entry(s.clone()).or_default() += 1;
+            }
+        };
+        self.elements.iter().for_each(|x| add(&x.source));
+        self.countries.iter().for_each(|x| add(&x.source));
+        self.companies.iter().for_each(|x| add(&x.source));
+        self.materials.iter().for_each(|x| add(&x.source));
+        self.processes.iter().for_each(|x| add(&x.source));
+        for f in &self.facilities {
+            add(&f.source);
+            f.steps.iter().for_each(|s| add(&s.source));
+        }
+        self.sectors.iter().for_each(|x| add(&x.source));
+        self.demand.iter().for_each(|x| add(&x.source));
+        self.routes.iter().for_each(|x| add(&x.source));
+        self.stocks.iter().for_each(|x| add(&x.source));
+        self.prices.iter().for_each(|x| add(&x.source));
+        self.statistics.iter().for_each(|x| add(&x.source));
+        m
+    }
+}
+
+fn lower(
+    tables: &HashMap<String, Table>,
+    manifest: Option<Manifest>,
+    d: &mut Diagnostics,
+) -> Dataset {
+    let t = |n: &str| &tables[n];
+    let list = |tb: &Table, r: &crate::table::Row, a: &str| split_list(tb.get(r, a));
+
+    let sources: Vec<Source> = {
+        let tb = t("sources");
+        tb.rows
+            .iter()
+            .map(|r| {
+                let s = Source {
+                    id: tb.get(r, "id").into(),
+                    kind: tb.get(r, "kind").into(),
+                    citation: tb.get(r, "citation").into(),
+                    url: tb.get(r, "url").into(),
+                    date: tb.get(r, "date").into(),
+                    vintage: tb.get(r, "vintage").into(),
+                    note: tb.get(r, "note").into(),
+                };
+                if s.kind == "assumption" && !s.note.to_lowercase().contains("range") {
+                    d.push(
+                        codes::SOURCE,
+                        tb.loc(r, "note"),
+                        format!("assumption `{}` does not state its plausible range", s.id),
+                        Some(
+                            "write e.g. \"assumption: …; plausible range 0.85–0.98\" in `note`"
+                                .into(),
+                        ),
+                    );
+                }
+                if s.kind == "derived" && s.note.is_empty() {
+                    d.push(
+                        codes::SOURCE,
+                        tb.loc(r, "note"),
+                        format!("derived source `{}` does not say how it was derived", s.id),
+                        Some("give the method in `note`".into()),
+                    );
+                }
+                s
+            })
+            .collect()
+    };
+
+    let elements: Vec<Element> = {
+        let tb = t("elements");
+        tb.rows
+            .iter()
+            .map(|r| Element {
+                id: tb.get(r, "id").into(),
+                name: tb.get(r, "name").into(),
+                group: tb.get(r, "group").into(),
+                oxide: tb.get(r, "oxide").into(),
+                metal_per_oxide: num(tb, r, "metal_per_oxide", 1.0),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+
+    let countries: Vec<Country> = {
+        let tb = t("countries");
+        tb.rows
+            .iter()
+            .map(|r| {
+                let id = tb.get(r, "id").to_string();
+                let market = tb.get(r, "market");
+                Country {
+                    market: if market.is_empty() {
+                        id.clone()
+                    } else {
+                        market.into()
+                    },
+                    id,
+                    name: tb.get(r, "name").into(),
+                    blocs: list(tb, r, "blocs"),
+                    governance: tb.get(r, "governance").parse().ok(),
+                    source: list(tb, r, "source"),
+                }
+            })
+            .collect()
+    };
+    {
+        let tb = t("countries");
+        for (c, r) in countries.iter().zip(&tb.rows) {
+            if let Some(m) = countries.iter().find(|x| x.id == c.market)
+                && m.market != m.id
+            {
+                d.push(
+                    codes::INCONSISTENT,
+                    tb.loc(r, "market"),
+                    format!(
+                        "market `{}` of `{}` itself clears in `{}`",
+                        m.id, c.id, m.market
+                    ),
+                    Some(format!("point `{}` at `{}` directly", c.id, m.market)),
+                );
+            }
+        }
+    }
+
+    let companies: Vec<Company> = {
+        let tb = t("companies");
+        tb.rows
+            .iter()
+            .map(|r| Company {
+                id: tb.get(r, "id").into(),
+                name: tb.get(r, "name").into(),
+                country: tb.get(r, "country").into(),
+                state_share: num(tb, r, "state_share", 0.0),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+
+    let mut materials: Vec<Material> = {
+        let tb = t("materials");
+        tb.rows
+            .iter()
+            .map(|r| Material {
+                id: tb.get(r, "id").into(),
+                name: tb.get(r, "name").into(),
+                kind: tb.get(r, "kind").into(),
+                basis: match tb.get(r, "basis") {
+                    "REO" => Basis::Reo,
+                    "element" => Basis::Element,
+                    _ => Basis::Gross,
+                },
+                stage: Stage::parse(tb.get(r, "stage")),
+                disposable: tb.get(r, "disposable") == "true",
+                ref_price: tb.get(r, "ref_price").parse().ok(),
+                composition: BTreeMap::new(),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+    {
+        let tb = t("compositions");
+        let mut seen = HashSet::new();
+        for r in &tb.rows {
+            let (m, e) = (tb.get(r, "material"), tb.get(r, "element"));
+            if !seen.insert((m.to_string(), e.to_string())) {
+                d.push(
+                    codes::DUPLICATE_ID,
+                    tb.loc(r, "element"),
+                    format!("composition of `{m}` lists `{e}` twice"),
+                    None,
+                );
+            }
+            if let Some(mat) = materials.iter_mut().find(|x| x.id == m) {
+                mat.composition
+                    .insert(e.into(), num(tb, r, "fraction", 0.0));
+            }
+        }
+        for m in &materials {
+            let sum: f64 = m.composition.values().sum();
+            if sum > 1.0 + 1e-3 {
+                let r = tb
+                    .rows
+                    .iter()
+                    .rev()
+                    .find(|r| tb.get(r, "material") == m.id)
+                    .expect("has rows");
+                d.push(
+                    codes::INCONSISTENT,
+                    tb.loc(r, "fraction"),
+                    format!("composition of `{}` sums to {sum:.4} > 1", m.id),
+                    Some("fractions are mass shares of the material's basis".into()),
+                );
+            }
+        }
+    }
+
+    let mut processes: Vec<Process> = {
+        let tb = t("processes");
+        tb.rows
+            .iter()
+            .map(|r| Process {
+                id: tb.get(r, "id").into(),
+                name: tb.get(r, "name").into(),
+                stage: Stage::parse(tb.get(r, "stage")).unwrap_or(Stage::Other),
+                inputs: Vec::new(),
+                outputs: Vec::new(),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+    {
+        let tb = t("process_flows");
+        for r in &tb.rows {
+            let Some(p) = processes.iter_mut().find(|p| p.id == tb.get(r, "process")) else {
+                continue;
+            };
+            let f = Flow {
+                material: tb.get(r, "material").into(),
+                quantity: num(tb, r, "quantity", 0.0),
+            };
+            if tb.get(r, "direction") == "in" {
+                p.inputs.push(f);
+            } else {
+                p.outputs.push(f);
+            }
+        }
+        let ptb = t("processes");
+        for (p, r) in processes.iter().zip(&ptb.rows) {
+            if p.outputs.is_empty() {
+                d.push(
+                    codes::INCONSISTENT,
+                    ptb.loc(r, "id"),
+                    format!("process `{}` has no outputs", p.id),
+                    Some("add `out` rows to process_flows.csv".into()),
+                );
+            }
+        }
+    }
+
+    let mut ds = Dataset {
+        name: manifest
+            .as_ref()
+            .map_or_else(String::new, |m| m.name.clone()),
+        description: manifest
+            .as_ref()
+            .map_or_else(String::new, |m| m.description.clone()),
+        base_year: manifest.as_ref().map_or(2024, |m| m.base_year),
+        sources,
+        elements,
+        countries,
+        companies,
+        materials,
+        processes: Vec::new(),
+        facilities: Vec::new(),
+        sectors: Vec::new(),
+        growth: Vec::new(),
+        demand: Vec::new(),
+        routes: Vec::new(),
+        stocks: Vec::new(),
+        prices: Vec::new(),
+        statistics: Vec::new(),
+    };
+
+    // element conservation per process (yield ≤ 1 on every element)
+    {
+        let ptb = t("processes");
+        for (p, r) in processes.iter().zip(&ptb.rows) {
+            if p.inputs.is_empty() {
+                continue; // primary extraction: material enters the chain here
+            }
+            let mut content: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+            let mut any_composition = false;
+            for (flows, is_in) in [(&p.inputs, true), (&p.outputs, false)] {
+                for f in flows {
+                    let c = ds.element_content(&f.material);
+                    any_composition |= !c.is_empty();
+                    for (e, x) in c {
+                        let entry = content.entry(e).or_default();
+                        if is_in {
+                            entry.0 += x * f.quantity
+                        } else {
+                            entry.1 += x * f.quantity
+                        }
+                    }
+                }
+            }
+            for (e, (cin, cout)) in &content {
+                if *cout > cin * (1.0 + 1e-6) + 1e-9 {
+                    d.push(codes::YIELD, ptb.loc(r, "id"), format!("process `{}` creates {e}: {cout:.4} t out of {cin:.4} t in per unit activity (yield above 1)", p.id), Some("check process_flows quantities and the materials' compositions".into()));
+                }
+            }
+            if !any_composition && !p.inputs.is_empty() {
+                let (i, o): (f64, f64) = (
+                    p.inputs.iter().map(|f| f.quantity).sum(),
+                    p.outputs.iter().map(|f| f.quantity).sum(),
+                );
+                if o > i * (1.0 + 1e-9) {
+                    d.push(
+                        codes::YIELD,
+                        ptb.loc(r, "id"),
+                        format!("process `{}` yields {o} t from {i} t (above 1)", p.id),
+                        Some("outputs cannot exceed inputs".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    let mut facilities: Vec<Facility> = {
+        let tb = t("facilities");
+        tb.rows
+            .iter()
+            .map(|r| {
+                let status = Status::parse(tb.get(r, "status")).unwrap_or(Status::Announced);
+                Facility {
+                    id: tb.get(r, "id").into(),
+                    name: tb.get(r, "name").into(),
+                    company: tb.get(r, "company").into(),
+                    country: tb.get(r, "country").into(),
+                    stage: Stage::parse(tb.get(r, "stage")).unwrap_or(Stage::Other),
+                    processes: list(tb, r, "processes"),
+                    status,
+                    enabled: status.runs_by_default(),
+                    capacity: num(tb, r, "capacity", 0.0),
+                    capacity_unit: tb.get(r, "capacity_unit").into(),
+                    start: Month::parse(tb.get(r, "start"))
+                        .unwrap_or(Month::new(2000, 1).expect("valid")),
+                    ramp_months: num(tb, r, "ramp_months", 0.0),
+                    utilization: num(tb, r, "utilization", 1.0),
+                    closure: Month::parse(tb.get(r, "closure")),
+                    unit_cost: num(tb, r, "unit_cost", 0.0),
+                    feed_from: list(tb, r, "feed_from"),
+                    steps: Vec::new(),
+                    note: tb.get(r, "note").into(),
+                    source: list(tb, r, "source"),
+                }
+            })
+            .collect()
+    };
+    {
+        let tb = t("facilities");
+        for (f, r) in facilities.iter().zip(&tb.rows) {
+            if let Some(c) = f.closure
+                && c < f.start
+            {
+                d.push(
+                    codes::DATE_ORDER,
+                    tb.loc(r, "closure"),
+                    format!(
+                        "facility `{}` closes ({c}) before it starts ({})",
+                        f.id, f.start
+                    ),
+                    None,
+                );
+            }
+            for pid in &f.processes {
+                if let Some(p) = processes.iter().find(|p| &p.id == pid)
+                    && p.stage != f.stage
+                {
+                    d.push(
+                        codes::INCONSISTENT,
+                        tb.loc(r, "processes"),
+                        format!(
+                            "facility `{}` is a {} plant but process `{pid}` is {}",
+                            f.id,
+                            f.stage.as_str(),
+                            p.stage.as_str()
+                        ),
+                        None,
+                    );
+                }
+            }
+            let ok_units: &[&str] = match f.stage {
+                Stage::Mining | Stage::Separation => &["t REO/yr"],
+                Stage::Metal => &["t metal/yr", "t/yr"],
+                Stage::Magnet => &["t magnet/yr", "t/yr"],
+                Stage::Other => &["t/yr", "t REO/yr"],
+            };
+            if !f.capacity_unit.is_empty() && !ok_units.contains(&f.capacity_unit.as_str()) {
+                d.push(
+                    codes::UNIT,
+                    tb.loc(r, "capacity_unit"),
+                    format!(
+                        "`{}` is not a capacity unit for a {} facility",
+                        f.capacity_unit,
+                        f.stage.as_str()
+                    ),
+                    Some(format!("use {}", ok_units.join(" or "))),
+                );
+            }
+        }
+        // feed link cycles
+        let idx: HashMap<&str, usize> = facilities
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
+        let mut state = vec![0u8; facilities.len()];
+        fn visit(i: usize, fs: &[Facility], idx: &HashMap<&str, usize>, state: &mut [u8]) -> bool {
+            if state[i] == 1 {
+                return true;
+            }
+            if state[i] == 2 {
+                return false;
+            }
+            state[i] = 1;
+            for f in &fs[i].feed_from {
+                if let Some(&j) = idx.get(f.as_str())
+                    && visit(j, fs, idx, state)
+                {
+                    return true;
+                }
+            }
+            state[i] = 2;
+            false
+        }
+        for (i, r) in tb.rows.iter().enumerate().take(facilities.len()) {
+            if state[i] == 0 && visit(i, &facilities, &idx, &mut state) {
+                d.push(
+                    codes::CYCLE,
+                    tb.loc(r, "feed_from"),
+                    format!("feed links of `{}` form a cycle", facilities[i].id),
+                    Some("a facility cannot (indirectly) feed itself".into()),
+                );
+                break;
+            }
+        }
+    }
+    {
+        let tb = t("capacity");
+        for r in &tb.rows {
+            let fid = tb.get(r, "facility");
+            let Some(f) = facilities.iter_mut().find(|f| f.id == fid) else {
+                continue;
+            };
+            let Some(date) = Month::parse(tb.get(r, "date")) else {
+                continue;
+            };
+            if date < f.start {
+                d.push(
+                    codes::DATE_ORDER,
+                    tb.loc(r, "date"),
+                    format!(
+                        "capacity change of `{fid}` on {date} is before the facility starts ({})",
+                        f.start
+                    ),
+                    Some("move the start or the change".into()),
+                );
+            }
+            f.steps.push(CapacityStep {
+                date,
+                capacity: num(tb, r, "capacity", 0.0),
+                ramp_months: num(tb, r, "ramp_months", 0.0),
+                source: list(tb, r, "source"),
+            });
+        }
+        for f in &mut facilities {
+            f.steps.sort_by_key(|s| s.date);
+        }
+    }
+
+    let sectors = {
+        let tb = t("sectors");
+        tb.rows
+            .iter()
+            .map(|r| Sector {
+                id: tb.get(r, "id").into(),
+                name: tb.get(r, "name").into(),
+                priority: tb.get(r, "priority").parse().unwrap_or(5),
+                wtp_multiplier: num(tb, r, "wtp_multiplier", 1.0),
+                elasticity: num(tb, r, "elasticity", 0.1),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+    let growth = {
+        let tb = t("growth");
+        let mut paths: Vec<GrowthPath> = Vec::new();
+        for r in &tb.rows {
+            let id = tb.get(r, "path");
+            let year: i32 = tb.get(r, "year").parse().unwrap_or(0);
+            let idx = num(tb, r, "index", 1.0);
+            let p = match paths.iter_mut().find(|p| p.id == id) {
+                Some(p) => p,
+                None => {
+                    paths.push(GrowthPath {
+                        id: id.into(),
+                        points: Vec::new(),
+                    });
+                    paths.last_mut().expect("just pushed")
+                }
+            };
+            if p.points.iter().any(|(y, _)| *y == year) {
+                d.push(
+                    codes::DUPLICATE_ID,
+                    tb.loc(r, "year"),
+                    format!("growth path `{id}` has year {year} twice"),
+                    None,
+                );
+            }
+            p.points.push((year, idx));
+        }
+        for p in &mut paths {
+            p.points.sort_by_key(|x| x.0);
+        }
+        paths
+    };
+    let demand: Vec<Demand> = {
+        let tb = t("demand");
+        tb.rows
+            .iter()
+            .map(|r| Demand {
+                country: tb.get(r, "country").into(),
+                sector: tb.get(r, "sector").into(),
+                material: tb.get(r, "material").into(),
+                base_year: tb.get(r, "base_year").parse().unwrap_or(2024),
+                quantity: num(tb, r, "quantity", 0.0),
+                growth: tb.get(r, "growth").into(),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+    {
+        let tb = t("demand");
+        let mut seen = HashMap::new();
+        for r in &tb.rows {
+            let key = (
+                tb.get(r, "country"),
+                tb.get(r, "sector"),
+                tb.get(r, "material"),
+            );
+            if let Some(first) = seen.insert(key, r.line) {
+                d.push(
+                    codes::DUPLICATE_ID,
+                    tb.loc(r, "material"),
+                    format!(
+                        "demand for {}/{}/{} defined twice (first on line {first})",
+                        key.0, key.1, key.2
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+    {
+        let tb = t("demand");
+        for (dm, r) in demand.iter().zip(&tb.rows) {
+            if ds
+                .material(&dm.material)
+                .is_some_and(|m| m.ref_price.is_none())
+            {
+                d.push(
+                    codes::INCONSISTENT,
+                    tb.loc(r, "material"),
+                    format!("demanded material `{}` has no ref_price", dm.material),
+                    Some("willingness to pay is anchored on materials.ref_price (USD/kg)".into()),
+                );
+            }
+        }
+    }
+    let routes = {
+        let tb = t("routes");
+        tb.rows
+            .iter()
+            .map(|r| Route {
+                from: tb.get(r, "from").into(),
+                to: tb.get(r, "to").into(),
+                material: tb.get(r, "material").into(),
+                cost: num(tb, r, "cost", 0.0),
+                lag_months: num(tb, r, "lag_months", 0.0),
+                capacity: tb.get(r, "capacity").parse().ok(),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+    let stocks = {
+        let tb = t("stocks");
+        tb.rows
+            .iter()
+            .map(|r| {
+                let q = num(tb, r, "quantity", 0.0);
+                Stock {
+                    country: tb.get(r, "country").into(),
+                    material: tb.get(r, "material").into(),
+                    kind: tb.get(r, "kind").into(),
+                    quantity: q,
+                    target: tb.get(r, "target").parse().unwrap_or(q),
+                    source: list(tb, r, "source"),
+                }
+            })
+            .collect()
+    };
+    let prices = {
+        let tb = t("prices");
+        tb.rows
+            .iter()
+            .map(|r| PriceObs {
+                material: tb.get(r, "material").into(),
+                region: tb.get(r, "region").into(),
+                year: tb.get(r, "year").parse().unwrap_or(0),
+                value: num(tb, r, "value", 0.0),
+                source: list(tb, r, "source"),
+            })
+            .collect()
+    };
+    let statistics = {
+        let tb = t("statistics");
+        tb.rows
+            .iter()
+            .map(|r| {
+                let metric = tb.get(r, "metric").to_string();
+                let unit = tb.get(r, "unit").to_string();
+                if matches!(metric.as_str(), "mine_production" | "reserves") && unit != "t REO" {
+                    d.push(
+                        codes::UNIT,
+                        tb.loc(r, "unit"),
+                        format!("{metric} must be in `t REO`, not `{unit}`"),
+                        None,
+                    );
+                }
+                if metric == "share" && unit != "share" {
+                    d.push(
+                        codes::UNIT,
+                        tb.loc(r, "unit"),
+                        format!("a share must have unit `share`, not `{unit}`"),
+                        None,
+                    );
+                }
+                Statistic {
+                    metric,
+                    country: tb.get(r, "country").into(),
+                    partner: tb.get(r, "partner").into(),
+                    material: tb.get(r, "material").into(),
+                    stage: tb.get(r, "stage").into(),
+                    year: tb.get(r, "year").parse().unwrap_or(0),
+                    value: num(tb, r, "value", 0.0),
+                    unit,
+                    source: list(tb, r, "source"),
+                }
+            })
+            .collect()
+    };
+    std::mem::swap(&mut ds.processes, &mut processes);
+    ds.facilities = facilities;
+    ds.sectors = sectors;
+    ds.growth = growth;
+    ds.demand = demand;
+    ds.routes = routes;
+    ds.stocks = stocks;
+    ds.prices = prices;
+    ds.statistics = statistics;
+    ds
+}
