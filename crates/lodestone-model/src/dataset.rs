@@ -537,6 +537,18 @@ impl DatasetFiles {
     }
 }
 
+/// Singular noun for a table name, for messages.
+pub fn singular(table: &str) -> &str {
+    match table {
+        "facilities" => "facility",
+        "companies" => "company",
+        "countries" => "country",
+        "processes" => "process",
+        "growth" => "growth path",
+        t => t.strip_suffix('s').unwrap_or(t),
+    }
+}
+
 fn num(t: &Table, r: &crate::table::Row, a: &str, default: f64) -> f64 {
     t.get(r, a).parse().unwrap_or(default)
 }
@@ -666,7 +678,7 @@ impl Dataset {
                     let Some(set) = ids.get(target) else { continue };
                     for val in vals {
                         if !set.contains(&val) {
-                            let what = target.trim_end_matches('s');
+                            let what = singular(target);
                             d.push(
                                 if target == "sources" {
                                     codes::SOURCE

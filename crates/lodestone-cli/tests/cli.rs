@@ -1,0 +1,168 @@
+//! CLI tests on the real binary: exit codes, located errors, outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lodestone"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+fn tiny() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lodestone-engine/tests/fixtures/tiny")
+}
+
+/// A copy of the tiny fixture in a temp dir, with `edit(file, contents) -> contents` applied.
+fn tiny_copy(edit: impl Fn(&str, String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(tiny()).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let t = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(dir.path().join(&name), edit(&name, t)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn validate_accepts_the_fixture() {
+    let o = run(&["validate", tiny().to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("dataset `tiny` is valid"), "{out}");
+}
+
+#[test]
+fn malformed_dataset_reports_every_problem_located_and_exits_2() {
+    let dir = tiny_copy(|name, t| match name {
+        // negative capacity; wrong unit; closure before start; unknown company with a near miss
+        "facilities.csv" => t
+            .replace("mine_au,AU mine,auco,AU,mining,mine_a,operating,1200,", "mine_au,AU mine,auco,AU,mining,mine_a,operating,-1200,")
+            .replace("sep_jp,JP separator,jpco,JP,separation,sep_a,operating,1000,t REO/yr", "sep_jp,JP separator,jpco,JP,separation,sep_a,operating,1000,t magnet/yr")
+            .replace("mag_us,US magnets,jpco,US,magnet,make_magnet,planned,1000,t magnet/yr,2025-01,12,0.9,,", "mag_us,US magnets,jpcoo,US,magnet,make_magnet,planned,1000,t magnet/yr,2025-01,12,0.9,2024-06,"),
+        // unknown facility with a near miss
+        "capacity.csv" => t.replace("mag_jp,2025-01", "mag_jpp,2025-01"),
+        // yield above 1: more Nd out than in
+        "process_flows.csv" => t.replace("sep_a,out,nd_oxide,0.19", "sep_a,out,nd_oxide,0.40"),
+        // duplicate id and a missing source
+        "sectors.csv" => format!("{t}ev,EV again,3,1,0.2,t_fixture\n").replace("other,Other,5,1.2,0.5,t_fixture", "other,Other,5,1.2,0.5,nowhere"),
+        _ => t,
+    });
+    let o = run(&["validate", dir.path().to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    let root = dir.path().display().to_string();
+    for needle in [
+        format!("{root}/facilities.csv:2:8: error[E007]"),
+        format!("{root}/facilities.csv:5:9: error[E014]"),
+        format!("{root}/facilities.csv:8:13: error[E011]"),
+        format!("{root}/facilities.csv:8:3: error[E008]: unknown company `jpcoo`"),
+        format!("{root}/capacity.csv:2:1: error[E008]: unknown facility `mag_jpp`"),
+        format!("{root}/processes.csv:4:1: error[E012]"),
+        format!("{root}/sectors.csv:5:1: error[E009]"),
+        format!("{root}/sectors.csv:4:6: error[E010]: unknown source `nowhere`"),
+    ] {
+        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
+    }
+    assert!(err.contains("did you mean `jpco`?"), "{err}");
+    assert!(err.contains("did you mean `mag_jp`?"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn missing_files_and_garbage_are_errors_not_panics() {
+    let dir = tiny_copy(|name, t| match name {
+        "routes.csv" => "from,to\n\"oops".into(),
+        "demand.csv" => "\u{feff}garbage;;;\n1,2\n".into(),
+        _ => t,
+    });
+    std::fs::remove_file(dir.path().join("sectors.csv")).unwrap();
+    let o = run(&["validate", dir.path().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("missing required table `sectors.csv`"), "{err}");
+    assert!(err.contains("routes.csv"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let o = run(&["validate", "/nonexistent/folder"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn malformed_scenarios_give_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\n\n[[events]]\ntype = \"disruption\"\nfacility = \"mag_jpp\"\nstart = \"2025-06\"\nend = \"2025-01\"\nloss = 1.5\n",
+    )
+    .unwrap();
+    let o = run(&["validate", bad.to_str().unwrap(), "--data", tiny().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = bad.display().to_string();
+    assert!(err.contains(&format!("{f}:9:12: error[E008]: unknown facility `mag_jpp`")), "{err}");
+    assert!(err.contains("did you mean `mag_jp`?"), "{err}");
+    assert!(err.contains(&format!("{f}:11:7: error[E011]")), "{err}");
+    assert!(err.contains(&format!("{f}:12:8: error[E007]")), "{err}");
+
+    std::fs::write(&bad, "name = \"bad\"\n[horizon\nstart = 1\n").unwrap();
+    let o = run(&["run", bad.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{f}:2:")), "{err}");
+
+    let o = run(&["run", "baselin"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("did you mean `baseline`?"), "{err}");
+}
+
+#[test]
+fn run_writes_tidy_tables_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    std::fs::write(&sc, "name = \"s\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-12\"\nstep = \"quarter\"\n").unwrap();
+    let out = dir.path().join("out");
+    let o = run(&["run", sc.to_str().unwrap(), "--data", tiny().to_str().unwrap(), "--json", "--out", out.to_str().unwrap()]);
+    let (stdout, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(v["scenario"], "s");
+    assert_eq!(v["dataset"], "tiny");
+    assert_eq!(v["periods"].as_array().unwrap().len(), 4);
+    assert_eq!(v["periods"][0], "2024-Q1");
+    let y = &v["annual"]["2024"];
+    assert!(y["production"]["mining"]["AU"].as_f64().unwrap() > 1000.0);
+    assert!(y["shares"]["magnet"]["CN"].as_f64().unwrap() > 0.5);
+    assert!(y["prices"]["JP"]["magnet"].as_f64().unwrap() > 0.0);
+    assert!(y["shortfall"].is_object());
+    assert!(v["balance"]["max_abs_error_t"].as_f64().unwrap() < 1e-3);
+    assert!(v["balance"]["max_rel_error"].as_f64().unwrap() < 1e-6);
+    for t in ["production", "flows", "consumption", "shortfall", "prices", "stocks"] {
+        let csv = std::fs::read_to_string(out.join(format!("{t}.csv"))).unwrap();
+        assert!(csv.starts_with("period,entity,metric,value,unit\n"), "{t}");
+        assert!(csv.lines().count() > 1, "{t} is empty");
+    }
+    let flows = std::fs::read_to_string(out.join("flows.csv")).unwrap();
+    assert!(flows.contains("AU->CN,conc_a"), "{flows}");
+}
+
+#[test]
+fn schema_and_scenarios_listings() {
+    let o = run(&["data", "schema"]);
+    let (out, _) = text(&o);
+    assert!(out.contains("## `facilities.csv`") && out.contains("| `capacity` |"));
+    let o = run(&["scenarios"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("baseline"), "{out}");
+    assert!(!out.contains("INVALID"), "{out}");
+}
