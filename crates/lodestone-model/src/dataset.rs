@@ -205,6 +205,8 @@ pub struct Material {
     pub ref_price: Option<f64>,
     /// Element composition (element id → mass fraction on the material's basis).
     pub composition: BTreeMap<String, f64>,
+    /// Sources of the composition rows.
+    pub composition_source: Vec<String>,
     /// Sources.
     pub source: Vec<String>,
 }
@@ -216,6 +218,8 @@ pub struct Flow {
     pub material: String,
     /// Tonnes per unit activity.
     pub quantity: f64,
+    /// Sources.
+    pub source: Vec<String>,
 }
 
 /// A process (recipe).
@@ -343,6 +347,8 @@ pub struct GrowthPath {
     pub id: String,
     /// (year, index), sorted.
     pub points: Vec<(i32, f64)>,
+    /// Sources of the points.
+    pub source: Vec<String>,
 }
 
 impl GrowthPath {
@@ -750,7 +756,14 @@ impl Dataset {
         self.elements.iter().for_each(|x| add(&x.source));
         self.countries.iter().for_each(|x| add(&x.source));
         self.companies.iter().for_each(|x| add(&x.source));
-        self.materials.iter().for_each(|x| add(&x.source));
+        for m in &self.materials {
+            add(&m.source);
+            add(&m.composition_source);
+        }
+        for p in &self.processes {
+            p.inputs.iter().chain(&p.outputs).for_each(|f| add(&f.source));
+        }
+        self.growth.iter().for_each(|g| add(&g.source));
         self.processes.iter().for_each(|x| add(&x.source));
         for f in &self.facilities {
             add(&f.source);
@@ -899,6 +912,7 @@ fn lower(
                 disposable: tb.get(r, "disposable") == "true",
                 ref_price: tb.get(r, "ref_price").parse().ok(),
                 composition: BTreeMap::new(),
+                composition_source: Vec::new(),
                 source: list(tb, r, "source"),
             })
             .collect()
@@ -963,6 +977,7 @@ fn lower(
             let f = Flow {
                 material: tb.get(r, "material").into(),
                 quantity: num(tb, r, "quantity", 0.0),
+                source: list(tb, r, "source"),
             };
             if tb.get(r, "direction") == "in" {
                 p.inputs.push(f);
@@ -1232,6 +1247,7 @@ fn lower(
                     paths.push(GrowthPath {
                         id: id.into(),
                         points: Vec::new(),
+                        source: Vec::new(),
                     });
                     paths.last_mut().expect("just pushed")
                 }
@@ -1245,6 +1261,7 @@ fn lower(
                 );
             }
             p.points.push((year, idx));
+            p.source.extend(list(tb, r, "source"));
         }
         for p in &mut paths {
             p.points.sort_by_key(|x| x.0);

@@ -102,6 +102,259 @@ pub enum Event {
         /// Share of capacity lost (0..1).
         loss: f64,
     },
+    /// Export control by a country: ban, licensing or quota on materials (or on materials
+    /// containing given elements), to all or some destinations, optionally extraterritorial.
+    ExportControl {
+        /// Id, so that `suspend` events can refer to it.
+        #[serde(default)]
+        id: Option<String>,
+        /// Controlling (exporting) country.
+        exporter: String,
+        /// Controlled materials.
+        #[serde(default)]
+        materials: Vec<String>,
+        /// Controlled elements: every material containing any of them is controlled.
+        #[serde(default)]
+        elements: Vec<String>,
+        /// Destinations: `"all"` or a list of countries.
+        #[serde(default)]
+        destinations: Destinations,
+        /// Countries exempted when destinations is "all".
+        #[serde(default)]
+        except: Vec<String>,
+        /// `ban`, `licence` or `quota`.
+        mode: ControlMode,
+        /// Licence: share of pre-control exports that is approved (0..1).
+        #[serde(default)]
+        approval_share: Option<f64>,
+        /// Licence: days before the first approvals arrive.
+        #[serde(default)]
+        delay_days: Option<f64>,
+        /// Quota: tonnes per year of controlled exports.
+        #[serde(default)]
+        tonnes_per_year: Option<f64>,
+        /// Extraterritorial reach: goods made abroad containing more than this share (by
+        /// value) of controlled-origin material are controlled too.
+        #[serde(default)]
+        extraterritorial: Option<Extraterritorial>,
+        /// First month.
+        start: Month,
+        /// Last month (inclusive); open-ended if absent.
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// Suspend another event (by id) for a while; it is reinstated after `end`.
+    Suspend {
+        /// Id of the suspended event.
+        event: String,
+        /// First month of the suspension.
+        start: Month,
+        /// Last month of the suspension (inclusive); permanent if absent.
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// Ad valorem tariff on imports (applied to the material's reference price).
+    Tariff {
+        /// Id, for `suspend`.
+        #[serde(default)]
+        id: Option<String>,
+        /// Importing country.
+        importer: String,
+        /// Exporting country or "*".
+        #[serde(default = "star")]
+        exporter: String,
+        /// Materials, or ["*"] for all goods.
+        #[serde(default = "all_materials")]
+        materials: Vec<String>,
+        /// Ad valorem rate (0.25 = 25%).
+        rate: f64,
+        /// First month.
+        start: Month,
+        /// Last month (inclusive).
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// A cap on a country's output at a stage (China's mining and separation quotas).
+    ProductionQuota {
+        /// Id, for `suspend`.
+        #[serde(default)]
+        id: Option<String>,
+        /// Country.
+        country: String,
+        /// Stage.
+        stage: Stage,
+        /// Tonnes per year of stage output (t REO for mining and separation).
+        tonnes_per_year: f64,
+        /// First month.
+        start: Month,
+        /// Last month (inclusive).
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// A guaranteed minimum price to a producer; the payer covers the difference.
+    PriceFloor {
+        /// Beneficiary facility.
+        #[serde(default)]
+        facility: Option<String>,
+        /// Or every facility of a company.
+        #[serde(default)]
+        company: Option<String>,
+        /// Material whose price is floored.
+        material: String,
+        /// Floor, USD/kg.
+        price: f64,
+        /// Who pays (country or agency name).
+        payer: String,
+        /// First month.
+        start: Month,
+        /// Last month (inclusive).
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// A buyer commits to take a producer's output at a price (a demand that is served first).
+    Offtake {
+        /// Producing facility.
+        #[serde(default)]
+        facility: Option<String>,
+        /// Or a company.
+        #[serde(default)]
+        company: Option<String>,
+        /// Material taken.
+        material: String,
+        /// Tonnes per year.
+        tonnes_per_year: f64,
+        /// Price paid, USD/kg.
+        price: f64,
+        /// Buyer country.
+        payer: String,
+        /// First month.
+        start: Month,
+        /// Last month (inclusive).
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// A strategic stockpile: built toward a target at a buying rate, released by a rule.
+    Stockpile {
+        /// Holding country.
+        country: String,
+        /// Material.
+        material: String,
+        /// Target, t.
+        target: f64,
+        /// Buying rate, t/yr.
+        buy_rate: f64,
+        /// `shortfall` (release when the local price exceeds `release_multiple` × reference)
+        /// or `price` (release above `release_price`).
+        #[serde(default)]
+        release: ReleaseRule,
+        /// Release above this multiple of the reference price (rule `shortfall`, default 2).
+        #[serde(default)]
+        release_multiple: Option<f64>,
+        /// Release above this price, USD/kg (rule `price`).
+        #[serde(default)]
+        release_price: Option<f64>,
+        /// First month of buying.
+        start: Month,
+        /// Last month.
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// Money for new or expanded capacity, with a lead time and a chance of delay.
+    Investment {
+        /// Programme name.
+        programme: String,
+        /// Amount in `currency`.
+        amount: f64,
+        /// ISO 4217 currency.
+        currency: String,
+        /// USD per unit of `currency` (required unless USD), with its date in `note`.
+        #[serde(default)]
+        usd_per_unit: Option<f64>,
+        /// Country where capacity is built.
+        country: String,
+        /// Stage funded.
+        stage: Stage,
+        /// Existing facility expanded (else a new facility is created).
+        #[serde(default)]
+        facility: Option<String>,
+        /// Processes of the new facility (default: those of an existing facility of the
+        /// same stage in the dataset).
+        #[serde(default)]
+        processes: Option<Vec<String>>,
+        /// Operator of the new facility.
+        #[serde(default)]
+        company: Option<String>,
+        /// Capacity funded, t/yr (else amount / capex_usd_per_tpa).
+        #[serde(default)]
+        capacity: Option<f64>,
+        /// Capital cost, USD per t/yr of capacity.
+        #[serde(default)]
+        capex_usd_per_tpa: Option<f64>,
+        /// Unit operating cost of the new capacity, USD/t.
+        #[serde(default)]
+        unit_cost: Option<f64>,
+        /// Decision month.
+        start: Month,
+        /// Months from decision to first output.
+        lead_time_months: f64,
+        /// Probability the project slips by `delay_months`.
+        #[serde(default)]
+        delay_probability: f64,
+        /// Slip if delayed (default 24).
+        #[serde(default)]
+        delay_months: Option<f64>,
+        /// Ramp to full rate, months (default 24).
+        #[serde(default)]
+        ramp_months: Option<f64>,
+    },
+    /// Technology-transfer ban: plants outside `from` at these stages that start after the
+    /// ban ramp slower and reach a lower utilization.
+    TechnologyBan {
+        /// Id, for `suspend`.
+        #[serde(default)]
+        id: Option<String>,
+        /// Country whose technology is withheld.
+        from: String,
+        /// Stages affected.
+        stages: Vec<Stage>,
+        /// Multiplier on ramp-up time (≥ 1).
+        ramp_factor: f64,
+        /// Multiplier on maximum utilization (0..1).
+        utilization_factor: f64,
+        /// Countries not affected besides `from` (e.g. those with their own technology).
+        #[serde(default)]
+        except: Vec<String>,
+        /// First month.
+        start: Month,
+        /// Last month (inclusive).
+        #[serde(default)]
+        end: Option<Month>,
+    },
+    /// Price-triggered substitution: when a material's price stays above a trigger, a
+    /// sector moves part of its demand to a substitute (or gives it up) after a lag.
+    Substitution {
+        /// Sector.
+        sector: String,
+        /// Material substituted away from.
+        material: String,
+        /// Substitute material (absent = demand given up, e.g. ferrite or redesign).
+        #[serde(default)]
+        substitute: Option<String>,
+        /// Tonnes of substitute per tonne replaced (default 1).
+        #[serde(default)]
+        ratio: Option<f64>,
+        /// Trigger: price above this multiple of the reference price.
+        trigger_multiple: f64,
+        /// Largest share of the sector's demand that can move.
+        max_share: f64,
+        /// Months from trigger to effect.
+        lag_months: f64,
+        /// Country (all if absent).
+        #[serde(default)]
+        country: Option<String>,
+        /// First month the option exists.
+        start: Month,
+    },
     /// A sector's (or country's, or material's) demand changes by a fraction for a while.
     DemandShock {
         /// Country (all if absent).
@@ -131,8 +384,99 @@ impl Event {
             Event::NewFacility { .. } => "new_facility",
             Event::Disruption { .. } => "disruption",
             Event::DemandShock { .. } => "demand_shock",
+            Event::ExportControl { .. } => "export_control",
+            Event::Suspend { .. } => "suspend",
+            Event::Tariff { .. } => "tariff",
+            Event::ProductionQuota { .. } => "production_quota",
+            Event::PriceFloor { .. } => "price_floor",
+            Event::Offtake { .. } => "offtake",
+            Event::Stockpile { .. } => "stockpile",
+            Event::Investment { .. } => "investment",
+            Event::TechnologyBan { .. } => "technology_ban",
+            Event::Substitution { .. } => "substitution",
         }
     }
+
+    /// The event's own id, if it has one (for `suspend`).
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Event::ExportControl { id, .. }
+            | Event::Tariff { id, .. }
+            | Event::ProductionQuota { id, .. }
+            | Event::TechnologyBan { id, .. } => id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Event kinds, for hints.
+pub const EVENT_KINDS: &[&str] = &[
+    "capacity", "new_facility", "disruption", "demand_shock", "export_control", "suspend", "tariff",
+    "production_quota", "price_floor", "offtake", "stockpile", "investment", "technology_ban", "substitution",
+];
+
+fn star() -> String {
+    "*".into()
+}
+
+fn all_materials() -> Vec<String> {
+    vec!["*".into()]
+}
+
+/// Export-control destinations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(untagged)]
+pub enum Destinations {
+    /// `"all"`.
+    #[default]
+    #[serde(skip)]
+    All,
+    /// The literal string (must be "all").
+    Word(String),
+    /// A list of countries.
+    List(Vec<String>),
+}
+
+impl Destinations {
+    /// Whether `country` is a destination (with `except` applied by the caller).
+    pub fn includes(&self, country: &str) -> bool {
+        match self {
+            Destinations::All | Destinations::Word(_) => true,
+            Destinations::List(v) => v.iter().any(|c| c == country),
+        }
+    }
+}
+
+/// Export-control mode.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlMode {
+    /// No exports.
+    Ban,
+    /// Exports need a licence: a share is approved, after a delay.
+    #[serde(alias = "license")]
+    Licence,
+    /// Exports capped at a tonnage.
+    Quota,
+}
+
+/// Extraterritorial reach of an export control.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Extraterritorial {
+    /// Share of controlled-origin content, by value, above which a foreign good is controlled.
+    pub threshold_value_share: f64,
+}
+
+/// Stockpile release rule.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseRule {
+    /// Release when the local price signals a shortage.
+    #[default]
+    Shortfall,
+    /// Release above a set price.
+    Price,
 }
 
 /// An event with its provenance.
@@ -486,6 +830,8 @@ impl Scenario {
         let material_ids = ids(&mut ds.materials.iter().map(|c| c.id.as_str()));
         let process_ids = ids(&mut ds.processes.iter().map(|c| c.id.as_str()));
         let company_ids = ids(&mut ds.companies.iter().map(|c| c.id.as_str()));
+        let element_ids = ids(&mut ds.elements.iter().map(|c| c.id.as_str()));
+        let event_ids: Vec<String> = self.events.iter().filter_map(|e| e.event.id().map(str::to_string)).collect();
         let check =
             |d: &mut Diagnostics, e: &EventSpec, key: &str, what: &str, v: &str, set: &[String]| {
                 if !set.iter().any(|s| s == v) {
@@ -616,6 +962,173 @@ impl Scenario {
                     }
                     date_order(&mut d, e, *start, *end);
                     share(&mut d, e, "loss", *loss);
+                }
+                Event::ExportControl { exporter, materials, elements, destinations, except, mode, approval_share, delay_days, tonnes_per_year, extraterritorial, start, end, .. } => {
+                    check(&mut d, e, "exporter", "country", exporter, &country_ids);
+                    for m in materials {
+                        check(&mut d, e, "materials", "material", m, &material_ids);
+                    }
+                    for el in elements {
+                        check(&mut d, e, "elements", "element", el, &element_ids);
+                    }
+                    if materials.is_empty() && elements.is_empty() {
+                        d.push(codes::SCENARIO, e.location.clone(), "export_control needs `materials` or `elements`", None);
+                    }
+                    // a control on something the exporter never makes is almost certainly a mistake
+                    let covered: Vec<&str> = ds
+                        .materials
+                        .iter()
+                        .filter(|m| materials.contains(&m.id) || m.composition.iter().any(|(el, f)| *f > 0.0 && elements.contains(el)))
+                        .map(|m| m.id.as_str())
+                        .collect();
+                    let makes = |mid: &str| {
+                        ds.facilities.iter().any(|f| {
+                            ds.country(&f.country).is_some_and(|c| c.market == *exporter || f.country == *exporter)
+                                && f.processes.iter().any(|p| ds.processes.iter().any(|pp| &pp.id == p && pp.outputs.iter().any(|o| o.material == mid)))
+                        }) || ds.stocks.iter().any(|s| s.country == *exporter && s.material == mid)
+                    };
+                    if !covered.is_empty() && !covered.iter().any(|m| makes(m)) {
+                        d.push(codes::SCENARIO, e.loc(if materials.is_empty() { "elements" } else { "materials" }), format!("`{exporter}` produces none of the controlled materials ({})", covered.join(", ")), Some("a control on a material nobody in that country makes has no effect".into()));
+                    }
+                    match destinations {
+                        Destinations::Word(w) if w != "all" => d.push(codes::BAD_VALUE, e.loc("destinations"), format!("destinations = \"{w}\""), Some("write \"all\" or a list of countries".into())),
+                        Destinations::List(v) => v.iter().for_each(|c| check(&mut d, e, "destinations", "country", c, &country_ids)),
+                        _ => {}
+                    }
+                    for c in except {
+                        check(&mut d, e, "except", "country", c, &country_ids);
+                    }
+                    match mode {
+                        ControlMode::Licence => match approval_share {
+                            Some(a) => share(&mut d, e, "approval_share", *a),
+                            None => d.push(codes::SCENARIO, e.loc("mode"), "licence mode needs `approval_share`", Some("e.g. approval_share = 0.5, delay_days = 45".into())),
+                        },
+                        ControlMode::Quota => {
+                            if tonnes_per_year.is_none_or(|t| t < 0.0) {
+                                d.push(codes::SCENARIO, e.loc("mode"), "quota mode needs `tonnes_per_year` ≥ 0", None);
+                            }
+                        }
+                        ControlMode::Ban => {}
+                    }
+                    if delay_days.is_some_and(|x| x < 0.0) {
+                        d.push(codes::OUT_OF_RANGE, e.loc("delay_days"), "delay_days is negative", None);
+                    }
+                    if let Some(x) = extraterritorial
+                        && !(0.0..1.0).contains(&x.threshold_value_share)
+                    {
+                        d.push(codes::OUT_OF_RANGE, e.loc("extraterritorial"), format!("threshold_value_share = {} is outside 0..1", x.threshold_value_share), Some("the October 2025 rule is 0.001 (0.1%)".into()));
+                    }
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::Suspend { event, start, end } => {
+                    if !event_ids.iter().any(|x| x == event) {
+                        d.push(codes::UNKNOWN_ID, e.loc("event"), format!("no event with id `{event}` to suspend"), did_you_mean(event, event_ids.iter().map(String::as_str)).or(Some("give the suspended event an `id`".into())));
+                    }
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::Tariff { importer, exporter, materials, rate, start, end, .. } => {
+                    check(&mut d, e, "importer", "country", importer, &country_ids);
+                    if exporter != "*" {
+                        check(&mut d, e, "exporter", "country", exporter, &country_ids);
+                    }
+                    for m in materials.iter().filter(|m| *m != "*") {
+                        check(&mut d, e, "materials", "material", m, &material_ids);
+                    }
+                    if !(0.0..=10.0).contains(rate) {
+                        d.push(codes::OUT_OF_RANGE, e.loc("rate"), format!("rate = {rate} is outside 0..10"), Some("ad valorem rates are fractions: 0.25 means 25%".into()));
+                    }
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::ProductionQuota { country, tonnes_per_year, start, end, .. } => {
+                    check(&mut d, e, "country", "country", country, &country_ids);
+                    if *tonnes_per_year < 0.0 {
+                        d.push(codes::OUT_OF_RANGE, e.loc("tonnes_per_year"), "quota is negative", None);
+                    }
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::PriceFloor { facility, company, material, price, start, end, .. } | Event::Offtake { facility, company, material, price, start, end, .. } => {
+                    match (facility, company) {
+                        (Some(f), _) => check(&mut d, e, "facility", "facility", f, &all_facilities),
+                        (None, Some(c)) => check(&mut d, e, "company", "company", c, &company_ids),
+                        (None, None) => d.push(codes::SCENARIO, e.location.clone(), format!("{} needs `facility` or `company`", e.event.kind()), None),
+                    }
+                    check(&mut d, e, "material", "material", material, &material_ids);
+                    if *price < 0.0 {
+                        d.push(codes::OUT_OF_RANGE, e.loc("price"), "price is negative", None);
+                    }
+                    if let Event::Offtake { tonnes_per_year, payer, .. } = &e.event {
+                        if *tonnes_per_year < 0.0 {
+                            d.push(codes::OUT_OF_RANGE, e.loc("tonnes_per_year"), "volume is negative", None);
+                        }
+                        check(&mut d, e, "payer", "country", payer, &country_ids);
+                    }
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::Stockpile { country, material, target, buy_rate, release, release_price, release_multiple, start, end } => {
+                    check(&mut d, e, "country", "country", country, &country_ids);
+                    check(&mut d, e, "material", "material", material, &material_ids);
+                    if *target < 0.0 || *buy_rate < 0.0 {
+                        d.push(codes::OUT_OF_RANGE, e.loc("target"), "target and buy_rate must be ≥ 0", None);
+                    }
+                    if *release == ReleaseRule::Price && release_price.is_none() {
+                        d.push(codes::SCENARIO, e.loc("release"), "release = \"price\" needs `release_price` (USD/kg)", None);
+                    }
+                    if release_multiple.is_some_and(|m| m < 1.0) {
+                        d.push(codes::OUT_OF_RANGE, e.loc("release_multiple"), "release_multiple below 1 would release at normal prices", None);
+                    }
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::Investment { amount, currency, usd_per_unit, country, stage, facility, processes, company, capacity, capex_usd_per_tpa, lead_time_months, delay_probability, .. } => {
+                    check(&mut d, e, "country", "country", country, &country_ids);
+                    if let Some(f) = facility {
+                        check(&mut d, e, "facility", "facility", f, &all_facilities);
+                    }
+                    if let Some(c) = company {
+                        check(&mut d, e, "company", "company", c, &company_ids);
+                    }
+                    for p in processes.iter().flatten() {
+                        check(&mut d, e, "processes", "process", p, &process_ids);
+                    }
+                    if facility.is_none() && processes.is_none() && !ds.facilities.iter().any(|f| f.stage == *stage) {
+                        d.push(codes::SCENARIO, e.loc("stage"), format!("no {} process to copy for the new capacity", stage.as_str()), Some("give `processes`".into()));
+                    }
+                    if *amount < 0.0 || *lead_time_months < 0.0 {
+                        d.push(codes::OUT_OF_RANGE, e.loc("amount"), "amount and lead_time_months must be ≥ 0", None);
+                    }
+                    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                        d.push(codes::BAD_VALUE, e.loc("currency"), format!("`{currency}` is not an ISO 4217 code"), Some("e.g. USD, AUD, RUB".into()));
+                    } else if currency != "USD" && usd_per_unit.is_none() {
+                        d.push(codes::SCENARIO, e.loc("currency"), format!("amount in {currency} needs `usd_per_unit` (the exchange rate used, with its date in `note`)"), None);
+                    }
+                    if capacity.is_none() && capex_usd_per_tpa.is_none() {
+                        d.push(codes::SCENARIO, e.location.clone(), "investment needs `capacity` or `capex_usd_per_tpa`", Some("capacity funded = amount × usd_per_unit / capex_usd_per_tpa".into()));
+                    }
+                    share(&mut d, e, "delay_probability", *delay_probability);
+                }
+                Event::TechnologyBan { from, except, ramp_factor, utilization_factor, start, end, .. } => {
+                    check(&mut d, e, "from", "country", from, &country_ids);
+                    for c in except {
+                        check(&mut d, e, "except", "country", c, &country_ids);
+                    }
+                    if *ramp_factor < 1.0 {
+                        d.push(codes::OUT_OF_RANGE, e.loc("ramp_factor"), format!("ramp_factor = {ramp_factor} < 1 would speed plants up"), None);
+                    }
+                    share(&mut d, e, "utilization_factor", *utilization_factor);
+                    date_order(&mut d, e, *start, *end);
+                }
+                Event::Substitution { sector, material, substitute, ratio, trigger_multiple, max_share, lag_months, country, .. } => {
+                    check(&mut d, e, "sector", "sector", sector, &sector_ids);
+                    check(&mut d, e, "material", "material", material, &material_ids);
+                    if let Some(s) = substitute {
+                        check(&mut d, e, "substitute", "material", s, &material_ids);
+                    }
+                    if let Some(c) = country {
+                        check(&mut d, e, "country", "country", c, &country_ids);
+                    }
+                    share(&mut d, e, "max_share", *max_share);
+                    if *trigger_multiple <= 0.0 || *lag_months < 0.0 || ratio.is_some_and(|r| r <= 0.0) {
+                        d.push(codes::OUT_OF_RANGE, e.location.clone(), "trigger_multiple and ratio must be > 0, lag_months ≥ 0", None);
+                    }
                 }
                 Event::DemandShock {
                     country,
