@@ -41,6 +41,15 @@ pub struct PeriodInputs {
     pub arc_extra_cost: Vec<f64>,
     /// Capacity of each arc in the period (None = unlimited).
     pub arc_capacity: Vec<Option<f64>>,
+    /// Joint caps on groups of arcs (export quotas): (arcs, tonnes in the period).
+    pub arc_groups: Vec<(Vec<usize>, f64)>,
+    /// Caps on weighted sums of activities (production quotas): ((activity, t output per
+    /// unit), tonnes in the period).
+    pub activity_groups: Vec<(Vec<(usize, f64)>, f64)>,
+    /// Subsidy per unit of each activity, USD/t (price floors), subtracted from its cost.
+    pub activity_subsidy: Vec<f64>,
+    /// Price above which each stock is drawn below its target, USD/kg.
+    pub stock_release_price: Vec<f64>,
 }
 
 /// Outcome class of a period's clearing.
@@ -144,7 +153,15 @@ pub struct Problem {
 pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
     let l = Layout::of(net);
     let n = l.n;
-    let mut p_diag = vec![1e-9; n];
+    // quantity scale of the period: regularisation terms are relative to it
+    let qscale = inp
+        .capacity
+        .iter()
+        .chain(&inp.demand)
+        .chain(&inp.stock_begin)
+        .fold(1.0f64, |m, v| m.max(v.abs()));
+    let tiny = 1e-6 / qscale;
+    let mut p_diag = vec![tiny; n];
     let mut q = vec![0.0; n];
     let mut a: Vec<(usize, usize, f64)> = Vec::new();
     let mut b: Vec<f64> = Vec::new();
@@ -160,14 +177,14 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         }
         let cap = inp.capacity[act.facility];
         let cost = inp.unit_cost[act.facility] / 1000.0;
-        q[l.act + k] = cost;
-        p_diag[l.act + k] = (cost * s.supply_slope / cap.max(1e-3)).max(1e-9);
+        q[l.act + k] = cost - inp.activity_subsidy.get(k).copied().unwrap_or(0.0) / 1000.0;
+        p_diag[l.act + k] = (cost * s.supply_slope / cap.max(1e-3)).max(tiny);
     }
     for (r, arc) in net.arcs.iter().enumerate() {
         a.push((arc.from, l.arc + r, -1.0));
         a.push((arc.to, l.arc + r, 1.0));
         q[l.arc + r] = (arc.cost + inp.arc_extra_cost.get(r).copied().unwrap_or(0.0)) / 1000.0;
-        p_diag[l.arc + r] = s.flow_regularization;
+        p_diag[l.arc + r] = s.flow_regularization * q[l.arc + r].max(1e-3) / qscale;
     }
     for (d, dv) in net.demands.iter().enumerate() {
         a.push((dv.node, l.dem + d, -1.0));
@@ -181,11 +198,7 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         b[sv.node] -= inp.stock_begin[k];
         let price = inp.ref_price[net.nodes[sv.node].material];
         q[l.stk + k] = s.holding_cost_share * price * inp.months;
-        let release = if sv.strategic {
-            s.strategic_release_multiple
-        } else {
-            1.0 + s.stock_release_premium
-        } * price;
+        let release = inp.stock_release_price[k];
         q[l.gap + k] = release;
         p_diag[l.gap + k] = release / inp.stock_target[k].max(1.0);
     }
@@ -206,6 +219,20 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
             a.push((row, l.act + k, 1.0));
         }
         b.push(inp.capacity[fi].max(0.0));
+        row += 1;
+    }
+    for (arcs, cap) in &inp.arc_groups {
+        for &r in arcs {
+            a.push((row, l.arc + r, 1.0));
+        }
+        b.push(cap.max(0.0));
+        row += 1;
+    }
+    for (acts, cap) in &inp.activity_groups {
+        for &(k, w) in acts {
+            a.push((row, l.act + k, w));
+        }
+        b.push(cap.max(0.0));
         row += 1;
     }
     for (r, cap) in inp.arc_capacity.iter().enumerate() {

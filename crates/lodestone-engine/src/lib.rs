@@ -4,7 +4,10 @@
 //! Pure: takes a validated `Dataset` and `Scenario`, returns results. No I/O.
 
 pub mod clearing;
+pub mod metrics;
 pub mod network;
+pub mod origin;
+pub mod policy;
 pub mod settings;
 pub mod sim;
 pub mod summary;

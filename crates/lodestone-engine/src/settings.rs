@@ -23,7 +23,9 @@ pub struct Settings {
     /// Cost of stockpiling a surplus joint product that is not `disposable`, as a share of
     /// its `ref_price` (so by-products are sold before they are stockpiled). Default 0.05.
     pub surplus_cost_share: f64,
-    /// Quadratic regularisation on trade flows (USD/kg per t), for unique routing. Default 1e-7.
+    /// Quadratic regularisation on trade flows, for unique routing: at a flow as large as
+    /// the largest quantity in the period, an arc's marginal cost rises by this share of
+    /// its unit cost. Default 1e-3.
     pub flow_regularization: f64,
     /// Relative tolerance of the mass-balance check, scaled by the largest flow at a node.
     /// Default 1e-6.
@@ -40,7 +42,7 @@ impl Default for Settings {
             strategic_release_multiple: 10.0,
             holding_cost_share: 0.002,
             surplus_cost_share: 0.05,
-            flow_regularization: 1e-7,
+            flow_regularization: 1e-3,
             balance_tolerance: 1e-6,
             solver_tolerance: 1e-8,
         }

@@ -26,6 +26,38 @@ pub struct YearSummary {
     pub stocks: BTreeMap<String, BTreeMap<String, f64>>,
     /// Surplus stockpiled or discarded by producers, t: market → material.
     pub surplus: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Trade, t: importer market → exporter market → material.
+    pub imports: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
+    /// Dependency on the supplier: entity → stage → {direct, indirect, mined} → supplier → share.
+    pub dependency: BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>>,
+    /// Share of a bloc's demand at each stage its own plants meet without supplier-origin
+    /// material: bloc → stage → share (0..1).
+    pub independence: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Platforms buildable from each country's defence consumption: platform id → count.
+    pub platforms: BTreeMap<String, f64>,
+}
+
+/// An observed statistic next to its simulated value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Observed {
+    /// Metric.
+    pub metric: String,
+    /// Country.
+    pub country: String,
+    /// Partner.
+    pub partner: String,
+    /// Material.
+    pub material: String,
+    /// Year.
+    pub year: i32,
+    /// Observed value.
+    pub observed: f64,
+    /// Simulated value.
+    pub simulated: f64,
+    /// simulated / observed − 1.
+    pub error: f64,
+    /// Source ids of the observation.
+    pub source: Vec<String>,
 }
 
 /// The summary of a run.
@@ -45,6 +77,15 @@ pub struct Summary {
     pub stats: RunStats,
     /// Per-period clearing status (`optimal`, `approximate`, `failed`) where not optimal.
     pub status: BTreeMap<String, String>,
+    /// Supplier the dependency metrics refer to.
+    pub supplier: String,
+    /// First year each bloc meets 50 / 80 / 100% of its demand at each stage without the
+    /// supplier: bloc → stage → threshold → year (null if never within the horizon).
+    pub time_to_independence: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>>,
+    /// Dataset statistics in the horizon next to their simulated values.
+    pub observed_vs_simulated: Vec<Observed>,
+    /// What price floors cost their payers over the run, USD.
+    pub price_floor_cost_usd: f64,
 }
 
 /// Output of each stage by facility country for one period: (stage, country, tonnes).
@@ -175,7 +216,12 @@ pub fn summarize(r: &RunResult) -> Summary {
             }
         }
     }
+    let metrics = crate::metrics::compute(r, &mut annual);
     Summary {
+        supplier: metrics.supplier,
+        time_to_independence: metrics.time_to_independence,
+        observed_vs_simulated: metrics.observed,
+        price_floor_cost_usd: r.price_floor_cost_usd,
         scenario: r.scenario.clone(),
         dataset: r.dataset.clone(),
         periods: r.periods.iter().map(|p| p.period.label()).collect(),

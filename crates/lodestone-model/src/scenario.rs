@@ -409,6 +409,44 @@ impl Event {
     }
 }
 
+/// What the policy metrics are computed for (`[metrics]` in a scenario).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// The supplier whose dependency is measured (default `CN`).
+    #[serde(default)]
+    pub supplier: Option<String>,
+    /// Blocs (bloc ids from countries.csv, or country ids) for independence metrics.
+    #[serde(default)]
+    pub blocs: Vec<String>,
+    /// Countries (or blocs) for dependency metrics (default: every market with demand).
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Platforms whose buildable count is computed from the defence allocation.
+    #[serde(default)]
+    pub platforms: Vec<PlatformSpec>,
+}
+
+/// A defence platform and its rare earth content.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSpec {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Rare earth content per platform, kg (element basis unless the note says otherwise).
+    pub re_kg: f64,
+    /// Country whose defence allocation builds it.
+    pub country: String,
+    /// Source of the intensity.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Note (e.g. which definition of content).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// Event kinds, for hints.
 pub const EVENT_KINDS: &[&str] = &[
     "capacity", "new_facility", "disruption", "demand_shock", "export_control", "suspend", "tariff",
@@ -529,6 +567,8 @@ pub struct Scenario {
     pub uncertainty: Option<toml::Value>,
     /// Raw `[settings]` table (engine settings).
     pub settings: toml::Table,
+    /// Metrics to compute.
+    pub metrics: MetricsSpec,
 }
 
 #[derive(Debug, Deserialize)]
@@ -554,6 +594,7 @@ struct RawScenario {
     uncertainty: Option<toml::Value>,
     #[serde(default)]
     settings: toml::Table,
+    metrics: Option<MetricsSpec>,
 }
 
 /// Default horizon of the baseline.
@@ -762,6 +803,7 @@ impl Scenario {
             events: Vec::new(),
             uncertainty: None,
             settings: toml::Table::new(),
+            metrics: MetricsSpec::default(),
         };
         for (_, raw, events) in chain.into_iter().rev() {
             if let Some(n) = raw.name {
@@ -788,6 +830,9 @@ impl Scenario {
                 s.uncertainty = raw.uncertainty;
             }
             s.settings.extend(raw.settings);
+            if let Some(m) = raw.metrics {
+                s.metrics = m;
+            }
             s.events.extend(events);
         }
         if s.name.is_empty() {

@@ -1,0 +1,278 @@
+//! Policy metrics: trade by partner, direct and indirect dependency on a supplier,
+//! independence of blocs by stage and the year they reach it, platforms buildable from
+//! the defence allocation, and observed statistics next to simulated ones.
+
+use crate::origin::{self, content};
+use crate::sim::RunResult;
+use crate::summary::{Observed, YearSummary};
+use lodestone_model::dataset::Stage;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Results that span years.
+pub struct RunMetrics {
+    /// Supplier id.
+    pub supplier: String,
+    /// bloc → stage → threshold → year.
+    pub time_to_independence: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>>,
+    /// Observed vs simulated.
+    pub observed: Vec<Observed>,
+}
+
+fn stage_rank(s: Stage) -> usize {
+    match s {
+        Stage::Mining => 0,
+        Stage::Separation => 1,
+        Stage::Metal => 2,
+        Stage::Magnet => 3,
+        Stage::Other => 9,
+    }
+}
+
+/// Markets of an entity id: a country (its market) or a bloc (its members' markets).
+fn entity_markets(r: &RunResult, id: &str) -> (BTreeSet<usize>, BTreeSet<usize>) {
+    let ds = &r.data;
+    let mut markets = BTreeSet::new();
+    let mut countries = BTreeSet::new();
+    for (i, c) in ds.countries.iter().enumerate() {
+        if c.id == id || c.blocs.iter().any(|b| b == id) {
+            markets.insert(r.network.country_market[i]);
+            countries.insert(i);
+        }
+    }
+    // a market id also brings the countries that clear in it
+    for (i, c) in ds.countries.iter().enumerate() {
+        if markets.contains(&r.network.country_market[i]) && (c.market == id || c.id == id) {
+            countries.insert(i);
+        }
+    }
+    (markets, countries)
+}
+
+/// Compute the metrics into the annual summaries.
+pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> RunMetrics {
+    let ds = &r.data;
+    let net = &r.network;
+    let spec = &r.metrics;
+    let supplier = spec.supplier.clone().unwrap_or_else(|| "CN".into());
+    let sup_ci = ds.countries.iter().position(|c| c.id == supplier);
+    let sup_market = sup_ci.map(|i| net.country_market[i]);
+    let re = content(ds);
+    let mat_stage: Vec<Option<Stage>> = ds.materials.iter().map(|m| m.stage.filter(|s| *s != Stage::Other)).collect();
+
+    // entities for dependency: requested, else every market with demand
+    let entities: Vec<String> = if spec.countries.is_empty() {
+        let mut v: Vec<String> = net.demands.iter().map(|d| net.markets[net.nodes[d.node].market].clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    } else {
+        spec.countries.clone()
+    };
+    let blocs: Vec<String> = if spec.blocs.is_empty() {
+        let mut v: Vec<String> = ds.countries.iter().flat_map(|c| c.blocs.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    } else {
+        spec.blocs.clone()
+    };
+    let ent_markets: Vec<(String, BTreeSet<usize>)> = entities.iter().map(|e| (e.clone(), entity_markets(r, e).0)).collect();
+    let bloc_sets: Vec<(String, BTreeSet<usize>, BTreeSet<usize>)> = blocs
+        .iter()
+        .map(|b| {
+            let (m, c) = entity_markets(r, b);
+            (b.clone(), m, c)
+        })
+        .collect();
+    let fac_country: Vec<usize> = ds.facilities.iter().map(|f| ds.countries.iter().position(|c| c.id == f.country).unwrap_or(0)).collect();
+
+    let mut in_arcs = vec![Vec::new(); net.nodes.len()];
+    for (a, arc) in net.arcs.iter().enumerate() {
+        in_arcs[arc.to].push(a);
+    }
+    // year → accumulators
+    type Acc = BTreeMap<(String, Stage), [f64; 4]>; // total, direct, indirect (separated), mined
+    let mut dep: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut ind: BTreeMap<String, BTreeMap<(String, Stage), [f64; 2]>> = BTreeMap::new();
+    let mut stock_o = origin::initial_stock_origins(ds, net);
+    for p in &r.periods {
+        let year = p.period.start.year().to_string();
+        let c = &p.clearing;
+        let (o, next) = origin::trace(ds, net, &re, &p.inputs, c, &stock_o);
+        stock_o = next;
+        let y = annual.entry(year.clone()).or_default();
+        // imports
+        for (a, arc) in net.arcs.iter().enumerate() {
+            if c.flow[a] > 1e-9 {
+                let (f, t) = (&net.nodes[arc.from], &net.nodes[arc.to]);
+                *y.imports
+                    .entry(net.markets[t.market].clone())
+                    .or_default()
+                    .entry(net.markets[f.market].clone())
+                    .or_default()
+                    .entry(net.materials[f.material].clone())
+                    .or_default() += c.flow[a];
+            }
+        }
+        // dependency: inflows at the entity's nodes, by stage
+        let acc = dep.entry(year.clone()).or_default();
+        for (name, markets) in &ent_markets {
+            for (n, node) in net.nodes.iter().enumerate() {
+                let Some(stage) = mat_stage[node.material] else { continue };
+                if !markets.contains(&node.market) || o.inflow[n] <= 0.0 {
+                    continue;
+                }
+                let e = acc.entry((name.clone(), stage)).or_insert([0.0; 4]);
+                e[0] += o.inflow[n];
+                if let Some(ci) = sup_ci {
+                    let indirect = if stage == Stage::Mining { o.mined[n][ci] } else { o.separated[n][ci] };
+                    e[2] += o.inflow[n] * indirect;
+                    e[3] += o.inflow[n] * o.mined[n][ci];
+                }
+                for &a in &in_arcs[n] {
+                    if Some(net.nodes[net.arcs[a].from].market) == sup_market {
+                        e[1] += c.flow[a].max(0.0) * re[node.material];
+                    }
+                }
+            }
+        }
+        // independence: bloc plants' output cleaned of supplier origin vs bloc demand
+        let iacc = ind.entry(year.clone()).or_default();
+        for (b, _markets, countries) in &bloc_sets {
+            for stage in Stage::CHAIN {
+                let e = iacc.entry((b.clone(), stage)).or_insert([0.0; 2]);
+                for (k, act) in net.activities.iter().enumerate() {
+                    if !countries.contains(&fac_country[act.facility]) || c.activity[k] <= 0.0 {
+                        continue;
+                    }
+                    for (n, q) in &act.outputs {
+                        if mat_stage[net.nodes[*n].material] != Some(stage) {
+                            continue;
+                        }
+                        // origin of this activity's output ≈ origin at its output node
+                        let dirty = sup_ci.map_or(0.0, |ci| {
+                            if Some(ci) == Some(fac_country[act.facility]) {
+                                1.0
+                            } else if stage == Stage::Mining {
+                                0.0
+                            } else {
+                                let pre = if ds.facilities[act.facility].stage == Stage::Separation { 0.0 } else { o.separated[*n][ci] };
+                                o.mined[*n][ci].max(pre)
+                            }
+                        });
+                        e[0] += q * c.activity[k] * re[net.nodes[*n].material] * (1.0 - dirty);
+                    }
+                }
+                for (d, dv) in net.demands.iter().enumerate() {
+                    let row = &ds.demand[dv.row];
+                    let ci = ds.countries.iter().position(|x| x.id == row.country).unwrap_or(0);
+                    let ms = mat_stage[net.nodes[dv.node].material];
+                    if countries.contains(&ci) && ms.is_some_and(|s| stage_rank(s) >= stage_rank(stage)) {
+                        e[1] += p.inputs.demand[d] * re[net.nodes[dv.node].material];
+                    }
+                }
+            }
+        }
+        // platforms from defence consumption
+        for pl in &spec.platforms {
+            let kg: f64 = net
+                .demands
+                .iter()
+                .enumerate()
+                .filter(|(_, dv)| {
+                    let row = &ds.demand[dv.row];
+                    row.sector == "defence" && row.country == pl.country
+                })
+                .map(|(d, dv)| c.consumption[d].max(0.0) * re[net.nodes[dv.node].material] * 1000.0)
+                .sum();
+            if pl.re_kg > 0.0 {
+                *y.platforms.entry(pl.id.clone()).or_default() += kg / pl.re_kg;
+            }
+        }
+    }
+    for (year, acc) in dep {
+        let y = annual.get_mut(&year).expect("year");
+        for ((name, stage), [tot, direct, indirect, mined]) in acc {
+            if tot <= 0.0 {
+                continue;
+            }
+            let s = y.dependency.entry(name).or_default().entry(stage.as_str().to_string()).or_default();
+            s.entry("direct".into()).or_default().insert(supplier.clone(), direct / tot);
+            s.entry("indirect".into()).or_default().insert(supplier.clone(), indirect / tot);
+            s.entry("mined".into()).or_default().insert(supplier.clone(), mined / tot);
+        }
+    }
+    let mut tti: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>> = BTreeMap::new();
+    for (year, acc) in &ind {
+        let y = annual.get_mut(year).expect("year");
+        for ((b, stage), [supply, demand]) in acc {
+            let share = if *demand > 0.0 { (supply / demand).min(1.0) } else { 1.0 };
+            y.independence.entry(b.clone()).or_default().insert(stage.as_str().to_string(), share);
+            let t = tti.entry(b.clone()).or_default().entry(stage.as_str().to_string()).or_default();
+            for thr in ["50", "80", "100"] {
+                let x: f64 = thr.parse::<f64>().unwrap_or(0.0) / 100.0;
+                let slot = t.entry(thr.to_string()).or_insert(None);
+                if slot.is_none() && share >= x - 1e-9 {
+                    *slot = year.parse().ok();
+                }
+            }
+        }
+    }
+    // observed statistics in the horizon
+    let mut observed = Vec::new();
+    for st in &ds.statistics {
+        let Some(y) = annual.get(&st.year.to_string()) else { continue };
+        let sim = match st.metric.as_str() {
+            "mine_production" => {
+                if st.country == "WORLD" {
+                    y.production.get("mining").map(|m| m.values().sum())
+                } else {
+                    y.production.get("mining").and_then(|m| m.get(&st.country)).copied().or(Some(0.0))
+                }
+            }
+            "imports" if !st.partner.is_empty() => {
+                let imp = y.imports.get(&st.country);
+                Some(match imp {
+                    Some(by) => {
+                        let from: Vec<&BTreeMap<String, f64>> = if st.partner == "WORLD" { by.values().collect() } else { by.get(&st.partner).into_iter().collect() };
+                        from.iter().map(|m| if st.material.is_empty() { m.values().sum::<f64>() } else { m.get(&st.material).copied().unwrap_or(0.0) }).sum()
+                    }
+                    None => 0.0,
+                })
+            }
+            "production" if !st.material.is_empty() => {
+                let mi = net.materials.iter().position(|m| *m == st.material);
+                let year_periods = r.periods.iter().filter(|p| p.period.start.year() == st.year);
+                let mut total = 0.0;
+                for p in year_periods {
+                    for (k, act) in net.activities.iter().enumerate() {
+                        if ds.facilities[act.facility].country != st.country && st.country != "WORLD" {
+                            continue;
+                        }
+                        for (n, q) in &act.outputs {
+                            if Some(net.nodes[*n].material) == mi {
+                                total += q * p.clearing.activity[k];
+                            }
+                        }
+                    }
+                }
+                Some(total)
+            }
+            _ => None,
+        };
+        if let Some(sim) = sim {
+            observed.push(Observed {
+                metric: st.metric.clone(),
+                country: st.country.clone(),
+                partner: st.partner.clone(),
+                material: st.material.clone(),
+                year: st.year,
+                observed: st.value,
+                simulated: sim,
+                error: if st.value != 0.0 { sim / st.value - 1.0 } else { 0.0 },
+                source: st.source.clone(),
+            });
+        }
+    }
+    RunMetrics { supplier, time_to_independence: tti, observed }
+}
