@@ -182,15 +182,20 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
 
     let _ = writeln!(
         out,
-        "\nPrices (USD/kg, annual average; CN vs outside China)"
+        "\nPrices (USD/kg, annual average; CN vs mean of markets outside China; the 8 dearest materials)"
     );
-    let mut materials: Vec<String> = s.annual[*first]
-        .prices
-        .values()
-        .flat_map(|m| m.keys().cloned())
-        .collect();
+    let mut top: Vec<(String, f64)> = Vec::new();
+    for by in s.annual[*first].prices.values() {
+        for (m, p) in by {
+            match top.iter_mut().find(|(x, _)| x == m) {
+                Some(e) => e.1 = e.1.max(*p),
+                None => top.push((m.clone(), *p)),
+            }
+        }
+    }
+    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut materials: Vec<String> = top.into_iter().take(8).map(|(m, _)| m).collect();
     materials.sort();
-    materials.dedup();
     let mut ph = vec!["material".to_string()];
     for y in &mid {
         ph.push(format!("{y} CN"));
@@ -208,11 +213,11 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
                 .filter(|(k, _)| k.as_str() != "CN")
                 .filter_map(|(_, x)| x.get(m).copied())
                 .collect();
-            r.push(cn.map_or("–".into(), |p| format!("{p:.1}")));
+            r.push(cn.map_or("–".into(), |p| format!("{:.1}", p.max(0.0))));
             r.push(if ex.is_empty() {
                 "–".into()
             } else {
-                format!("{:.1}", ex.iter().sum::<f64>() / ex.len() as f64)
+                format!("{:.1}", (ex.iter().sum::<f64>() / ex.len() as f64).max(0.0))
             });
         }
         t.row(r);

@@ -81,6 +81,8 @@ pub struct Clearing {
     pub stock_end: Vec<f64>,
     /// Surplus per surplus node.
     pub surplus: Vec<f64>,
+    /// Clean → tainted conversions (origin colours only).
+    pub conversion: Vec<f64>,
     /// Price per node, USD/kg.
     pub price: Vec<f64>,
     /// Interior-point iterations.
@@ -104,6 +106,8 @@ pub struct Layout {
     pub gap: usize,
     /// Surplus start.
     pub sur: usize,
+    /// Conversions start.
+    pub cnv: usize,
     /// Total variables.
     pub n: usize,
 }
@@ -117,16 +121,9 @@ impl Layout {
         let stk = dem + net.demands.len();
         let gap = stk + net.stocks.len();
         let sur = gap + net.stocks.len();
-        let n = sur + net.surplus.len();
-        Layout {
-            act,
-            arc,
-            dem,
-            stk,
-            gap,
-            sur,
-            n,
-        }
+        let cnv = sur + net.surplus.len();
+        let n = cnv + net.conversions.len();
+        Layout { act, arc, dem, stk, gap, sur, cnv, n }
     }
 }
 
@@ -207,6 +204,11 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         if !free {
             q[l.sur + k] = s.surplus_cost_share * inp.ref_price[net.nodes[node].material];
         }
+    }
+    for (k, &(clean, tainted)) in net.conversions.iter().enumerate() {
+        a.push((clean, l.cnv + k, -1.0));
+        a.push((tainted, l.cnv + k, 1.0));
+        q[l.cnv + k] = 1e-6;
     }
     let n_eq = n_nodes;
     let mut row = n_eq;
@@ -327,6 +329,7 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
         consumption: vec![0.0; net.demands.len()],
         stock_end: vec![0.0; net.stocks.len()],
         surplus: vec![0.0; net.surplus.len()],
+        conversion: vec![0.0; net.conversions.len()],
         price: vec![f64::NAN; net.nodes.len()],
         iterations: 0,
         solve_time: 0.0,
@@ -353,7 +356,8 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
         flow: x[l.arc..l.dem].to_vec(),
         consumption: x[l.dem..l.stk].to_vec(),
         stock_end: x[l.stk..l.gap].to_vec(),
-        surplus: x[l.sur..l.n].to_vec(),
+        surplus: x[l.sur..l.cnv].to_vec(),
+        conversion: x[l.cnv..l.n].to_vec(),
         // d(objective)/d(stock_begin) = z; a unit of supply is worth −z.
         price: sol.z[..prob.n_eq].iter().map(|z| -z).collect(),
         iterations: sol.iterations,
@@ -389,6 +393,10 @@ pub fn residuals(net: &Network, inp: &PeriodInputs, c: &Clearing) -> Vec<(f64, f
     }
     for (k, &(node, _)) in net.surplus.iter().enumerate() {
         add(node, -c.surplus[k]);
+    }
+    for (k, &(clean, tainted)) in net.conversions.iter().enumerate() {
+        add(clean, -c.conversion[k]);
+        add(tainted, c.conversion[k]);
     }
     res
 }

@@ -11,6 +11,8 @@ pub struct Node {
     pub market: usize,
     /// Material index.
     pub material: usize,
+    /// Holds controlled-origin material (only when origin colours are on).
+    pub tainted: bool,
 }
 
 /// One process run by one facility.
@@ -92,6 +94,10 @@ pub struct Network {
     pub surplus: Vec<(usize, bool)>,
     /// Market of each dataset country.
     pub country_market: Vec<usize>,
+    /// Free conversions from a clean node to its tainted twin: (clean, tainted).
+    pub conversions: Vec<(usize, usize)>,
+    /// Controlling market when origin colours are on.
+    pub taint_market: Option<usize>,
 }
 
 fn route_cost(
@@ -138,6 +144,13 @@ fn route_cost(
 impl Network {
     /// Build the network. The dataset must be validated (ids resolve).
     pub fn build(ds: &Dataset) -> Network {
+        Network::build_with(ds, None)
+    }
+
+    /// Build with origin colours: every node gets a clean and a tainted twin; plants in
+    /// `taint_country`'s market (and its mines) make tainted material; plants elsewhere run a
+    /// clean variant (clean inputs only) and a tainted one; consumers take either.
+    pub fn build_with(ds: &Dataset, taint_country: Option<&str>) -> Network {
         let mut markets: Vec<String> = Vec::new();
         let mut market_of: HashMap<&str, usize> = HashMap::new();
         for c in &ds.countries {
@@ -182,14 +195,17 @@ impl Network {
             .map(|(i, s)| (s.id.as_str(), i))
             .collect();
 
+        let taint_market = taint_country.map(&mkt);
+        let colours = taint_market.is_some();
         let mut nodes = Vec::new();
-        let mut node_index = HashMap::new();
-        let mut node = |market: usize, material: usize, nodes: &mut Vec<Node>| -> usize {
-            *node_index.entry((market, material)).or_insert_with(|| {
-                nodes.push(Node { market, material });
+        let mut all_index: HashMap<(usize, usize, bool), usize> = HashMap::new();
+        let mut node_c = |market: usize, material: usize, tainted: bool, nodes: &mut Vec<Node>| -> usize {
+            *all_index.entry((market, material, tainted)).or_insert_with(|| {
+                nodes.push(Node { market, material, tainted });
                 nodes.len() - 1
             })
         };
+        // consumers and stocks use the "consumer" node: tainted when colours are on
 
         // which materials each market can supply and use
         let mut supply: BTreeSet<(usize, usize)> = BTreeSet::new();
@@ -209,36 +225,45 @@ impl Network {
                     continue;
                 };
                 let p = &ds.processes[pi];
-                let inputs = p
-                    .inputs
-                    .iter()
-                    .filter_map(|fl| {
-                        mat_idx.get(fl.material.as_str()).map(|&mi| {
-                            uses.insert((m, mi));
-                            (node(m, mi, &mut nodes), fl.quantity)
+                // colour variants: (input colour, output colour)
+                let variants: Vec<(bool, bool)> = match taint_market {
+                    None => vec![(false, false)],
+                    Some(tm) if tm == m => vec![(true, true)],
+                    Some(_) if p.inputs.is_empty() => vec![(false, false)],
+                    Some(_) => vec![(false, false), (true, true)],
+                };
+                for (cin, cout) in variants {
+                    let inputs = p
+                        .inputs
+                        .iter()
+                        .filter_map(|fl| {
+                            mat_idx.get(fl.material.as_str()).map(|&mi| {
+                                uses.insert((m, mi));
+                                (node_c(m, mi, cin, &mut nodes), fl.quantity)
+                            })
                         })
-                    })
-                    .collect();
-                let outputs: Vec<(usize, f64)> = p
-                    .outputs
-                    .iter()
-                    .filter_map(|fl| {
-                        mat_idx.get(fl.material.as_str()).map(|&mi| {
-                            supply.insert((m, mi));
-                            (node(m, mi, &mut nodes), fl.quantity)
+                        .collect();
+                    let outputs: Vec<(usize, f64)> = p
+                        .outputs
+                        .iter()
+                        .filter_map(|fl| {
+                            mat_idx.get(fl.material.as_str()).map(|&mi| {
+                                supply.insert((m, mi));
+                                (node_c(m, mi, cout, &mut nodes), fl.quantity)
+                            })
                         })
-                    })
-                    .collect();
-                if outputs.len() > 1 {
-                    joint.extend(outputs.iter().map(|o| o.0));
+                        .collect();
+                    if outputs.len() > 1 {
+                        joint.extend(outputs.iter().map(|o| o.0));
+                    }
+                    facility_activities[fi].push(activities.len());
+                    activities.push(Activity {
+                        facility: fi,
+                        process: pi,
+                        inputs,
+                        outputs,
+                    });
                 }
-                facility_activities[fi].push(activities.len());
-                activities.push(Activity {
-                    facility: fi,
-                    process: pi,
-                    inputs,
-                    outputs,
-                });
             }
         }
         let mut demands = Vec::new();
@@ -254,7 +279,7 @@ impl Network {
             let sector = &ds.sectors[si];
             let price = ds.materials[mi].ref_price.unwrap_or(1.0);
             demands.push(DemandVar {
-                node: node(m, mi, &mut nodes),
+                node: node_c(m, mi, colours, &mut nodes),
                 row: ri,
                 sector: si,
                 wtp: sector.wtp_multiplier * price,
@@ -270,7 +295,7 @@ impl Network {
             supply.insert((m, mi));
             uses.insert((m, mi));
             stocks.push(StockVar {
-                node: node(m, mi, &mut nodes),
+                node: node_c(m, mi, colours, &mut nodes),
                 row: ri,
                 strategic: s.kind == "strategic",
             });
@@ -286,15 +311,31 @@ impl Network {
                 if let Some((cost, capacity)) =
                     route_cost(&ds.routes, &markets[sm], &markets[um], &mat.id, &mat.kind)
                 {
-                    arcs.push(Arc {
-                        from: node(sm, mi, &mut nodes),
-                        to: node(um, mi, &mut nodes),
-                        cost,
-                        capacity,
-                    });
+                    let colours_here: &[bool] = if colours { &[false, true] } else { &[false] };
+                    for &c in colours_here {
+                        arcs.push(Arc {
+                            from: node_c(sm, mi, c, &mut nodes),
+                            to: node_c(um, mi, c, &mut nodes),
+                            cost,
+                            capacity,
+                        });
+                    }
                 }
             }
         }
+        let mut conversions = Vec::new();
+        if colours {
+            let clean: Vec<(usize, usize, usize)> = nodes.iter().enumerate().filter(|(_, n)| !n.tainted).map(|(i, n)| (i, n.market, n.material)).collect();
+            for (i, market, material) in clean {
+                let t = node_c(market, material, true, &mut nodes);
+                conversions.push((i, t));
+            }
+        }
+        let node_index: HashMap<(usize, usize), usize> = all_index
+            .iter()
+            .filter(|((_, _, t), _)| *t == colours)
+            .map(|((m, mat, _), &i)| ((*m, *mat), i))
+            .collect();
         let surplus = nodes
             .iter()
             .enumerate()
@@ -316,6 +357,8 @@ impl Network {
             stocks,
             surplus,
             country_market,
+            conversions,
+            taint_market,
         }
     }
 
@@ -325,7 +368,7 @@ impl Network {
             + self.arcs.len()
             + self.demands.len()
             + 2 * self.stocks.len()
-            + self.surplus.len()
+            + self.surplus.len() + self.conversions.len()
     }
 }
 

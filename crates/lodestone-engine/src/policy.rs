@@ -357,7 +357,10 @@ pub fn resolve_controls(ds: &Dataset, net: &Network, sc: &Scenario) -> Vec<Contr
             .enumerate()
             .filter(|(_, a)| {
                 let (f, t) = (&net.nodes[a.from], &net.nodes[a.to]);
-                f.market == xm && mats.contains(&f.material) && dests.contains(&t.market)
+                let direct = f.market == xm;
+                // extraterritorial: controlled-origin (tainted) goods shipped from third countries
+                let foreign = extraterritorial.is_some() && f.tainted && net.taint_market == Some(xm);
+                (direct || foreign) && mats.contains(&f.material) && dests.contains(&t.market)
             })
             .map(|(k, _)| k)
             .collect();

@@ -193,7 +193,12 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     let settings = Settings::from_table(&sc.settings).map_err(EngineError::Settings)?;
     let mut data = sc.apply(ds);
     let plan = policy::prepare(&mut data, sc);
-    let net = Network::build(&data);
+    // origin colours are needed only when a control reaches goods made abroad
+    let taint = sc.events.iter().find_map(|e| match &e.event {
+        Event::ExportControl { exporter, extraterritorial: Some(_), .. } => Some(exporter.clone()),
+        _ => None,
+    });
+    let net = Network::build_with(&data, taint.as_deref());
     let grid = periods(sc.horizon.start, sc.horizon.end, sc.horizon.step);
     let ref_price: Vec<f64> = data.materials.iter().map(|m| m.ref_price.unwrap_or(1.0)).collect();
     let mut stock: Vec<f64> = net.stocks.iter().map(|s| data.stocks[s.row].quantity).collect();

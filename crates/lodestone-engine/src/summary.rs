@@ -156,18 +156,36 @@ pub fn summarize(r: &RunResult) -> Summary {
                 (dem - c.consumption[d]).max(0.0),
             );
         }
-        // prices: month-weighted mean over periods, per node with demand
-        let mut seen = std::collections::BTreeSet::new();
-        for dv in &net.demands {
-            if !seen.insert(dv.node) {
+        // prices: month-weighted mean over periods, at every node where buyers meet sellers
+        // (the tainted twin when origin colours are on: consumers can take either colour)
+        let colours = net.taint_market.is_some();
+        let mut traded = vec![false; net.nodes.len()];
+        for (k, act) in net.activities.iter().enumerate() {
+            if c.activity[k] > 1e-9 {
+                act.outputs.iter().chain(&act.inputs).for_each(|(n, _)| traded[*n] = true);
+            }
+        }
+        for (a, arc) in net.arcs.iter().enumerate() {
+            if c.flow[a] > 1e-9 {
+                traded[arc.to] = true;
+                traded[arc.from] = true;
+            }
+        }
+        for (d, dv) in net.demands.iter().enumerate() {
+            if c.consumption[d] > 1e-9 {
+                traded[dv.node] = true;
+            }
+        }
+        for (ni, node) in net.nodes.iter().enumerate() {
+            // a price only where material changed hands (else the dual is a shadow value)
+            if (colours && !node.tainted) || !traded[ni] {
                 continue;
             }
-            let node = &net.nodes[dv.node];
             let key = (
                 net.markets[node.market].clone(),
                 net.materials[node.material].clone(),
             );
-            let price = c.price[dv.node];
+            let price = c.price[ni];
             if price.is_finite() {
                 let acc = price_months
                     .entry(year.clone())
