@@ -12,7 +12,10 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 fn tiny() -> PathBuf {
@@ -41,7 +44,8 @@ fn validate_accepts_the_fixture() {
 
 #[test]
 fn malformed_dataset_reports_every_problem_located_and_exits_2() {
-    let dir = tiny_copy(|name, t| match name {
+    let dir = tiny_copy(|name, t| {
+        match name {
         // negative capacity; wrong unit; closure before start; unknown company with a near miss
         "facilities.csv" => t
             .replace("mine_au,AU mine,auco,AU,mining,mine_a,operating,1200,", "mine_au,AU mine,auco,AU,mining,mine_a,operating,-1200,")
@@ -54,6 +58,7 @@ fn malformed_dataset_reports_every_problem_located_and_exits_2() {
         // duplicate id and a missing source
         "sectors.csv" => format!("{t}ev,EV again,3,1,0.2,t_fixture\n").replace("other,Other,5,1.2,0.5,t_fixture", "other,Other,5,1.2,0.5,nowhere"),
         _ => t,
+    }
     });
     let o = run(&["validate", dir.path().to_str().unwrap()]);
     let (out, err) = text(&o);
@@ -87,7 +92,10 @@ fn missing_files_and_garbage_are_errors_not_panics() {
     let o = run(&["validate", dir.path().to_str().unwrap()]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("missing required table `sectors.csv`"), "{err}");
+    assert!(
+        err.contains("missing required table `sectors.csv`"),
+        "{err}"
+    );
     assert!(err.contains("routes.csv"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 
@@ -104,11 +112,21 @@ fn malformed_scenarios_give_located_errors() {
         "name = \"bad\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\n\n[[events]]\ntype = \"disruption\"\nfacility = \"mag_jpp\"\nstart = \"2025-06\"\nend = \"2025-01\"\nloss = 1.5\n",
     )
     .unwrap();
-    let o = run(&["validate", bad.to_str().unwrap(), "--data", tiny().to_str().unwrap()]);
+    let o = run(&[
+        "validate",
+        bad.to_str().unwrap(),
+        "--data",
+        tiny().to_str().unwrap(),
+    ]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     let f = bad.display().to_string();
-    assert!(err.contains(&format!("{f}:9:12: error[E008]: unknown facility `mag_jpp`")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{f}:9:12: error[E008]: unknown facility `mag_jpp`"
+        )),
+        "{err}"
+    );
     assert!(err.contains("did you mean `mag_jp`?"), "{err}");
     assert!(err.contains(&format!("{f}:11:7: error[E011]")), "{err}");
     assert!(err.contains(&format!("{f}:12:8: error[E007]")), "{err}");
@@ -131,7 +149,15 @@ fn run_writes_tidy_tables_and_json() {
     let sc = dir.path().join("s.toml");
     std::fs::write(&sc, "name = \"s\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-12\"\nstep = \"quarter\"\n").unwrap();
     let out = dir.path().join("out");
-    let o = run(&["run", sc.to_str().unwrap(), "--data", tiny().to_str().unwrap(), "--json", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--data",
+        tiny().to_str().unwrap(),
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let (stdout, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
@@ -146,7 +172,14 @@ fn run_writes_tidy_tables_and_json() {
     assert!(y["shortfall"].is_object());
     assert!(v["balance"]["max_abs_error_t"].as_f64().unwrap() < 1e-3);
     assert!(v["balance"]["max_rel_error"].as_f64().unwrap() < 1e-6);
-    for t in ["production", "flows", "consumption", "shortfall", "prices", "stocks"] {
+    for t in [
+        "production",
+        "flows",
+        "consumption",
+        "shortfall",
+        "prices",
+        "stocks",
+    ] {
         let csv = std::fs::read_to_string(out.join(format!("{t}.csv"))).unwrap();
         assert!(csv.starts_with("period,entity,metric,value,unit\n"), "{t}");
         assert!(csv.lines().count() > 1, "{t} is empty");

@@ -123,7 +123,16 @@ impl Layout {
         let sur = gap + net.stocks.len();
         let cnv = sur + net.surplus.len();
         let n = cnv + net.conversions.len();
-        Layout { act, arc, dem, stk, gap, sur, cnv, n }
+        Layout {
+            act,
+            arc,
+            dem,
+            stk,
+            gap,
+            sur,
+            cnv,
+            n,
+        }
     }
 }
 

@@ -57,11 +57,19 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
     let sup_ci = ds.countries.iter().position(|c| c.id == supplier);
     let sup_market = sup_ci.map(|i| net.country_market[i]);
     let re = content(ds);
-    let mat_stage: Vec<Option<Stage>> = ds.materials.iter().map(|m| m.stage.filter(|s| *s != Stage::Other)).collect();
+    let mat_stage: Vec<Option<Stage>> = ds
+        .materials
+        .iter()
+        .map(|m| m.stage.filter(|s| *s != Stage::Other))
+        .collect();
 
     // entities for dependency: requested, else every market with demand
     let entities: Vec<String> = if spec.countries.is_empty() {
-        let mut v: Vec<String> = net.demands.iter().map(|d| net.markets[net.nodes[d.node].market].clone()).collect();
+        let mut v: Vec<String> = net
+            .demands
+            .iter()
+            .map(|d| net.markets[net.nodes[d.node].market].clone())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -76,7 +84,10 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
     } else {
         spec.blocs.clone()
     };
-    let ent_markets: Vec<(String, BTreeSet<usize>)> = entities.iter().map(|e| (e.clone(), entity_markets(r, e).0)).collect();
+    let ent_markets: Vec<(String, BTreeSet<usize>)> = entities
+        .iter()
+        .map(|e| (e.clone(), entity_markets(r, e).0))
+        .collect();
     let bloc_sets: Vec<(String, BTreeSet<usize>, BTreeSet<usize>)> = blocs
         .iter()
         .map(|b| {
@@ -84,7 +95,16 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
             (b.clone(), m, c)
         })
         .collect();
-    let fac_country: Vec<usize> = ds.facilities.iter().map(|f| ds.countries.iter().position(|c| c.id == f.country).unwrap_or(0)).collect();
+    let fac_country: Vec<usize> = ds
+        .facilities
+        .iter()
+        .map(|f| {
+            ds.countries
+                .iter()
+                .position(|c| c.id == f.country)
+                .unwrap_or(0)
+        })
+        .collect();
 
     let mut in_arcs = vec![Vec::new(); net.nodes.len()];
     for (a, arc) in net.arcs.iter().enumerate() {
@@ -118,14 +138,20 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
         let acc = dep.entry(year.clone()).or_default();
         for (name, markets) in &ent_markets {
             for (n, node) in net.nodes.iter().enumerate() {
-                let Some(stage) = mat_stage[node.material] else { continue };
+                let Some(stage) = mat_stage[node.material] else {
+                    continue;
+                };
                 if !markets.contains(&node.market) || o.inflow[n] <= 0.0 {
                     continue;
                 }
                 let e = acc.entry((name.clone(), stage)).or_insert([0.0; 4]);
                 e[0] += o.inflow[n];
                 if let Some(ci) = sup_ci {
-                    let indirect = if stage == Stage::Mining { o.mined[n][ci] } else { o.separated[n][ci] };
+                    let indirect = if stage == Stage::Mining {
+                        o.mined[n][ci]
+                    } else {
+                        o.separated[n][ci]
+                    };
                     e[2] += o.inflow[n] * indirect;
                     e[3] += o.inflow[n] * o.mined[n][ci];
                 }
@@ -156,7 +182,12 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
                             } else if stage == Stage::Mining {
                                 0.0
                             } else {
-                                let pre = if ds.facilities[act.facility].stage == Stage::Separation { 0.0 } else { o.separated[*n][ci] };
+                                let pre = if ds.facilities[act.facility].stage == Stage::Separation
+                                {
+                                    0.0
+                                } else {
+                                    o.separated[*n][ci]
+                                };
                                 o.mined[*n][ci].max(pre)
                             }
                         });
@@ -165,9 +196,15 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
                 }
                 for (d, dv) in net.demands.iter().enumerate() {
                     let row = &ds.demand[dv.row];
-                    let ci = ds.countries.iter().position(|x| x.id == row.country).unwrap_or(0);
+                    let ci = ds
+                        .countries
+                        .iter()
+                        .position(|x| x.id == row.country)
+                        .unwrap_or(0);
                     let ms = mat_stage[net.nodes[dv.node].material];
-                    if countries.contains(&ci) && ms.is_some_and(|s| stage_rank(s) >= stage_rank(stage)) {
+                    if countries.contains(&ci)
+                        && ms.is_some_and(|s| stage_rank(s) >= stage_rank(stage))
+                    {
                         e[1] += p.inputs.demand[d] * re[net.nodes[dv.node].material];
                     }
                 }
@@ -196,19 +233,42 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
             if tot <= 0.0 {
                 continue;
             }
-            let s = y.dependency.entry(name).or_default().entry(stage.as_str().to_string()).or_default();
-            s.entry("direct".into()).or_default().insert(supplier.clone(), direct / tot);
-            s.entry("indirect".into()).or_default().insert(supplier.clone(), indirect / tot);
-            s.entry("mined".into()).or_default().insert(supplier.clone(), mined / tot);
+            let s = y
+                .dependency
+                .entry(name)
+                .or_default()
+                .entry(stage.as_str().to_string())
+                .or_default();
+            s.entry("direct".into())
+                .or_default()
+                .insert(supplier.clone(), direct / tot);
+            s.entry("indirect".into())
+                .or_default()
+                .insert(supplier.clone(), indirect / tot);
+            s.entry("mined".into())
+                .or_default()
+                .insert(supplier.clone(), mined / tot);
         }
     }
-    let mut tti: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>> = BTreeMap::new();
+    let mut tti: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>> =
+        BTreeMap::new();
     for (year, acc) in &ind {
         let y = annual.get_mut(year).expect("year");
         for ((b, stage), [supply, demand]) in acc {
-            let share = if *demand > 0.0 { (supply / demand).min(1.0) } else { 1.0 };
-            y.independence.entry(b.clone()).or_default().insert(stage.as_str().to_string(), share);
-            let t = tti.entry(b.clone()).or_default().entry(stage.as_str().to_string()).or_default();
+            let share = if *demand > 0.0 {
+                (supply / demand).min(1.0)
+            } else {
+                1.0
+            };
+            y.independence
+                .entry(b.clone())
+                .or_default()
+                .insert(stage.as_str().to_string(), share);
+            let t = tti
+                .entry(b.clone())
+                .or_default()
+                .entry(stage.as_str().to_string())
+                .or_default();
             for thr in ["50", "80", "100"] {
                 let x: f64 = thr.parse::<f64>().unwrap_or(0.0) / 100.0;
                 let slot = t.entry(thr.to_string()).or_insert(None);
@@ -221,32 +281,55 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
     // observed statistics in the horizon
     let mut observed = Vec::new();
     for st in &ds.statistics {
-        let Some(y) = annual.get(&st.year.to_string()) else { continue };
+        let Some(y) = annual.get(&st.year.to_string()) else {
+            continue;
+        };
         let sim = match st.metric.as_str() {
             "mine_production" => {
                 if st.country == "WORLD" {
                     y.production.get("mining").map(|m| m.values().sum())
                 } else {
-                    y.production.get("mining").and_then(|m| m.get(&st.country)).copied().or(Some(0.0))
+                    y.production
+                        .get("mining")
+                        .and_then(|m| m.get(&st.country))
+                        .copied()
+                        .or(Some(0.0))
                 }
             }
             "imports" if !st.partner.is_empty() => {
                 let imp = y.imports.get(&st.country);
                 Some(match imp {
                     Some(by) => {
-                        let from: Vec<&BTreeMap<String, f64>> = if st.partner == "WORLD" { by.values().collect() } else { by.get(&st.partner).into_iter().collect() };
-                        from.iter().map(|m| if st.material.is_empty() { m.values().sum::<f64>() } else { m.get(&st.material).copied().unwrap_or(0.0) }).sum()
+                        let from: Vec<&BTreeMap<String, f64>> = if st.partner == "WORLD" {
+                            by.values().collect()
+                        } else {
+                            by.get(&st.partner).into_iter().collect()
+                        };
+                        from.iter()
+                            .map(|m| {
+                                if st.material.is_empty() {
+                                    m.values().sum::<f64>()
+                                } else {
+                                    m.get(&st.material).copied().unwrap_or(0.0)
+                                }
+                            })
+                            .sum()
                     }
                     None => 0.0,
                 })
             }
             "production" if !st.material.is_empty() => {
                 let mi = net.materials.iter().position(|m| *m == st.material);
-                let year_periods = r.periods.iter().filter(|p| p.period.start.year() == st.year);
+                let year_periods = r
+                    .periods
+                    .iter()
+                    .filter(|p| p.period.start.year() == st.year);
                 let mut total = 0.0;
                 for p in year_periods {
                     for (k, act) in net.activities.iter().enumerate() {
-                        if ds.facilities[act.facility].country != st.country && st.country != "WORLD" {
+                        if ds.facilities[act.facility].country != st.country
+                            && st.country != "WORLD"
+                        {
                             continue;
                         }
                         for (n, q) in &act.outputs {
@@ -269,10 +352,18 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
                 year: st.year,
                 observed: st.value,
                 simulated: sim,
-                error: if st.value != 0.0 { sim / st.value - 1.0 } else { 0.0 },
+                error: if st.value != 0.0 {
+                    sim / st.value - 1.0
+                } else {
+                    0.0
+                },
                 source: st.source.clone(),
             });
         }
     }
-    RunMetrics { supplier, time_to_independence: tti, observed }
+    RunMetrics {
+        supplier,
+        time_to_independence: tti,
+        observed,
+    }
 }

@@ -199,12 +199,19 @@ impl Network {
         let colours = taint_market.is_some();
         let mut nodes = Vec::new();
         let mut all_index: HashMap<(usize, usize, bool), usize> = HashMap::new();
-        let mut node_c = |market: usize, material: usize, tainted: bool, nodes: &mut Vec<Node>| -> usize {
-            *all_index.entry((market, material, tainted)).or_insert_with(|| {
-                nodes.push(Node { market, material, tainted });
-                nodes.len() - 1
-            })
-        };
+        let mut node_c =
+            |market: usize, material: usize, tainted: bool, nodes: &mut Vec<Node>| -> usize {
+                *all_index
+                    .entry((market, material, tainted))
+                    .or_insert_with(|| {
+                        nodes.push(Node {
+                            market,
+                            material,
+                            tainted,
+                        });
+                        nodes.len() - 1
+                    })
+            };
         // consumers and stocks use the "consumer" node: tainted when colours are on
 
         // which materials each market can supply and use
@@ -325,7 +332,12 @@ impl Network {
         }
         let mut conversions = Vec::new();
         if colours {
-            let clean: Vec<(usize, usize, usize)> = nodes.iter().enumerate().filter(|(_, n)| !n.tainted).map(|(i, n)| (i, n.market, n.material)).collect();
+            let clean: Vec<(usize, usize, usize)> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !n.tainted)
+                .map(|(i, n)| (i, n.market, n.material))
+                .collect();
             for (i, market, material) in clean {
                 let t = node_c(market, material, true, &mut nodes);
                 conversions.push((i, t));
@@ -368,7 +380,8 @@ impl Network {
             + self.arcs.len()
             + self.demands.len()
             + 2 * self.stocks.len()
-            + self.surplus.len() + self.conversions.len()
+            + self.surplus.len()
+            + self.conversions.len()
     }
 }
 

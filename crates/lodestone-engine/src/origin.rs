@@ -33,11 +33,22 @@ pub fn content(ds: &Dataset) -> Vec<f64> {
 pub type StockOrigins = Vec<(Vec<f64>, Vec<f64>)>;
 
 /// Trace one period. `stock_in` is the origin of each stock at the start of the period.
-pub fn trace(ds: &Dataset, net: &Network, re: &[f64], inp: &PeriodInputs, c: &Clearing, stock_in: &StockOrigins) -> (Origins, StockOrigins) {
+pub fn trace(
+    ds: &Dataset,
+    net: &Network,
+    re: &[f64],
+    inp: &PeriodInputs,
+    c: &Clearing,
+    stock_in: &StockOrigins,
+) -> (Origins, StockOrigins) {
     let nc = ds.countries.len();
     let nn = net.nodes.len();
     let country_idx = |id: &str| ds.countries.iter().position(|x| x.id == id).unwrap_or(0);
-    let fac_country: Vec<usize> = ds.facilities.iter().map(|f| country_idx(&f.country)).collect();
+    let fac_country: Vec<usize> = ds
+        .facilities
+        .iter()
+        .map(|f| country_idx(&f.country))
+        .collect();
     let mut mined = vec![vec![0.0; nc]; nn];
     let mut sep = vec![vec![0.0; nc]; nn];
     let mut inflow = vec![0.0; nn];
@@ -58,7 +69,11 @@ pub fn trace(ds: &Dataset, net: &Network, re: &[f64], inp: &PeriodInputs, c: &Cl
             if act.inputs.is_empty() {
                 om[fc] = 1.0;
             } else {
-                let w: f64 = act.inputs.iter().map(|(n, q)| q * re[net.nodes[*n].material]).sum();
+                let w: f64 = act
+                    .inputs
+                    .iter()
+                    .map(|(n, q)| q * re[net.nodes[*n].material])
+                    .sum();
                 if w > 0.0 {
                     for (n, q) in &act.inputs {
                         let x = q * re[net.nodes[*n].material] / w;
@@ -95,7 +110,9 @@ pub fn trace(ds: &Dataset, net: &Network, re: &[f64], inp: &PeriodInputs, c: &Cl
         }
         for (k, sv) in net.stocks.iter().enumerate() {
             let amt = inp.stock_begin[k].max(0.0) * re[net.nodes[sv.node].material];
-            let known = stock_in.get(k).is_some_and(|(sm, _)| sm.iter().sum::<f64>() > 0.0);
+            let known = stock_in
+                .get(k)
+                .is_some_and(|(sm, _)| sm.iter().sum::<f64>() > 0.0);
             if amt <= 0.0 || !known {
                 continue; // a stock of unknown origin takes the mix of the node's other inflows
             }
@@ -123,13 +140,27 @@ pub fn trace(ds: &Dataset, net: &Network, re: &[f64], inp: &PeriodInputs, c: &Cl
             break;
         }
     }
-    let stock_out = net.stocks.iter().map(|sv| (mined[sv.node].clone(), sep[sv.node].clone())).collect();
-    (Origins { mined, separated: sep, inflow }, stock_out)
+    let stock_out = net
+        .stocks
+        .iter()
+        .map(|sv| (mined[sv.node].clone(), sep[sv.node].clone()))
+        .collect();
+    (
+        Origins {
+            mined,
+            separated: sep,
+            inflow,
+        },
+        stock_out,
+    )
 }
 
 /// Initial stock origins are unknown (all zero): such stocks take the mix of their node's
 /// other inflows in the first period.
 pub fn initial_stock_origins(ds: &Dataset, net: &Network) -> StockOrigins {
     let nc = ds.countries.len();
-    net.stocks.iter().map(|_| (vec![0.0; nc], vec![0.0; nc])).collect()
+    net.stocks
+        .iter()
+        .map(|_| (vec![0.0; nc], vec![0.0; nc]))
+        .collect()
 }

@@ -3,7 +3,9 @@
 //! quotas, price floors, stockpile rules and substitution.
 
 use crate::network::Network;
-use lodestone_model::dataset::{CapacityStep, Dataset, Demand, Facility, Sector, Stage, Status, Stock};
+use lodestone_model::dataset::{
+    CapacityStep, Dataset, Demand, Facility, Sector, Stage, Status, Stock,
+};
 use lodestone_model::scenario::{ControlMode, Event, ReleaseRule, Scenario};
 use lodestone_model::time::{Month, Period};
 use std::collections::BTreeSet;
@@ -100,11 +102,34 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
     // investments → new or expanded capacity (expected value over the delay risk)
     for (i, e) in sc.events.iter().enumerate() {
         if let Event::Investment {
-            programme, amount, currency, usd_per_unit, country, stage, facility, processes, company, capacity, capex_usd_per_tpa, unit_cost, start, lead_time_months, delay_probability, delay_months, ramp_months,
+            programme,
+            amount,
+            currency,
+            usd_per_unit,
+            country,
+            stage,
+            facility,
+            processes,
+            company,
+            capacity,
+            capex_usd_per_tpa,
+            unit_cost,
+            start,
+            lead_time_months,
+            delay_probability,
+            delay_months,
+            ramp_months,
         } = &e.event
         {
-            let usd = amount * if currency == "USD" { 1.0 } else { usd_per_unit.unwrap_or(0.0) };
-            let cap = capacity.unwrap_or_else(|| capex_usd_per_tpa.map_or(0.0, |c| if c > 0.0 { usd / c } else { 0.0 }));
+            let usd = amount
+                * if currency == "USD" {
+                    1.0
+                } else {
+                    usd_per_unit.unwrap_or(0.0)
+                };
+            let cap = capacity.unwrap_or_else(|| {
+                capex_usd_per_tpa.map_or(0.0, |c| if c > 0.0 { usd / c } else { 0.0 })
+            });
             let first = start.plus(lead_time_months.round() as i32);
             let slip = delay_months.unwrap_or(24.0).round() as i32;
             let p = delay_probability.clamp(0.0, 1.0);
@@ -113,23 +138,51 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
             if let Some(fid) = facility
                 && let Some(f) = ds.facilities.iter_mut().find(|f| &f.id == fid)
             {
-                let base = f.nameplate_at(first.plus(-1)).max(if f.enabled { 0.0 } else { 0.0 });
+                let base = f
+                    .nameplate_at(first.plus(-1))
+                    .max(if f.enabled { 0.0 } else { 0.0 });
                 f.enabled = true;
                 if f.start > first {
                     f.start = first;
                 }
-                f.steps.push(CapacityStep { date: first, capacity: base + cap * (1.0 - p), ramp_months: ramp, source: src.clone() });
+                f.steps.push(CapacityStep {
+                    date: first,
+                    capacity: base + cap * (1.0 - p),
+                    ramp_months: ramp,
+                    source: src.clone(),
+                });
                 if p > 0.0 {
-                    f.steps.push(CapacityStep { date: first.plus(slip), capacity: base + cap, ramp_months: ramp, source: src });
+                    f.steps.push(CapacityStep {
+                        date: first.plus(slip),
+                        capacity: base + cap,
+                        ramp_months: ramp,
+                        source: src,
+                    });
                 }
                 f.steps.sort_by_key(|s| s.date);
                 continue;
             }
-            let same_stage: Vec<&Facility> = ds.facilities.iter().filter(|f| f.stage == *stage).collect();
-            let template = same_stage.iter().find(|f| &f.country == country).or(same_stage.first()).copied();
-            let procs = processes.clone().or_else(|| template.map(|t| t.processes.clone())).unwrap_or_default();
+            let same_stage: Vec<&Facility> =
+                ds.facilities.iter().filter(|f| f.stage == *stage).collect();
+            let template = same_stage
+                .iter()
+                .find(|f| &f.country == country)
+                .or(same_stage.first())
+                .copied();
+            let procs = processes
+                .clone()
+                .or_else(|| template.map(|t| t.processes.clone()))
+                .unwrap_or_default();
             let cost = unit_cost
-                .or_else(|| median(same_stage.iter().filter(|f| f.country != "CN").map(|f| f.unit_cost).collect()))
+                .or_else(|| {
+                    median(
+                        same_stage
+                            .iter()
+                            .filter(|f| f.country != "CN")
+                            .map(|f| f.unit_cost)
+                            .collect(),
+                    )
+                })
                 .unwrap_or(0.0);
             let mut f = Facility {
                 id: format!("inv{i}_{}", stage.as_str()),
@@ -153,14 +206,29 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
                 source: src.clone(),
             };
             if p > 0.0 {
-                f.steps.push(CapacityStep { date: first.plus(slip), capacity: cap, ramp_months: ramp, source: src });
+                f.steps.push(CapacityStep {
+                    date: first.plus(slip),
+                    capacity: cap,
+                    ramp_months: ramp,
+                    source: src,
+                });
             }
             ds.facilities.push(f);
         }
     }
     // technology bans → slower ramps and lower utilization for plants starting under the ban
     for e in &sc.events {
-        if let Event::TechnologyBan { from, stages, ramp_factor, utilization_factor, except, start, end, .. } = &e.event {
+        if let Event::TechnologyBan {
+            from,
+            stages,
+            ramp_factor,
+            utilization_factor,
+            except,
+            start,
+            end,
+            ..
+        } = &e.event
+        {
             for f in ds.facilities.iter_mut() {
                 if &f.country == from || except.contains(&f.country) || !stages.contains(&f.stage) {
                     continue;
@@ -178,8 +246,21 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
     plan.row_kind = vec![RowKind::Data; ds.demand.len()];
     // offtakes → a firm demand at the payer's market
     for (i, e) in sc.events.iter().enumerate() {
-        if let Event::Offtake { material, tonnes_per_year, price, payer, start, end, .. } = &e.event {
-            let refp = ds.material(material).and_then(|m| m.ref_price).unwrap_or(1.0).max(1e-9);
+        if let Event::Offtake {
+            material,
+            tonnes_per_year,
+            price,
+            payer,
+            start,
+            end,
+            ..
+        } = &e.event
+        {
+            let refp = ds
+                .material(material)
+                .and_then(|m| m.ref_price)
+                .unwrap_or(1.0)
+                .max(1e-9);
             let sid = format!("offtake_{i}");
             ds.sectors.push(Sector {
                 id: sid.clone(),
@@ -203,30 +284,70 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
     }
     // substitution → substitute demand rows
     for e in &sc.events {
-        if let Event::Substitution { sector, material, substitute, ratio, trigger_multiple, max_share, lag_months, country, start } = &e.event {
+        if let Event::Substitution {
+            sector,
+            material,
+            substitute,
+            ratio,
+            trigger_multiple,
+            max_share,
+            lag_months,
+            country,
+            start,
+        } = &e.event
+        {
             let rule = plan.substitutions.len();
             let rows: Vec<usize> = ds
                 .demand
                 .iter()
                 .enumerate()
-                .filter(|(_, d)| &d.sector == sector && &d.material == material && country.as_ref().is_none_or(|c| c == &d.country))
+                .filter(|(_, d)| {
+                    &d.sector == sector
+                        && &d.material == material
+                        && country.as_ref().is_none_or(|c| c == &d.country)
+                })
                 .map(|(i, _)| i)
                 .collect();
             if let Some(subm) = substitute {
                 for &r in &rows {
                     let d = ds.demand[r].clone();
-                    ds.demand.push(Demand { material: subm.clone(), ..d });
-                    plan.row_kind.push(RowKind::Substitute(r, rule, ratio.unwrap_or(1.0)));
+                    ds.demand.push(Demand {
+                        material: subm.clone(),
+                        ..d
+                    });
+                    plan.row_kind
+                        .push(RowKind::Substitute(r, rule, ratio.unwrap_or(1.0)));
                 }
             }
-            plan.substitutions.push(SubRule { rows, trigger_multiple: *trigger_multiple, max_share: *max_share, lag_months: *lag_months, start: *start, material: material.clone() });
+            plan.substitutions.push(SubRule {
+                rows,
+                trigger_multiple: *trigger_multiple,
+                max_share: *max_share,
+                lag_months: *lag_months,
+                start: *start,
+                material: material.clone(),
+            });
         }
     }
     // stockpiles → strategic stock rows with a build path and a release rule
     plan.stock_rule = vec![None; ds.stocks.len()];
     for e in &sc.events {
-        if let Event::Stockpile { country, material, target, buy_rate, release, release_multiple, release_price, start, end } = &e.event {
-            let refp = ds.material(material).and_then(|m| m.ref_price).unwrap_or(1.0);
+        if let Event::Stockpile {
+            country,
+            material,
+            target,
+            buy_rate,
+            release,
+            release_multiple,
+            release_price,
+            start,
+            end,
+        } = &e.event
+        {
+            let refp = ds
+                .material(material)
+                .and_then(|m| m.ref_price)
+                .unwrap_or(1.0);
             ds.stocks.push(Stock {
                 country: country.clone(),
                 material: material.clone(),
@@ -251,23 +372,45 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
 }
 
 /// Stock target and release price for one period.
-pub fn stock_terms(ds: &Dataset, net: &Network, plan: &Plan, s: &crate::Settings, p: &Period) -> (Vec<f64>, Vec<f64>) {
+pub fn stock_terms(
+    ds: &Dataset,
+    net: &Network,
+    plan: &Plan,
+    s: &crate::Settings,
+    p: &Period,
+) -> (Vec<f64>, Vec<f64>) {
     let mut target = Vec::new();
     let mut release = Vec::new();
     for sv in &net.stocks {
         let row = &ds.stocks[sv.row];
-        let refp = ds.material(&row.material).and_then(|m| m.ref_price).unwrap_or(1.0);
+        let refp = ds
+            .material(&row.material)
+            .and_then(|m| m.ref_price)
+            .unwrap_or(1.0);
         match plan.stock_rule.get(sv.row).and_then(|r| r.as_ref()) {
             Some(rule) => {
                 let until = rule.end.map_or(p.start, |e| e.min(p.start));
-                let months = until.months_since(rule.start).max(if p.start >= rule.start { 1 } else { 0 }) as f64;
-                let t = if p.start < rule.start { 0.0 } else { (rule.buy_rate * months / 12.0).min(rule.target) };
+                let months = until
+                    .months_since(rule.start)
+                    .max(if p.start >= rule.start { 1 } else { 0 })
+                    as f64;
+                let t = if p.start < rule.start {
+                    0.0
+                } else {
+                    (rule.buy_rate * months / 12.0).min(rule.target)
+                };
                 target.push(t);
                 release.push(rule.release_price);
             }
             None => {
                 target.push(row.target);
-                release.push(if sv.strategic { s.strategic_release_multiple } else { 1.0 + s.stock_release_premium } * refp);
+                release.push(
+                    if sv.strategic {
+                        s.strategic_release_multiple
+                    } else {
+                        1.0 + s.stock_release_premium
+                    } * refp,
+                );
             }
         }
     }
@@ -295,18 +438,30 @@ pub fn demand_factors(plan: &Plan, sub_share: &[f64], row_of: &[usize], m: Month
 }
 
 /// Materials covered by an export control.
-pub fn controlled_materials(ds: &Dataset, materials: &[String], elements: &[String]) -> BTreeSet<usize> {
+pub fn controlled_materials(
+    ds: &Dataset,
+    materials: &[String],
+    elements: &[String],
+) -> BTreeSet<usize> {
     ds.materials
         .iter()
         .enumerate()
-        .filter(|(_, m)| materials.contains(&m.id) || m.composition.iter().any(|(e, f)| *f > 0.0 && elements.contains(e)))
+        .filter(|(_, m)| {
+            materials.contains(&m.id)
+                || m.composition
+                    .iter()
+                    .any(|(e, f)| *f > 0.0 && elements.contains(e))
+        })
         .map(|(i, _)| i)
         .collect()
 }
 
 /// Market index of a country id.
 pub fn market_of(ds: &Dataset, net: &Network, country: &str) -> Option<usize> {
-    ds.countries.iter().position(|c| c.id == country).map(|i| net.country_market[i])
+    ds.countries
+        .iter()
+        .position(|c| c.id == country)
+        .map(|i| net.country_market[i])
 }
 
 /// One export control resolved against the network.
@@ -340,15 +495,38 @@ pub struct ControlArcs {
 pub fn resolve_controls(ds: &Dataset, net: &Network, sc: &Scenario) -> Vec<ControlArcs> {
     let mut out = Vec::new();
     for (i, e) in sc.events.iter().enumerate() {
-        let Event::ExportControl { exporter, materials, elements, destinations, except, mode, approval_share, delay_days, tonnes_per_year, extraterritorial, start, .. } = &e.event else { continue };
-        let Some(xm) = market_of(ds, net, exporter) else { continue };
+        let Event::ExportControl {
+            exporter,
+            materials,
+            elements,
+            destinations,
+            except,
+            mode,
+            approval_share,
+            delay_days,
+            tonnes_per_year,
+            extraterritorial,
+            start,
+            ..
+        } = &e.event
+        else {
+            continue;
+        };
+        let Some(xm) = market_of(ds, net, exporter) else {
+            continue;
+        };
         let mats = controlled_materials(ds, materials, elements);
-        let except_m: BTreeSet<usize> = except.iter().filter_map(|c| market_of(ds, net, c)).collect();
+        let except_m: BTreeSet<usize> = except
+            .iter()
+            .filter_map(|c| market_of(ds, net, c))
+            .collect();
         let dests: BTreeSet<usize> = ds
             .countries
             .iter()
             .filter(|c| destinations.includes(&c.id))
-            .map(|c| net.country_market[ds.countries.iter().position(|x| x.id == c.id).unwrap_or(0)])
+            .map(|c| {
+                net.country_market[ds.countries.iter().position(|x| x.id == c.id).unwrap_or(0)]
+            })
             .filter(|m| *m != xm && !except_m.contains(m))
             .collect();
         let arcs = net
@@ -359,7 +537,8 @@ pub fn resolve_controls(ds: &Dataset, net: &Network, sc: &Scenario) -> Vec<Contr
                 let (f, t) = (&net.nodes[a.from], &net.nodes[a.to]);
                 let direct = f.market == xm;
                 // extraterritorial: controlled-origin (tainted) goods shipped from third countries
-                let foreign = extraterritorial.is_some() && f.tainted && net.taint_market == Some(xm);
+                let foreign =
+                    extraterritorial.is_some() && f.tainted && net.taint_market == Some(xm);
                 (direct || foreign) && mats.contains(&f.material) && dests.contains(&t.market)
             })
             .map(|(k, _)| k)

@@ -2,12 +2,12 @@
 //! forward, mass balance checked every period.
 
 use crate::clearing::{self, Clearing, ClearingStatus, PeriodInputs};
-use crate::policy;
-use lodestone_model::scenario::{ControlMode, MetricsSpec};
 use crate::network::Network;
+use crate::policy;
 use crate::settings::Settings;
 use lodestone_model::Diagnostics;
 use lodestone_model::dataset::Dataset;
+use lodestone_model::scenario::{ControlMode, MetricsSpec};
 use lodestone_model::scenario::{Event, Scenario};
 use lodestone_model::time::{Month, Period, periods};
 use serde::Serialize;
@@ -195,13 +195,25 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     let plan = policy::prepare(&mut data, sc);
     // origin colours are needed only when a control reaches goods made abroad
     let taint = sc.events.iter().find_map(|e| match &e.event {
-        Event::ExportControl { exporter, extraterritorial: Some(_), .. } => Some(exporter.clone()),
+        Event::ExportControl {
+            exporter,
+            extraterritorial: Some(_),
+            ..
+        } => Some(exporter.clone()),
         _ => None,
     });
     let net = Network::build_with(&data, taint.as_deref());
     let grid = periods(sc.horizon.start, sc.horizon.end, sc.horizon.step);
-    let ref_price: Vec<f64> = data.materials.iter().map(|m| m.ref_price.unwrap_or(1.0)).collect();
-    let mut stock: Vec<f64> = net.stocks.iter().map(|s| data.stocks[s.row].quantity).collect();
+    let ref_price: Vec<f64> = data
+        .materials
+        .iter()
+        .map(|m| m.ref_price.unwrap_or(1.0))
+        .collect();
+    let mut stock: Vec<f64> = net
+        .stocks
+        .iter()
+        .map(|s| data.stocks[s.row].quantity)
+        .collect();
     let row_of: Vec<usize> = net.demands.iter().map(|d| d.row).collect();
     let mut state = PolicyState {
         controls: policy::resolve_controls(&data, &net, sc),
@@ -220,12 +232,19 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         approximate_periods: 0,
         failed_periods: 0,
     };
-    let mut balance = Balance { max_abs_error_t: 0.0, max_rel_error: 0.0, ok: true };
+    let mut balance = Balance {
+        max_abs_error_t: 0.0,
+        max_rel_error: 0.0,
+        ok: true,
+    };
     let mut floor_cost = 0.0;
     for p in grid {
         let m = p.start;
         let prev = out.last();
-        let prev_price = |node: usize| -> Option<f64> { prev.map(|r| r.clearing.price[node]).filter(|x| x.is_finite()) };
+        let prev_price = |node: usize| -> Option<f64> {
+            prev.map(|r| r.clearing.price[node])
+                .filter(|x| x.is_finite())
+        };
         // substitution shares from last period's prices
         let mut sub_share = vec![0.0; plan.substitutions.len()];
         for (k, rule) in plan.substitutions.iter().enumerate() {
@@ -236,15 +255,22 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
                 let mi = net.materials.iter().position(|x| *x == rule.material);
                 let hot = rule.rows.iter().any(|&row| {
                     let market = policy::market_of(&data, &net, &data.demand[row].country);
-                    let node = mi.zip(market).and_then(|(mi, mk)| net.node_index.get(&(mk, mi)).copied());
-                    node.and_then(&prev_price).is_some_and(|pp| pp > rule.trigger_multiple * ref_price[mi.unwrap_or(0)])
+                    let node = mi
+                        .zip(market)
+                        .and_then(|(mi, mk)| net.node_index.get(&(mk, mi)).copied());
+                    node.and_then(&prev_price)
+                        .is_some_and(|pp| pp > rule.trigger_multiple * ref_price[mi.unwrap_or(0)])
                 });
                 if hot {
                     state.sub_trigger[k] = Some(m);
                 }
             }
             if let Some(t) = state.sub_trigger[k] {
-                let ramp = if rule.lag_months <= 0.0 { 1.0 } else { ((m.months_since(t) + 1) as f64 / rule.lag_months).min(1.0) };
+                let ramp = if rule.lag_months <= 0.0 {
+                    1.0
+                } else {
+                    ((m.months_since(t) + 1) as f64 / rule.lag_months).min(1.0)
+                };
                 sub_share[k] = rule.max_share * ramp;
             }
         }
@@ -253,7 +279,8 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         for (d, f) in demand.iter_mut().zip(&factors) {
             *d *= f;
         }
-        let (stock_target, stock_release_price) = policy::stock_terms(&data, &net, &plan, &settings, &p);
+        let (stock_target, stock_release_price) =
+            policy::stock_terms(&data, &net, &plan, &settings, &p);
         let mut inputs = PeriodInputs {
             capacity: period_capacity(&data, sc, &p),
             unit_cost: data.facilities.iter().map(|f| f.unit_cost).collect(),
@@ -263,7 +290,11 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             ref_price: ref_price.clone(),
             months: p.months as f64,
             arc_extra_cost: vec![0.0; net.arcs.len()],
-            arc_capacity: net.arcs.iter().map(|a| a.capacity.map(|c| c * p.year_share())).collect(),
+            arc_capacity: net
+                .arcs
+                .iter()
+                .map(|a| a.capacity.map(|c| c * p.year_share()))
+                .collect(),
             arc_groups: Vec::new(),
             activity_groups: Vec::new(),
             activity_subsidy: vec![0.0; net.activities.len()],
@@ -280,7 +311,15 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             };
             if policy::active(sc, e, start, end, m) && state.ref_flow[c].is_none() {
                 match prev {
-                    Some(r) => state.ref_flow[c] = Some(r.clearing.flow.iter().map(|f| f / r.period.months as f64).collect()),
+                    Some(r) => {
+                        state.ref_flow[c] = Some(
+                            r.clearing
+                                .flow
+                                .iter()
+                                .map(|f| f / r.period.months as f64)
+                                .collect(),
+                        )
+                    }
                     None => needs_ref = true,
                 }
             }
@@ -311,14 +350,21 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
                 ControlMode::Licence => {
                     let elapsed_days = m.months_since(ctl.start) as f64 * 30.44;
                     let period_days = p.months as f64 * 30.44;
-                    let open = ((elapsed_days + period_days - ctl.delay_days) / period_days).clamp(0.0, 1.0);
+                    let open = ((elapsed_days + period_days - ctl.delay_days) / period_days)
+                        .clamp(0.0, 1.0);
                     let refs = state.ref_flow[c].as_deref().unwrap_or(&[]);
                     for &a in &ctl.arcs {
-                        let allowed = ctl.approval * refs.get(a).copied().unwrap_or(0.0) * p.months as f64 * open;
-                        inputs.arc_capacity[a] = Some(inputs.arc_capacity[a].map_or(allowed, |x| x.min(allowed)));
+                        let allowed = ctl.approval
+                            * refs.get(a).copied().unwrap_or(0.0)
+                            * p.months as f64
+                            * open;
+                        inputs.arc_capacity[a] =
+                            Some(inputs.arc_capacity[a].map_or(allowed, |x| x.min(allowed)));
                     }
                 }
-                ControlMode::Quota => inputs.arc_groups.push((ctl.arcs.clone(), ctl.quota * p.year_share())),
+                ControlMode::Quota => inputs
+                    .arc_groups
+                    .push((ctl.arcs.clone(), ctl.quota * p.year_share())),
             }
         }
         let prob = clearing::build(&net, &inputs, &settings);
@@ -348,7 +394,13 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         if rel > settings.balance_tolerance {
             balance.ok = false;
         }
-        out.push(PeriodResult { period: p, inputs, clearing: c, max_abs_error: abs, max_rel_error: rel });
+        out.push(PeriodResult {
+            period: p,
+            inputs,
+            clearing: c,
+            max_abs_error: abs,
+            max_rel_error: rel,
+        });
     }
     Ok(RunResult {
         scenario: sc.name.clone(),
@@ -366,22 +418,55 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
 
 /// Tariffs, production quotas and price floors for one period.
 #[allow(clippy::too_many_arguments)]
-fn apply_period_policies(ds: &Dataset, sc: &Scenario, net: &Network, _plan: &policy::Plan, inp: &mut PeriodInputs, p: &Period, prev: Option<&PeriodResult>, _s: &Settings) {
+fn apply_period_policies(
+    ds: &Dataset,
+    sc: &Scenario,
+    net: &Network,
+    _plan: &policy::Plan,
+    inp: &mut PeriodInputs,
+    p: &Period,
+    prev: Option<&PeriodResult>,
+    _s: &Settings,
+) {
     let m = p.start;
     for e in &sc.events {
         match &e.event {
-            Event::Tariff { importer, exporter, materials, rate, start, end, .. } if policy::active(sc, &e.event, *start, *end, m) => {
-                let Some(im) = policy::market_of(ds, net, importer) else { continue };
-                let xm = if exporter == "*" { None } else { policy::market_of(ds, net, exporter) };
+            Event::Tariff {
+                importer,
+                exporter,
+                materials,
+                rate,
+                start,
+                end,
+                ..
+            } if policy::active(sc, &e.event, *start, *end, m) => {
+                let Some(im) = policy::market_of(ds, net, importer) else {
+                    continue;
+                };
+                let xm = if exporter == "*" {
+                    None
+                } else {
+                    policy::market_of(ds, net, exporter)
+                };
                 for (a, arc) in net.arcs.iter().enumerate() {
                     let (f, t) = (&net.nodes[arc.from], &net.nodes[arc.to]);
                     let mat = &net.materials[f.material];
-                    if t.market == im && xm.is_none_or(|x| x == f.market) && (materials.iter().any(|x| x == "*" || x == mat)) {
+                    if t.market == im
+                        && xm.is_none_or(|x| x == f.market)
+                        && (materials.iter().any(|x| x == "*" || x == mat))
+                    {
                         inp.arc_extra_cost[a] += rate * inp.ref_price[f.material] * 1000.0;
                     }
                 }
             }
-            Event::ProductionQuota { country, stage, tonnes_per_year, start, end, .. } if policy::active(sc, &e.event, *start, *end, m) => {
+            Event::ProductionQuota {
+                country,
+                stage,
+                tonnes_per_year,
+                start,
+                end,
+                ..
+            } if policy::active(sc, &e.event, *start, *end, m) => {
                 let acts: Vec<(usize, f64)> = net
                     .activities
                     .iter()
@@ -391,21 +476,37 @@ fn apply_period_policies(ds: &Dataset, sc: &Scenario, net: &Network, _plan: &pol
                     .filter(|(_, w)| *w > 0.0)
                     .collect();
                 if !acts.is_empty() {
-                    inp.activity_groups.push((acts, tonnes_per_year * p.year_share()));
+                    inp.activity_groups
+                        .push((acts, tonnes_per_year * p.year_share()));
                 }
             }
-            Event::PriceFloor { facility, company, material, price, start, end, .. } if covers(*start, *end, m) => {
-                let Some(mi) = net.materials.iter().position(|x| x == material) else { continue };
+            Event::PriceFloor {
+                facility,
+                company,
+                material,
+                price,
+                start,
+                end,
+                ..
+            } if covers(*start, *end, m) => {
+                let Some(mi) = net.materials.iter().position(|x| x == material) else {
+                    continue;
+                };
                 for (k, act) in net.activities.iter().enumerate() {
                     let f = &ds.facilities[act.facility];
-                    if facility.as_ref().is_some_and(|x| x != &f.id) || (facility.is_none() && company.as_ref().is_some_and(|c| c != &f.company)) {
+                    if facility.as_ref().is_some_and(|x| x != &f.id)
+                        || (facility.is_none() && company.as_ref().is_some_and(|c| c != &f.company))
+                    {
                         continue;
                     }
                     for &(node, q) in &act.outputs {
                         if net.nodes[node].material != mi {
                             continue;
                         }
-                        let market_price = prev.map(|r| r.clearing.price[node]).filter(|x| x.is_finite()).unwrap_or(inp.ref_price[mi]);
+                        let market_price = prev
+                            .map(|r| r.clearing.price[node])
+                            .filter(|x| x.is_finite())
+                            .unwrap_or(inp.ref_price[mi]);
                         inp.activity_subsidy[k] += (price - market_price).max(0.0) * 1000.0 * q;
                     }
                 }

@@ -162,7 +162,10 @@ pub fn summarize(r: &RunResult) -> Summary {
         let mut traded = vec![false; net.nodes.len()];
         for (k, act) in net.activities.iter().enumerate() {
             if c.activity[k] > 1e-9 {
-                act.outputs.iter().chain(&act.inputs).for_each(|(n, _)| traded[*n] = true);
+                act.outputs
+                    .iter()
+                    .chain(&act.inputs)
+                    .for_each(|(n, _)| traded[*n] = true);
             }
         }
         for (a, arc) in net.arcs.iter().enumerate() {

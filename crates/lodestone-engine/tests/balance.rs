@@ -65,7 +65,11 @@ fn random_tiny(caps: &[f64], demands: &[f64], costs: &[f64], stock: f64) -> Data
                 }
                 *text = out;
             }
-            "stocks.csv" => *text = format!("country,material,kind,quantity,target,source\nJP,magnet,commercial,{stock},{stock},t_fixture\nCN,nd_oxide,strategic,{stock},{stock},t_fixture\n"),
+            "stocks.csv" => {
+                *text = format!(
+                    "country,material,kind,quantity,target,source\nJP,magnet,commercial,{stock},{stock},t_fixture\nCN,nd_oxide,strategic,{stock},{stock},t_fixture\n"
+                )
+            }
             _ => {}
         }
     }

@@ -5,17 +5,20 @@ use lodestone_engine::{run, summarize, summary::Summary};
 use lodestone_model::{Dataset, Scenario};
 
 fn dataset() -> Dataset {
-    Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded")).unwrap_or_else(|e| panic!("{e}"))
+    Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn run_text(ds: &Dataset, text: &str) -> Summary {
-    let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n)).unwrap_or_else(|e| panic!("{e}"));
+    let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
+        .unwrap_or_else(|e| panic!("{e}"));
     let r = run(ds, &sc).unwrap_or_else(|e| panic!("{e}"));
     assert!(r.balance.ok, "{:?}", r.balance);
     summarize(&r)
 }
 
-const TWO_YEARS: &str = "name = \"t\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\n";
+const TWO_YEARS: &str =
+    "name = \"t\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\n";
 
 #[test]
 fn baseline_2024_reproduces_sourced_stage_shares() {
@@ -23,21 +26,46 @@ fn baseline_2024_reproduces_sourced_stage_shares() {
     let s = run_text(&ds, TWO_YEARS);
     let y = &s.annual["2024"];
     // mining: every country USGS lists, within ±1 pp (USGS MCS 2025: China 270 of 390 kt)
-    let world: f64 = ds.statistics.iter().filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country == "WORLD").map(|x| x.value).sum();
+    let world: f64 = ds
+        .statistics
+        .iter()
+        .filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country == "WORLD")
+        .map(|x| x.value)
+        .sum();
     assert!((world - 390_000.0).abs() < 1.0, "world {world}");
     let mut checked = 0;
-    for st in ds.statistics.iter().filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country != "WORLD") {
+    for st in ds
+        .statistics
+        .iter()
+        .filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country != "WORLD")
+    {
         let obs = st.value / world;
         let sim = y.shares["mining"].get(&st.country).copied().unwrap_or(0.0);
-        assert!((sim - obs).abs() <= 0.01, "{}: simulated {sim:.4} vs USGS {obs:.4}", st.country);
+        assert!(
+            (sim - obs).abs() <= 0.01,
+            "{}: simulated {sim:.4} vs USGS {obs:.4}",
+            st.country
+        );
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} countries checked");
     let cn = |stage: &str| y.shares[stage]["CN"];
-    assert!((cn("mining") - 270.0 / 390.0).abs() <= 0.01, "{}", cn("mining"));
+    assert!(
+        (cn("mining") - 270.0 / 390.0).abs() <= 0.01,
+        "{}",
+        cn("mining")
+    );
     // IEA: China ≈ 91–92% of separation, ≈ 94% of magnets (±3 pp)
-    assert!((0.88..=0.95).contains(&cn("separation")), "separation {}", cn("separation"));
-    assert!((0.91..=0.97).contains(&cn("magnet")), "magnet {}", cn("magnet"));
+    assert!(
+        (0.88..=0.95).contains(&cn("separation")),
+        "separation {}",
+        cn("separation")
+    );
+    assert!(
+        (0.91..=0.97).contains(&cn("magnet")),
+        "magnet {}",
+        cn("magnet")
+    );
     // and the year clears with (almost) no shortfall
     let short: f64 = y.shortfall.values().flat_map(|m| m.values()).sum();
     let dem: f64 = y.demand.values().flat_map(|m| m.values()).sum();
@@ -48,29 +76,57 @@ fn baseline_2024_reproduces_sourced_stage_shares() {
 fn losing_mt_weld_cuts_lynas_and_tightens_ndpr_outside_china() {
     let ds = dataset();
     let base = run_text(&ds, TWO_YEARS);
-    let hit = run_text(&ds, &format!("{TWO_YEARS}[[events]]\ntype = \"disruption\"\nfacility = \"mt_weld\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 1.0\n"));
+    let hit = run_text(
+        &ds,
+        &format!(
+            "{TWO_YEARS}[[events]]\ntype = \"disruption\"\nfacility = \"mt_weld\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 1.0\n"
+        ),
+    );
     let (b, h) = (&base.annual["2025"], &hit.annual["2025"]);
     // Malaysia separates only Mt Weld feed: its output collapses
-    let my = |y: &lodestone_engine::summary::YearSummary| y.production["separation"].get("MY").copied().unwrap_or(0.0);
+    let my = |y: &lodestone_engine::summary::YearSummary| {
+        y.production["separation"].get("MY").copied().unwrap_or(0.0)
+    };
     assert!(my(h) < 0.1 * my(b), "MY separation {} vs {}", my(h), my(b));
     // Australian mining share falls, China's rises
     assert!(h.shares["mining"]["AU"] < b.shares["mining"]["AU"] - 0.02);
     // NdPr is dearer, and nobody is better served
-    let short = |y: &lodestone_engine::summary::YearSummary| -> f64 { y.shortfall.values().flat_map(|m| m.values()).sum() };
+    let short = |y: &lodestone_engine::summary::YearSummary| -> f64 {
+        y.shortfall.values().flat_map(|m| m.values()).sum()
+    };
     assert!(short(h) >= short(b) - 1.0, "{} vs {}", short(h), short(b));
-    assert!(h.prices["CN"]["ndpr_oxide"] > b.prices["CN"]["ndpr_oxide"] * 1.01, "{} vs {}", h.prices["CN"]["ndpr_oxide"], b.prices["CN"]["ndpr_oxide"]);
+    assert!(
+        h.prices["CN"]["ndpr_oxide"] > b.prices["CN"]["ndpr_oxide"] * 1.01,
+        "{} vs {}",
+        h.prices["CN"]["ndpr_oxide"],
+        b.prices["CN"]["ndpr_oxide"]
+    );
 }
 
 #[test]
 fn losing_myanmar_raises_heavy_rare_earth_prices() {
     let ds = dataset();
     let base = run_text(&ds, TWO_YEARS);
-    let hit = run_text(&ds, &format!("{TWO_YEARS}[[events]]\ntype = \"disruption\"\ncountry = \"MM\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 1.0\n"));
+    let hit = run_text(
+        &ds,
+        &format!(
+            "{TWO_YEARS}[[events]]\ntype = \"disruption\"\ncountry = \"MM\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 1.0\n"
+        ),
+    );
     let (b, h) = (&base.annual["2025"], &hit.annual["2025"]);
     assert!(h.production["mining"].get("MM").copied().unwrap_or(0.0) < 1.0);
     // Myanmar's ion-adsorption clays are the largest Dy source: Dy and high-Dy magnets
     // get dearer (Tb may not: thrifting away from high-Dy grades also cuts Tb use)
-    for (market, m) in [("CN", "dy_oxide"), ("CN", "ndfeb_high_dy"), ("JP", "ndfeb_high_dy")] {
-        assert!(h.prices[market][m] > b.prices[market][m] * 1.05, "{market} {m}: {} vs {}", h.prices[market][m], b.prices[market][m]);
+    for (market, m) in [
+        ("CN", "dy_oxide"),
+        ("CN", "ndfeb_high_dy"),
+        ("JP", "ndfeb_high_dy"),
+    ] {
+        assert!(
+            h.prices[market][m] > b.prices[market][m] * 1.05,
+            "{market} {m}: {} vs {}",
+            h.prices[market][m],
+            b.prices[market][m]
+        );
     }
 }

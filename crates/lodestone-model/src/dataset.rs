@@ -761,7 +761,10 @@ impl Dataset {
             add(&m.composition_source);
         }
         for p in &self.processes {
-            p.inputs.iter().chain(&p.outputs).for_each(|f| add(&f.source));
+            p.inputs
+                .iter()
+                .chain(&p.outputs)
+                .for_each(|f| add(&f.source));
         }
         self.growth.iter().for_each(|g| add(&g.source));
         self.processes.iter().for_each(|x| add(&x.source));

@@ -449,8 +449,20 @@ pub struct PlatformSpec {
 
 /// Event kinds, for hints.
 pub const EVENT_KINDS: &[&str] = &[
-    "capacity", "new_facility", "disruption", "demand_shock", "export_control", "suspend", "tariff",
-    "production_quota", "price_floor", "offtake", "stockpile", "investment", "technology_ban", "substitution",
+    "capacity",
+    "new_facility",
+    "disruption",
+    "demand_shock",
+    "export_control",
+    "suspend",
+    "tariff",
+    "production_quota",
+    "price_floor",
+    "offtake",
+    "stockpile",
+    "investment",
+    "technology_ban",
+    "substitution",
 ];
 
 fn star() -> String {
@@ -876,7 +888,11 @@ impl Scenario {
         let process_ids = ids(&mut ds.processes.iter().map(|c| c.id.as_str()));
         let company_ids = ids(&mut ds.companies.iter().map(|c| c.id.as_str()));
         let element_ids = ids(&mut ds.elements.iter().map(|c| c.id.as_str()));
-        let event_ids: Vec<String> = self.events.iter().filter_map(|e| e.event.id().map(str::to_string)).collect();
+        let event_ids: Vec<String> = self
+            .events
+            .iter()
+            .filter_map(|e| e.event.id().map(str::to_string))
+            .collect();
         let check =
             |d: &mut Diagnostics, e: &EventSpec, key: &str, what: &str, v: &str, set: &[String]| {
                 if !set.iter().any(|s| s == v) {
@@ -1008,7 +1024,21 @@ impl Scenario {
                     date_order(&mut d, e, *start, *end);
                     share(&mut d, e, "loss", *loss);
                 }
-                Event::ExportControl { exporter, materials, elements, destinations, except, mode, approval_share, delay_days, tonnes_per_year, extraterritorial, start, end, .. } => {
+                Event::ExportControl {
+                    exporter,
+                    materials,
+                    elements,
+                    destinations,
+                    except,
+                    mode,
+                    approval_share,
+                    delay_days,
+                    tonnes_per_year,
+                    extraterritorial,
+                    start,
+                    end,
+                    ..
+                } => {
                     check(&mut d, e, "exporter", "country", exporter, &country_ids);
                     for m in materials {
                         check(&mut d, e, "materials", "material", m, &material_ids);
@@ -1017,27 +1047,52 @@ impl Scenario {
                         check(&mut d, e, "elements", "element", el, &element_ids);
                     }
                     if materials.is_empty() && elements.is_empty() {
-                        d.push(codes::SCENARIO, e.location.clone(), "export_control needs `materials` or `elements`", None);
+                        d.push(
+                            codes::SCENARIO,
+                            e.location.clone(),
+                            "export_control needs `materials` or `elements`",
+                            None,
+                        );
                     }
                     // a control on something the exporter never makes is almost certainly a mistake
                     let covered: Vec<&str> = ds
                         .materials
                         .iter()
-                        .filter(|m| materials.contains(&m.id) || m.composition.iter().any(|(el, f)| *f > 0.0 && elements.contains(el)))
+                        .filter(|m| {
+                            materials.contains(&m.id)
+                                || m.composition
+                                    .iter()
+                                    .any(|(el, f)| *f > 0.0 && elements.contains(el))
+                        })
                         .map(|m| m.id.as_str())
                         .collect();
                     let makes = |mid: &str| {
                         ds.facilities.iter().any(|f| {
-                            ds.country(&f.country).is_some_and(|c| c.market == *exporter || f.country == *exporter)
-                                && f.processes.iter().any(|p| ds.processes.iter().any(|pp| &pp.id == p && pp.outputs.iter().any(|o| o.material == mid)))
-                        }) || ds.stocks.iter().any(|s| s.country == *exporter && s.material == mid)
+                            ds.country(&f.country)
+                                .is_some_and(|c| c.market == *exporter || f.country == *exporter)
+                                && f.processes.iter().any(|p| {
+                                    ds.processes.iter().any(|pp| {
+                                        &pp.id == p && pp.outputs.iter().any(|o| o.material == mid)
+                                    })
+                                })
+                        }) || ds
+                            .stocks
+                            .iter()
+                            .any(|s| s.country == *exporter && s.material == mid)
                     };
                     if !covered.is_empty() && !covered.iter().any(|m| makes(m)) {
                         d.push(codes::SCENARIO, e.loc(if materials.is_empty() { "elements" } else { "materials" }), format!("`{exporter}` produces none of the controlled materials ({})", covered.join(", ")), Some("a control on a material nobody in that country makes has no effect".into()));
                     }
                     match destinations {
-                        Destinations::Word(w) if w != "all" => d.push(codes::BAD_VALUE, e.loc("destinations"), format!("destinations = \"{w}\""), Some("write \"all\" or a list of countries".into())),
-                        Destinations::List(v) => v.iter().for_each(|c| check(&mut d, e, "destinations", "country", c, &country_ids)),
+                        Destinations::Word(w) if w != "all" => d.push(
+                            codes::BAD_VALUE,
+                            e.loc("destinations"),
+                            format!("destinations = \"{w}\""),
+                            Some("write \"all\" or a list of countries".into()),
+                        ),
+                        Destinations::List(v) => v.iter().for_each(|c| {
+                            check(&mut d, e, "destinations", "country", c, &country_ids)
+                        }),
                         _ => {}
                     }
                     for c in except {
@@ -1046,32 +1101,69 @@ impl Scenario {
                     match mode {
                         ControlMode::Licence => match approval_share {
                             Some(a) => share(&mut d, e, "approval_share", *a),
-                            None => d.push(codes::SCENARIO, e.loc("mode"), "licence mode needs `approval_share`", Some("e.g. approval_share = 0.5, delay_days = 45".into())),
+                            None => d.push(
+                                codes::SCENARIO,
+                                e.loc("mode"),
+                                "licence mode needs `approval_share`",
+                                Some("e.g. approval_share = 0.5, delay_days = 45".into()),
+                            ),
                         },
                         ControlMode::Quota => {
                             if tonnes_per_year.is_none_or(|t| t < 0.0) {
-                                d.push(codes::SCENARIO, e.loc("mode"), "quota mode needs `tonnes_per_year` ≥ 0", None);
+                                d.push(
+                                    codes::SCENARIO,
+                                    e.loc("mode"),
+                                    "quota mode needs `tonnes_per_year` ≥ 0",
+                                    None,
+                                );
                             }
                         }
                         ControlMode::Ban => {}
                     }
                     if delay_days.is_some_and(|x| x < 0.0) {
-                        d.push(codes::OUT_OF_RANGE, e.loc("delay_days"), "delay_days is negative", None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("delay_days"),
+                            "delay_days is negative",
+                            None,
+                        );
                     }
                     if let Some(x) = extraterritorial
                         && !(0.0..1.0).contains(&x.threshold_value_share)
                     {
-                        d.push(codes::OUT_OF_RANGE, e.loc("extraterritorial"), format!("threshold_value_share = {} is outside 0..1", x.threshold_value_share), Some("the October 2025 rule is 0.001 (0.1%)".into()));
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("extraterritorial"),
+                            format!(
+                                "threshold_value_share = {} is outside 0..1",
+                                x.threshold_value_share
+                            ),
+                            Some("the October 2025 rule is 0.001 (0.1%)".into()),
+                        );
                     }
                     date_order(&mut d, e, *start, *end);
                 }
                 Event::Suspend { event, start, end } => {
                     if !event_ids.iter().any(|x| x == event) {
-                        d.push(codes::UNKNOWN_ID, e.loc("event"), format!("no event with id `{event}` to suspend"), did_you_mean(event, event_ids.iter().map(String::as_str)).or(Some("give the suspended event an `id`".into())));
+                        d.push(
+                            codes::UNKNOWN_ID,
+                            e.loc("event"),
+                            format!("no event with id `{event}` to suspend"),
+                            did_you_mean(event, event_ids.iter().map(String::as_str))
+                                .or(Some("give the suspended event an `id`".into())),
+                        );
                     }
                     date_order(&mut d, e, *start, *end);
                 }
-                Event::Tariff { importer, exporter, materials, rate, start, end, .. } => {
+                Event::Tariff {
+                    importer,
+                    exporter,
+                    materials,
+                    rate,
+                    start,
+                    end,
+                    ..
+                } => {
                     check(&mut d, e, "importer", "country", importer, &country_ids);
                     if exporter != "*" {
                         check(&mut d, e, "exporter", "country", exporter, &country_ids);
@@ -1080,50 +1172,144 @@ impl Scenario {
                         check(&mut d, e, "materials", "material", m, &material_ids);
                     }
                     if !(0.0..=10.0).contains(rate) {
-                        d.push(codes::OUT_OF_RANGE, e.loc("rate"), format!("rate = {rate} is outside 0..10"), Some("ad valorem rates are fractions: 0.25 means 25%".into()));
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("rate"),
+                            format!("rate = {rate} is outside 0..10"),
+                            Some("ad valorem rates are fractions: 0.25 means 25%".into()),
+                        );
                     }
                     date_order(&mut d, e, *start, *end);
                 }
-                Event::ProductionQuota { country, tonnes_per_year, start, end, .. } => {
+                Event::ProductionQuota {
+                    country,
+                    tonnes_per_year,
+                    start,
+                    end,
+                    ..
+                } => {
                     check(&mut d, e, "country", "country", country, &country_ids);
                     if *tonnes_per_year < 0.0 {
-                        d.push(codes::OUT_OF_RANGE, e.loc("tonnes_per_year"), "quota is negative", None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("tonnes_per_year"),
+                            "quota is negative",
+                            None,
+                        );
                     }
                     date_order(&mut d, e, *start, *end);
                 }
-                Event::PriceFloor { facility, company, material, price, start, end, .. } | Event::Offtake { facility, company, material, price, start, end, .. } => {
+                Event::PriceFloor {
+                    facility,
+                    company,
+                    material,
+                    price,
+                    start,
+                    end,
+                    ..
+                }
+                | Event::Offtake {
+                    facility,
+                    company,
+                    material,
+                    price,
+                    start,
+                    end,
+                    ..
+                } => {
                     match (facility, company) {
-                        (Some(f), _) => check(&mut d, e, "facility", "facility", f, &all_facilities),
+                        (Some(f), _) => {
+                            check(&mut d, e, "facility", "facility", f, &all_facilities)
+                        }
                         (None, Some(c)) => check(&mut d, e, "company", "company", c, &company_ids),
-                        (None, None) => d.push(codes::SCENARIO, e.location.clone(), format!("{} needs `facility` or `company`", e.event.kind()), None),
+                        (None, None) => d.push(
+                            codes::SCENARIO,
+                            e.location.clone(),
+                            format!("{} needs `facility` or `company`", e.event.kind()),
+                            None,
+                        ),
                     }
                     check(&mut d, e, "material", "material", material, &material_ids);
                     if *price < 0.0 {
-                        d.push(codes::OUT_OF_RANGE, e.loc("price"), "price is negative", None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("price"),
+                            "price is negative",
+                            None,
+                        );
                     }
-                    if let Event::Offtake { tonnes_per_year, payer, .. } = &e.event {
+                    if let Event::Offtake {
+                        tonnes_per_year,
+                        payer,
+                        ..
+                    } = &e.event
+                    {
                         if *tonnes_per_year < 0.0 {
-                            d.push(codes::OUT_OF_RANGE, e.loc("tonnes_per_year"), "volume is negative", None);
+                            d.push(
+                                codes::OUT_OF_RANGE,
+                                e.loc("tonnes_per_year"),
+                                "volume is negative",
+                                None,
+                            );
                         }
                         check(&mut d, e, "payer", "country", payer, &country_ids);
                     }
                     date_order(&mut d, e, *start, *end);
                 }
-                Event::Stockpile { country, material, target, buy_rate, release, release_price, release_multiple, start, end } => {
+                Event::Stockpile {
+                    country,
+                    material,
+                    target,
+                    buy_rate,
+                    release,
+                    release_price,
+                    release_multiple,
+                    start,
+                    end,
+                } => {
                     check(&mut d, e, "country", "country", country, &country_ids);
                     check(&mut d, e, "material", "material", material, &material_ids);
                     if *target < 0.0 || *buy_rate < 0.0 {
-                        d.push(codes::OUT_OF_RANGE, e.loc("target"), "target and buy_rate must be ≥ 0", None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("target"),
+                            "target and buy_rate must be ≥ 0",
+                            None,
+                        );
                     }
                     if *release == ReleaseRule::Price && release_price.is_none() {
-                        d.push(codes::SCENARIO, e.loc("release"), "release = \"price\" needs `release_price` (USD/kg)", None);
+                        d.push(
+                            codes::SCENARIO,
+                            e.loc("release"),
+                            "release = \"price\" needs `release_price` (USD/kg)",
+                            None,
+                        );
                     }
                     if release_multiple.is_some_and(|m| m < 1.0) {
-                        d.push(codes::OUT_OF_RANGE, e.loc("release_multiple"), "release_multiple below 1 would release at normal prices", None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("release_multiple"),
+                            "release_multiple below 1 would release at normal prices",
+                            None,
+                        );
                     }
                     date_order(&mut d, e, *start, *end);
                 }
-                Event::Investment { amount, currency, usd_per_unit, country, stage, facility, processes, company, capacity, capex_usd_per_tpa, lead_time_months, delay_probability, .. } => {
+                Event::Investment {
+                    amount,
+                    currency,
+                    usd_per_unit,
+                    country,
+                    stage,
+                    facility,
+                    processes,
+                    company,
+                    capacity,
+                    capex_usd_per_tpa,
+                    lead_time_months,
+                    delay_probability,
+                    ..
+                } => {
                     check(&mut d, e, "country", "country", country, &country_ids);
                     if let Some(f) = facility {
                         check(&mut d, e, "facility", "facility", f, &all_facilities);
@@ -1134,34 +1320,83 @@ impl Scenario {
                     for p in processes.iter().flatten() {
                         check(&mut d, e, "processes", "process", p, &process_ids);
                     }
-                    if facility.is_none() && processes.is_none() && !ds.facilities.iter().any(|f| f.stage == *stage) {
-                        d.push(codes::SCENARIO, e.loc("stage"), format!("no {} process to copy for the new capacity", stage.as_str()), Some("give `processes`".into()));
+                    if facility.is_none()
+                        && processes.is_none()
+                        && !ds.facilities.iter().any(|f| f.stage == *stage)
+                    {
+                        d.push(
+                            codes::SCENARIO,
+                            e.loc("stage"),
+                            format!("no {} process to copy for the new capacity", stage.as_str()),
+                            Some("give `processes`".into()),
+                        );
                     }
                     if *amount < 0.0 || *lead_time_months < 0.0 {
-                        d.push(codes::OUT_OF_RANGE, e.loc("amount"), "amount and lead_time_months must be ≥ 0", None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("amount"),
+                            "amount and lead_time_months must be ≥ 0",
+                            None,
+                        );
                     }
                     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-                        d.push(codes::BAD_VALUE, e.loc("currency"), format!("`{currency}` is not an ISO 4217 code"), Some("e.g. USD, AUD, RUB".into()));
+                        d.push(
+                            codes::BAD_VALUE,
+                            e.loc("currency"),
+                            format!("`{currency}` is not an ISO 4217 code"),
+                            Some("e.g. USD, AUD, RUB".into()),
+                        );
                     } else if currency != "USD" && usd_per_unit.is_none() {
                         d.push(codes::SCENARIO, e.loc("currency"), format!("amount in {currency} needs `usd_per_unit` (the exchange rate used, with its date in `note`)"), None);
                     }
                     if capacity.is_none() && capex_usd_per_tpa.is_none() {
-                        d.push(codes::SCENARIO, e.location.clone(), "investment needs `capacity` or `capex_usd_per_tpa`", Some("capacity funded = amount × usd_per_unit / capex_usd_per_tpa".into()));
+                        d.push(
+                            codes::SCENARIO,
+                            e.location.clone(),
+                            "investment needs `capacity` or `capex_usd_per_tpa`",
+                            Some(
+                                "capacity funded = amount × usd_per_unit / capex_usd_per_tpa"
+                                    .into(),
+                            ),
+                        );
                     }
                     share(&mut d, e, "delay_probability", *delay_probability);
                 }
-                Event::TechnologyBan { from, except, ramp_factor, utilization_factor, start, end, .. } => {
+                Event::TechnologyBan {
+                    from,
+                    except,
+                    ramp_factor,
+                    utilization_factor,
+                    start,
+                    end,
+                    ..
+                } => {
                     check(&mut d, e, "from", "country", from, &country_ids);
                     for c in except {
                         check(&mut d, e, "except", "country", c, &country_ids);
                     }
                     if *ramp_factor < 1.0 {
-                        d.push(codes::OUT_OF_RANGE, e.loc("ramp_factor"), format!("ramp_factor = {ramp_factor} < 1 would speed plants up"), None);
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.loc("ramp_factor"),
+                            format!("ramp_factor = {ramp_factor} < 1 would speed plants up"),
+                            None,
+                        );
                     }
                     share(&mut d, e, "utilization_factor", *utilization_factor);
                     date_order(&mut d, e, *start, *end);
                 }
-                Event::Substitution { sector, material, substitute, ratio, trigger_multiple, max_share, lag_months, country, .. } => {
+                Event::Substitution {
+                    sector,
+                    material,
+                    substitute,
+                    ratio,
+                    trigger_multiple,
+                    max_share,
+                    lag_months,
+                    country,
+                    ..
+                } => {
                     check(&mut d, e, "sector", "sector", sector, &sector_ids);
                     check(&mut d, e, "material", "material", material, &material_ids);
                     if let Some(s) = substitute {
@@ -1171,8 +1406,16 @@ impl Scenario {
                         check(&mut d, e, "country", "country", c, &country_ids);
                     }
                     share(&mut d, e, "max_share", *max_share);
-                    if *trigger_multiple <= 0.0 || *lag_months < 0.0 || ratio.is_some_and(|r| r <= 0.0) {
-                        d.push(codes::OUT_OF_RANGE, e.location.clone(), "trigger_multiple and ratio must be > 0, lag_months ≥ 0", None);
+                    if *trigger_multiple <= 0.0
+                        || *lag_months < 0.0
+                        || ratio.is_some_and(|r| r <= 0.0)
+                    {
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            e.location.clone(),
+                            "trigger_multiple and ratio must be > 0, lag_months ≥ 0",
+                            None,
+                        );
                     }
                 }
                 Event::DemandShock {

@@ -1,0 +1,37 @@
+//! Benchmarks: the baseline run end to end (monthly 2024–2035) and one period's clearing.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use lodestone_engine::{clearing, run, summarize};
+use lodestone_model::{Dataset, Scenario};
+use std::hint::black_box;
+
+fn inputs() -> (Dataset, Scenario) {
+    let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
+        .expect("valid dataset");
+    let (file, text) = lodestone_data::scenario("baseline").expect("baseline");
+    let sc =
+        Scenario::parse(&file, &text, &|n| lodestone_data::scenario(n)).expect("valid scenario");
+    (ds, sc)
+}
+
+fn bench(c: &mut Criterion) {
+    let (ds, sc) = inputs();
+    let mut g = c.benchmark_group("baseline");
+    g.sample_size(10);
+    g.bench_function("run_2024_2035_monthly", |b| {
+        b.iter(|| summarize(&run(black_box(&ds), black_box(&sc)).expect("runs")))
+    });
+    g.finish();
+    let r = run(&ds, &sc).expect("runs");
+    let p = &r.periods[12];
+    let prob = clearing::build(&r.network, &p.inputs, &r.settings);
+    c.bench_function("clearing/one_period_build", |b| {
+        b.iter(|| clearing::build(black_box(&r.network), black_box(&p.inputs), &r.settings))
+    });
+    c.bench_function("clearing/one_period_solve", |b| {
+        b.iter(|| clearing::solve(black_box(&r.network), black_box(&prob), &r.settings))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
