@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 a run that failed (I/O, solver), 2 bad input (located errors).
 
+mod compare;
 mod load;
 mod report;
 mod tables;
@@ -45,6 +46,19 @@ enum Command {
     },
     /// List the shipped scenarios.
     Scenarios,
+    /// Run two scenarios and show their differences by year (B − A).
+    Compare {
+        /// First scenario (A): name or path.
+        a: String,
+        /// Second scenario (B): name or path.
+        b: String,
+        /// Dataset folder to use instead of the scenarios' embedded dataset.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Print one JSON document instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect datasets.
     Data {
         #[command(subcommand)]
@@ -99,6 +113,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         } => cmd_run(&scenario, data, json, out),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
+        Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
         Command::Data { command } => match command {
             DataCommand::Sources {
                 data,

@@ -33,5 +33,9 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+mod group {
+    #![allow(missing_docs)]
+    use super::*;
+    criterion_group!(benches, bench);
+}
+criterion_main!(group::benches);

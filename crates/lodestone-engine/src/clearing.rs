@@ -108,6 +108,8 @@ pub struct Layout {
     pub sur: usize,
     /// Conversions start.
     pub cnv: usize,
+    /// Facility totals start (one per facility with activities).
+    pub fac: usize,
     /// Total variables.
     pub n: usize,
 }
@@ -122,7 +124,13 @@ impl Layout {
         let gap = stk + net.stocks.len();
         let sur = gap + net.stocks.len();
         let cnv = sur + net.surplus.len();
-        let n = cnv + net.conversions.len();
+        let fac = cnv + net.conversions.len();
+        let n = fac
+            + net
+                .facility_activities
+                .iter()
+                .filter(|a| !a.is_empty())
+                .count();
         Layout {
             act,
             arc,
@@ -131,6 +139,7 @@ impl Layout {
             gap,
             sur,
             cnv,
+            fac,
             n,
         }
     }
@@ -181,10 +190,9 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         for &(node, qty) in &act.inputs {
             a.push((node, l.act + k, -qty));
         }
-        let cap = inp.capacity[act.facility];
-        let cost = inp.unit_cost[act.facility] / 1000.0;
-        q[l.act + k] = cost - inp.activity_subsidy.get(k).copied().unwrap_or(0.0) / 1000.0;
-        p_diag[l.act + k] = (cost * s.supply_slope / cap.max(1e-3)).max(tiny);
+        // cost and the rising supply curve sit on the facility total (below), so a plant
+        // that runs several processes or colour variants has one supply curve
+        q[l.act + k] = -inp.activity_subsidy.get(k).copied().unwrap_or(0.0) / 1000.0;
     }
     for (r, arc) in net.arcs.iter().enumerate() {
         a.push((arc.from, l.arc + r, -1.0));
@@ -219,16 +227,29 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         a.push((tainted, l.cnv + k, 1.0));
         q[l.cnv + k] = 1e-6;
     }
-    let n_eq = n_nodes;
-    let mut row = n_eq;
-    // capacity rows
+    // facility totals: Σ activities − total = 0, with cost and supply curve on the total
+    let mut row = n_nodes;
+    let mut fac_var = Vec::new();
     for (fi, acts) in net.facility_activities.iter().enumerate() {
         if acts.is_empty() {
             continue;
         }
+        let v = l.fac + fac_var.len();
         for &k in acts {
             a.push((row, l.act + k, 1.0));
         }
+        a.push((row, v, -1.0));
+        b.push(0.0);
+        row += 1;
+        let cost = inp.unit_cost[fi] / 1000.0;
+        q[v] = cost;
+        p_diag[v] = (cost * s.supply_slope / inp.capacity[fi].max(1e-3)).max(tiny);
+        fac_var.push((fi, v));
+    }
+    let n_eq = row;
+    // capacity rows
+    for &(fi, v) in &fac_var {
+        a.push((row, v, 1.0));
         b.push(inp.capacity[fi].max(0.0));
         row += 1;
     }
@@ -366,9 +387,9 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
         consumption: x[l.dem..l.stk].to_vec(),
         stock_end: x[l.stk..l.gap].to_vec(),
         surplus: x[l.sur..l.cnv].to_vec(),
-        conversion: x[l.cnv..l.n].to_vec(),
+        conversion: x[l.cnv..l.fac].to_vec(),
         // d(objective)/d(stock_begin) = z; a unit of supply is worth −z.
-        price: sol.z[..prob.n_eq].iter().map(|z| -z).collect(),
+        price: sol.z[..net.nodes.len()].iter().map(|z| -z).collect(),
         iterations: sol.iterations,
         solve_time: sol.solve_time,
     }

@@ -138,11 +138,18 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
             if let Some(fid) = facility
                 && let Some(f) = ds.facilities.iter_mut().find(|f| &f.id == fid)
             {
-                let base = f
-                    .nameplate_at(first.plus(-1))
-                    .max(if f.enabled { 0.0 } else { 0.0 });
-                f.enabled = true;
-                if f.start > first {
+                // a facility that was not going to run is built by this money from zero
+                let base = if f.enabled {
+                    f.nameplate_at(first.plus(-1))
+                } else {
+                    0.0
+                };
+                if !f.enabled {
+                    f.enabled = true;
+                    f.capacity = 0.0;
+                    f.start = first;
+                    f.steps.clear();
+                } else if f.start > first {
                     f.start = first;
                 }
                 f.steps.push(CapacityStep {
@@ -418,17 +425,24 @@ pub fn stock_terms(
 }
 
 /// Demand multiplier per demand row from offtake windows and substitution shares.
-pub fn demand_factors(plan: &Plan, sub_share: &[f64], row_of: &[usize], m: Month) -> Vec<f64> {
+pub fn demand_factors(plan: &Plan, sub_share: &[Vec<f64>], row_of: &[usize], m: Month) -> Vec<f64> {
+    let share_of = |rule: usize, row: usize| -> f64 {
+        plan.substitutions[rule]
+            .rows
+            .iter()
+            .position(|&r| r == row)
+            .map_or(0.0, |j| sub_share[rule][j])
+    };
     row_of
         .iter()
         .map(|&row| match plan.row_kind.get(row) {
             Some(RowKind::Offtake(start, end)) => f64::from(u8::from(covers(*start, *end, m))),
-            Some(RowKind::Substitute(_, rule, ratio)) => sub_share[*rule] * ratio,
+            Some(RowKind::Substitute(orig, rule, ratio)) => share_of(*rule, *orig) * ratio,
             _ => {
                 let mut f = 1.0;
                 for (k, r) in plan.substitutions.iter().enumerate() {
                     if r.rows.contains(&row) {
-                        f *= 1.0 - sub_share[k];
+                        f *= 1.0 - share_of(k, row);
                     }
                 }
                 f

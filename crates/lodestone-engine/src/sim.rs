@@ -181,7 +181,8 @@ struct PolicyState {
     /// Reference (pre-control) flow per control and arc, t per month.
     ref_flow: Vec<Option<Vec<f64>>>,
     /// Substitution trigger month per rule.
-    sub_trigger: Vec<Option<Month>>,
+    /// Substitution trigger month per rule and per row of the rule (markets trigger apart).
+    sub_trigger: Vec<Vec<Option<Month>>>,
 }
 
 /// Run a scenario on a dataset (the scenario's overrides are applied here).
@@ -218,7 +219,11 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     let mut state = PolicyState {
         controls: policy::resolve_controls(&data, &net, sc),
         ref_flow: Vec::new(),
-        sub_trigger: vec![None; plan.substitutions.len()],
+        sub_trigger: plan
+            .substitutions
+            .iter()
+            .map(|r| vec![None; r.rows.len()])
+            .collect(),
     };
     state.ref_flow = vec![None; state.controls.len()];
     let mut out: Vec<PeriodResult> = Vec::with_capacity(grid.len());
@@ -246,32 +251,37 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
                 .filter(|x| x.is_finite())
         };
         // substitution shares from last period's prices
-        let mut sub_share = vec![0.0; plan.substitutions.len()];
+        let mut sub_share: Vec<Vec<f64>> = plan
+            .substitutions
+            .iter()
+            .map(|r| vec![0.0; r.rows.len()])
+            .collect();
         for (k, rule) in plan.substitutions.iter().enumerate() {
             if m < rule.start {
                 continue;
             }
-            if state.sub_trigger[k].is_none() {
-                let mi = net.materials.iter().position(|x| *x == rule.material);
-                let hot = rule.rows.iter().any(|&row| {
+            let mi = net.materials.iter().position(|x| *x == rule.material);
+            for (j, &row) in rule.rows.iter().enumerate() {
+                if state.sub_trigger[k][j].is_none() {
                     let market = policy::market_of(&data, &net, &data.demand[row].country);
                     let node = mi
                         .zip(market)
                         .and_then(|(mi, mk)| net.node_index.get(&(mk, mi)).copied());
-                    node.and_then(&prev_price)
+                    if node
+                        .and_then(&prev_price)
                         .is_some_and(|pp| pp > rule.trigger_multiple * ref_price[mi.unwrap_or(0)])
-                });
-                if hot {
-                    state.sub_trigger[k] = Some(m);
+                    {
+                        state.sub_trigger[k][j] = Some(m);
+                    }
                 }
-            }
-            if let Some(t) = state.sub_trigger[k] {
-                let ramp = if rule.lag_months <= 0.0 {
-                    1.0
-                } else {
-                    ((m.months_since(t) + 1) as f64 / rule.lag_months).min(1.0)
-                };
-                sub_share[k] = rule.max_share * ramp;
+                if let Some(t) = state.sub_trigger[k][j] {
+                    let ramp = if rule.lag_months <= 0.0 {
+                        1.0
+                    } else {
+                        ((m.months_since(t) + 1) as f64 / rule.lag_months).min(1.0)
+                    };
+                    sub_share[k][j] = rule.max_share * ramp;
+                }
             }
         }
         let factors = policy::demand_factors(&plan, &sub_share, &row_of, m);
@@ -369,6 +379,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         }
         let prob = clearing::build(&net, &inputs, &settings);
         stats.rows = prob.m;
+        stats.variables = prob.n;
         stats.nonzeros = prob.a.len();
         let c = clearing::solve(&net, &prob, &settings);
         stats.iterations += c.iterations as u64;

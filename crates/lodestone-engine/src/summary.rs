@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 /// `stage → country → tonnes` (or fraction).
 pub type ByStage = BTreeMap<String, BTreeMap<String, f64>>;
 
+/// Measure (`direct`, `indirect`, `mined`) → supplier → share.
+pub type Shares = BTreeMap<String, BTreeMap<String, f64>>;
+
 /// One year of results.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct YearSummary {
@@ -29,7 +32,7 @@ pub struct YearSummary {
     /// Trade, t: importer market → exporter market → material.
     pub imports: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
     /// Dependency on the supplier: entity → stage → {direct, indirect, mined} → supplier → share.
-    pub dependency: BTreeMap<String, BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>>,
+    pub dependency: BTreeMap<String, BTreeMap<String, Shares>>,
     /// Share of a bloc's demand at each stage its own plants meet without supplier-origin
     /// material: bloc → stage → share (0..1).
     pub independence: BTreeMap<String, BTreeMap<String, f64>>,
