@@ -256,7 +256,10 @@ impl Network {
                         .filter_map(|fl| {
                             mat_idx.get(fl.material.as_str()).map(|&mi| {
                                 supply.insert((m, mi));
-                                (node_c(m, mi, cout, &mut nodes), fl.quantity)
+                                (
+                                    node_c(m, mi, cout, &mut nodes),
+                                    fl.quantity * f.yield_factor,
+                                )
                             })
                         })
                         .collect();

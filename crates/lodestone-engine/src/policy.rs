@@ -209,6 +209,7 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
                 unit_cost: cost,
                 feed_from: Vec::new(),
                 steps: Vec::new(),
+                yield_factor: 1.0,
                 note: format!("investment {programme}: {amount} {currency}"),
                 source: src.clone(),
             };
@@ -230,6 +231,7 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
             stages,
             ramp_factor,
             utilization_factor,
+            yield_factor,
             except,
             start,
             end,
@@ -243,6 +245,7 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
                 if active(sc, &e.event, *start, *end, f.start) {
                     f.ramp_months = (f.ramp_months.max(1.0)) * ramp_factor;
                     f.utilization *= utilization_factor;
+                    f.yield_factor *= yield_factor.unwrap_or(1.0);
                     for s in &mut f.steps {
                         s.ramp_months = s.ramp_months.max(1.0) * ramp_factor;
                     }

@@ -289,6 +289,10 @@ pub struct Facility {
     pub feed_from: Vec<String>,
     /// Capacity steps, sorted by date.
     pub steps: Vec<CapacityStep>,
+    /// Multiplier on the outputs of every process the facility runs (1 = as designed;
+    /// lowered by technology bans). Not a CSV column: scenarios set it.
+    #[serde(default = "one")]
+    pub yield_factor: f64,
     /// Note.
     pub note: String,
     /// Sources.
@@ -502,6 +506,10 @@ pub struct Dataset {
     pub prices: Vec<PriceObs>,
     /// Statistics.
     pub statistics: Vec<Statistic>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Manifest `dataset.toml`.
@@ -1095,6 +1103,7 @@ fn lower(
                     unit_cost: num(tb, r, "unit_cost", 0.0),
                     feed_from: list(tb, r, "feed_from"),
                     steps: Vec::new(),
+                    yield_factor: 1.0,
                     note: tb.get(r, "note").into(),
                     source: list(tb, r, "source"),
                 }

@@ -321,6 +321,9 @@ pub enum Event {
         ramp_factor: f64,
         /// Multiplier on maximum utilization (0..1).
         utilization_factor: f64,
+        /// Multiplier on process yields (0..1; default 1): less product per tonne of feed.
+        #[serde(default)]
+        yield_factor: Option<f64>,
         /// Countries not affected besides `from` (e.g. those with their own technology).
         #[serde(default)]
         except: Vec<String>,
@@ -1367,11 +1370,15 @@ impl Scenario {
                     except,
                     ramp_factor,
                     utilization_factor,
+                    yield_factor,
                     start,
                     end,
                     ..
                 } => {
                     check(&mut d, e, "from", "country", from, &country_ids);
+                    if let Some(y) = yield_factor {
+                        share(&mut d, e, "yield_factor", *y);
+                    }
                     for c in except {
                         check(&mut d, e, "except", "country", c, &country_ids);
                     }
@@ -1591,6 +1598,7 @@ impl Scenario {
                         unit_cost: *unit_cost,
                         feed_from: Vec::new(),
                         steps: Vec::new(),
+                        yield_factor: 1.0,
                         note: e.note.clone().unwrap_or_default(),
                         source: e.source.iter().cloned().collect(),
                     });
