@@ -224,6 +224,8 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
     }
     out.push_str(&t.render());
 
+    policy_metrics(&mut out, s, &mid);
+
     let b = &s.balance;
     let _ = writeln!(
         out,
@@ -255,4 +257,69 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
         }
     );
     out
+}
+
+/// Dependency on the supplier and bloc independence, for the years shown.
+fn policy_metrics(out: &mut String, s: &Summary, years: &[&String]) {
+    let sup = &s.supplier;
+    let first = &s.annual[years[0]];
+    // entities: those with magnet-stage dependency, at most six, largest inflow first
+    let mut entities: Vec<&String> = first.dependency.keys().collect();
+    entities.truncate(8);
+    if !entities.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nDependency on {sup} (share of supply at the stage: direct = imported from {sup}; indirect = separated in {sup})"
+        );
+        let mut hdr = vec!["country/bloc".to_string(), "stage".to_string()];
+        for y in years {
+            hdr.push(format!("{y} direct"));
+            hdr.push(format!("{y} indirect"));
+        }
+        let mut t = Table::new(&hdr.iter().map(String::as_str).collect::<Vec<_>>());
+        for e in entities {
+            for stage in ["separation", "metal", "magnet"] {
+                let mut r = vec![e.clone(), stage.to_string()];
+                let mut any = false;
+                for y in years {
+                    let d = s.annual[*y].dependency.get(e).and_then(|x| x.get(stage));
+                    let get = |k: &str| d.and_then(|m| m.get(k)).and_then(|m| m.get(sup)).copied();
+                    any |= d.is_some();
+                    r.push(get("direct").map_or("–".into(), |v| format!("{:.0}%", 100.0 * v)));
+                    r.push(get("indirect").map_or("–".into(), |v| format!("{:.0}%", 100.0 * v)));
+                }
+                if any {
+                    t.row(r);
+                }
+            }
+        }
+        out.push_str(&t.render());
+    }
+    if !s.time_to_independence.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nIndependence from {sup}: first year a bloc's own plants meet 50 / 80 / 100% of its demand at each stage without {sup}-origin material"
+        );
+        let mut t = Table::new(&["bloc", "mining", "separation", "metal", "magnet"]);
+        for (bloc, stages) in &s.time_to_independence {
+            let mut r = vec![bloc.clone()];
+            for st in ["mining", "separation", "metal", "magnet"] {
+                let cell = stages.get(st).map_or("–".to_string(), |th| {
+                    ["50", "80", "100"]
+                        .iter()
+                        .map(|k| {
+                            th.get(*k)
+                                .copied()
+                                .flatten()
+                                .map_or("never".to_string(), |y| y.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                });
+                r.push(cell);
+            }
+            t.row(r);
+        }
+        out.push_str(&t.render());
+    }
 }

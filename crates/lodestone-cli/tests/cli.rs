@@ -199,3 +199,55 @@ fn schema_and_scenarios_listings() {
     assert!(out.contains("baseline"), "{out}");
     assert!(!out.contains("INVALID"), "{out}");
 }
+
+#[test]
+fn invalid_policy_events_give_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("policy.toml");
+    std::fs::write(
+        &bad,
+        r#"name = "bad-policy"
+extends = "baseline"
+
+[[events]]
+type = "export_control"
+exporter = "XQ"
+elements = ["Dy"]
+mode = "licence"
+approval_share = 1.5
+start = "2025-04"
+
+[[events]]
+type = "export_control"
+exporter = "NG"
+materials = ["ndfeb_std"]
+mode = "ban"
+start = "2026-01"
+end = "2025-01"
+
+[[events]]
+type = "tariff"
+importer = "CN"
+exporter = "US"
+rate = 25
+start = "2025-01"
+"#,
+    )
+    .unwrap();
+    let o = run(&["validate", bad.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = bad.display().to_string();
+    for needle in [
+        format!("{f}:6:12: error[E008]: unknown country `XQ`"),
+        format!("{f}:9:18: error[E007]: `approval_share` = 1.5 is outside 0..1"),
+        format!(
+            "{f}:15:13: error[E016]: `NG` produces none of the controlled materials (ndfeb_std)"
+        ),
+        format!("{f}:18:7: error[E011]"),
+        format!("{f}:24:8: error[E007]: rate = 25 is outside 0..10"),
+    ] {
+        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -1083,7 +1083,10 @@ impl Scenario {
                             .iter()
                             .any(|s| s.country == *exporter && s.material == mid)
                     };
-                    if !covered.is_empty() && !covered.iter().any(|m| makes(m)) {
+                    if country_ids.contains(exporter)
+                        && !covered.is_empty()
+                        && !covered.iter().any(|m| makes(m))
+                    {
                         d.push(codes::SCENARIO, e.loc(if materials.is_empty() { "elements" } else { "materials" }), format!("`{exporter}` produces none of the controlled materials ({})", covered.join(", ")), Some("a control on a material nobody in that country makes has no effect".into()));
                     }
                     match destinations {
