@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a run that failed (I/O, solver), 2 bad input (located errors).
 
 mod compare;
+mod ensemble_cmd;
 mod load;
 mod report;
 mod tables;
@@ -46,6 +47,8 @@ enum Command {
     },
     /// List the shipped scenarios.
     Scenarios,
+    /// Monte Carlo ensemble of a scenario: P10/P50/P90 per year and probabilities.
+    Ensemble(ensemble_cmd::EnsembleArgs),
     /// Run two scenarios and show their differences by year (B − A).
     Compare {
         /// First scenario (A): name or path.
@@ -114,6 +117,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
+        Command::Ensemble(args) => ensemble_cmd::run(args),
         Command::Data { command } => match command {
             DataCommand::Sources {
                 data,

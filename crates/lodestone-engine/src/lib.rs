@@ -4,6 +4,8 @@
 //! Pure: takes a validated `Dataset` and `Scenario`, returns results. No I/O.
 
 pub mod clearing;
+pub mod ensemble;
+pub mod indices;
 pub mod metrics;
 pub mod network;
 pub mod origin;

@@ -32,6 +32,9 @@ pub struct Settings {
     pub balance_tolerance: f64,
     /// Solver feasibility and gap tolerance. Default 1e-8.
     pub solver_tolerance: f64,
+    /// Multiplier on demand growth above the base year (1 = as the growth paths say).
+    /// Ensembles sample it through `demand.growth`. Default 1.
+    pub demand_growth_scale: f64,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             flow_regularization: 1e-3,
             balance_tolerance: 1e-6,
             solver_tolerance: 1e-8,
+            demand_growth_scale: 1.0,
         }
     }
 }

@@ -139,7 +139,13 @@ pub fn period_capacity(ds: &Dataset, sc: &Scenario, p: &Period) -> Vec<f64> {
 }
 
 /// Demand per demand variable for one period (t), after growth and shocks.
-pub fn period_demand(ds: &Dataset, sc: &Scenario, net: &Network, p: &Period) -> Vec<f64> {
+pub fn period_demand(
+    ds: &Dataset,
+    sc: &Scenario,
+    net: &Network,
+    p: &Period,
+    growth_scale: f64,
+) -> Vec<f64> {
     net.demands
         .iter()
         .map(|dv| {
@@ -168,7 +174,8 @@ pub fn period_demand(ds: &Dataset, sc: &Scenario, net: &Network, p: &Period) -> 
                             mult *= 1.0 + change;
                         }
                     }
-                    row.quantity * idx / base.max(1e-12) * mult.max(0.0) / 12.0
+                    let growth = 1.0 + growth_scale * (idx / base.max(1e-12) - 1.0);
+                    row.quantity * growth.max(0.0) * mult.max(0.0) / 12.0
                 })
                 .sum()
         })
@@ -285,7 +292,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             }
         }
         let factors = policy::demand_factors(&plan, &sub_share, &row_of, m);
-        let mut demand = period_demand(&data, sc, &net, &p);
+        let mut demand = period_demand(&data, sc, &net, &p, settings.demand_growth_scale);
         for (d, f) in demand.iter_mut().zip(&factors) {
             *d *= f;
         }

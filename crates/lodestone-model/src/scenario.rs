@@ -450,6 +450,90 @@ pub struct PlatformSpec {
     pub note: Option<String>,
 }
 
+/// A probability distribution of an uncertain parameter.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Dist {
+    /// `min`, `max`.
+    Uniform,
+    /// `min`, `mode`, `max`.
+    Triangular,
+    /// `mean`, `sd`.
+    Normal,
+    /// `median`, `sigma` (of the log).
+    Lognormal,
+    /// `values`, optional `weights`.
+    Discrete,
+    /// `p`: 1 with probability p, else 0.
+    Bernoulli,
+}
+
+/// One uncertain parameter (`[[uncertainty]]` in a scenario).
+///
+/// `param` paths: `facilities.<id>.start` (months of delay added), `facilities.<id>.capacity`
+/// (multiplier on nameplate and steps), `facilities.<id>.ramp_months` and
+/// `facilities.<id>.utilization` (values), `sectors.<id>.elasticity` and
+/// `sectors.<id>.wtp_multiplier` (values), `demand.growth` (multiplier on growth above the
+/// base year), `events.<id or index>.<field>` (value of a numeric event field;
+/// `start` shifts by months), and `disruption` (a random outage: `facility` or `country`,
+/// yearly `probability`, duration drawn from `dist`, `loss`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertain {
+    /// What is uncertain.
+    pub param: String,
+    /// Its distribution (for `disruption`: of the duration in months).
+    pub dist: Dist,
+    /// Lower bound (uniform, triangular).
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper bound (uniform, triangular).
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Mode (triangular).
+    #[serde(default)]
+    pub mode: Option<f64>,
+    /// Mean (normal).
+    #[serde(default)]
+    pub mean: Option<f64>,
+    /// Standard deviation (normal).
+    #[serde(default)]
+    pub sd: Option<f64>,
+    /// Median (lognormal).
+    #[serde(default)]
+    pub median: Option<f64>,
+    /// Sigma of the log (lognormal).
+    #[serde(default)]
+    pub sigma: Option<f64>,
+    /// Values (discrete).
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// Weights (discrete; equal if absent).
+    #[serde(default)]
+    pub weights: Vec<f64>,
+    /// Probability (bernoulli).
+    #[serde(default)]
+    pub p: Option<f64>,
+    /// Disruption: facility hit.
+    #[serde(default)]
+    pub facility: Option<String>,
+    /// Disruption: country hit.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Disruption: chance per year of an outage starting.
+    #[serde(default)]
+    pub probability: Option<f64>,
+    /// Disruption: share of capacity lost.
+    #[serde(default)]
+    pub loss: Option<f64>,
+    /// Source or reasoning for the range.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Note.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// Event kinds, for hints.
 pub const EVENT_KINDS: &[&str] = &[
     "capacity",
@@ -578,8 +662,8 @@ pub struct Scenario {
     pub overrides: BTreeMap<String, BTreeMap<String, BTreeMap<String, toml::Value>>>,
     /// Events in order (parents' first).
     pub events: Vec<EventSpec>,
-    /// Raw `[uncertainty]` tables (interpreted by the ensemble layer).
-    pub uncertainty: Option<toml::Value>,
+    /// Uncertain parameters (`[[uncertainty]]`), sampled by ensembles.
+    pub uncertainty: Vec<Uncertain>,
     /// Raw `[settings]` table (engine settings).
     pub settings: toml::Table,
     /// Metrics to compute.
@@ -606,7 +690,8 @@ struct RawScenario {
     overrides: BTreeMap<String, BTreeMap<String, BTreeMap<String, toml::Value>>>,
     #[serde(default)]
     events: Vec<toml::Spanned<toml::Table>>,
-    uncertainty: Option<toml::Value>,
+    #[serde(default)]
+    uncertainty: Vec<Uncertain>,
     #[serde(default)]
     settings: toml::Table,
     metrics: Option<MetricsSpec>,
@@ -816,7 +901,7 @@ impl Scenario {
             files: chain.iter().map(|c| c.0.clone()).collect(),
             overrides: BTreeMap::new(),
             events: Vec::new(),
-            uncertainty: None,
+            uncertainty: Vec::new(),
             settings: toml::Table::new(),
             metrics: MetricsSpec::default(),
         };
@@ -841,8 +926,8 @@ impl Scenario {
                     t.entry(id).or_default().extend(attrs);
                 }
             }
-            if raw.uncertainty.is_some() {
-                s.uncertainty = raw.uncertainty;
+            {
+                s.uncertainty.extend(raw.uncertainty);
             }
             s.settings.extend(raw.settings);
             if let Some(m) = raw.metrics {
@@ -1457,6 +1542,7 @@ impl Scenario {
                 }
             }
         }
+        self.validate_uncertainty(ds, &mut d);
         // overrides refer to existing ids and attributes
         for (table, ids_) in &self.overrides {
             let (set, attrs): (&[String], &[&str]) = match table.as_str() {
@@ -1640,6 +1726,86 @@ impl Scenario {
             }
         }
         ds
+    }
+}
+
+impl Scenario {
+    /// Resolve `events.<id or index>` to an event index.
+    pub fn event_index(&self, key: &str) -> Option<usize> {
+        if let Ok(i) = key.parse::<usize>() {
+            return (i < self.events.len()).then_some(i);
+        }
+        self.events.iter().position(|e| e.event.id() == Some(key))
+    }
+
+    fn validate_uncertainty(&self, ds: &Dataset, d: &mut Diagnostics) {
+        let file = self.files.first().cloned().unwrap_or_default();
+        for (k, u) in self.uncertainty.iter().enumerate() {
+            let loc = Location::file(&file);
+            let what = format!("[[uncertainty]] #{} (`{}`)", k + 1, u.param);
+            let need = |d: &mut Diagnostics, ok: bool, msg: &str| {
+                if !ok {
+                    d.push(codes::SCENARIO, loc.clone(), format!("{what}: {msg}"), None);
+                }
+            };
+            match u.dist {
+                Dist::Uniform => need(d, u.min.zip(u.max).is_some_and(|(a, b)| a <= b), "uniform needs min ≤ max"),
+                Dist::Triangular => need(
+                    d,
+                    matches!((u.min, u.mode, u.max), (Some(a), Some(m), Some(b)) if a <= m && m <= b && a < b),
+                    "triangular needs min ≤ mode ≤ max with min < max",
+                ),
+                Dist::Normal => need(d, u.mean.is_some() && u.sd.is_some_and(|s| s >= 0.0), "normal needs mean and sd ≥ 0"),
+                Dist::Lognormal => need(d, u.median.is_some_and(|m| m > 0.0) && u.sigma.is_some_and(|s| s >= 0.0), "lognormal needs median > 0 and sigma ≥ 0"),
+                Dist::Discrete => need(
+                    d,
+                    !u.values.is_empty() && (u.weights.is_empty() || (u.weights.len() == u.values.len() && u.weights.iter().all(|w| *w >= 0.0) && u.weights.iter().sum::<f64>() > 0.0)),
+                    "discrete needs values (and as many non-negative weights, if any)",
+                ),
+                Dist::Bernoulli => need(d, u.p.is_some_and(|p| (0.0..=1.0).contains(&p)), "bernoulli needs p in 0..1"),
+            }
+            let parts: Vec<&str> = u.param.split('.').collect();
+            match parts.as_slice() {
+                ["facilities", id, attr] => {
+                    if ds.facility(id).is_none() && !self.events.iter().any(|e| matches!(&e.event, Event::NewFacility { id: x, .. } if x == id)) {
+                        d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown facility `{id}`"), did_you_mean(id, ds.facilities.iter().map(|f| f.id.as_str())));
+                    }
+                    need(d, ["start", "capacity", "ramp_months", "utilization"].contains(attr), "facility attributes: start, capacity, ramp_months, utilization");
+                }
+                ["sectors", id, attr] => {
+                    if !ds.sectors.iter().any(|s| s.id == *id) {
+                        d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown sector `{id}`"), did_you_mean(id, ds.sectors.iter().map(|s| s.id.as_str())));
+                    }
+                    need(d, ["elasticity", "wtp_multiplier"].contains(attr), "sector attributes: elasticity, wtp_multiplier");
+                }
+                ["demand", "growth"] => {}
+                ["events", key, field] => match self.event_index(key) {
+                    None => d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: no event `{key}`"), Some("use an event's `id` or its 0-based position".into())),
+                    Some(i) => {
+                        let v = serde_json::to_value(&self.events[i].event).unwrap_or_default();
+                        need(d, *field == "start" || v.get(*field).is_some_and(|x| x.is_number()), &format!("event `{key}` has no numeric field `{field}`"));
+                    }
+                },
+                ["disruption"] => {
+                    match (&u.facility, &u.country) {
+                        (Some(f), _) => {
+                            if ds.facility(f).is_none() {
+                                d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown facility `{f}`"), did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())));
+                            }
+                        }
+                        (None, Some(c)) => {
+                            if ds.country(c).is_none() {
+                                d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown country `{c}`"), did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())));
+                            }
+                        }
+                        _ => need(d, false, "a disruption needs `facility` or `country`"),
+                    }
+                    need(d, u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)), "a disruption needs `probability` (per year) in 0..1");
+                    need(d, u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)), "`loss` must be in 0..1");
+                }
+                _ => need(d, false, "unknown parameter path (see the `Uncertain` docs in scenarios/README.md)"),
+            }
+        }
     }
 }
 

@@ -1,0 +1,176 @@
+//! `lodestone ensemble`: Monte Carlo replicates of a scenario with a progress bar,
+//! quantiles per year, probability statements and per-replicate tidy tables.
+
+use crate::load::{self, bad_input, invalid};
+use anyhow::{Context, Result};
+use lodestone_engine::ensemble::{self, EnsembleOptions, EnsembleSummary};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `lodestone ensemble`.
+#[derive(clap::Args)]
+pub struct EnsembleArgs {
+    /// Scenario name or path (its `[[uncertainty]]` entries are sampled).
+    pub scenario: String,
+    /// Number of replicates.
+    #[arg(long, default_value_t = 100)]
+    pub runs: usize,
+    /// Master seed: replicate i is seeded from (seed, i).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). The output does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Dataset folder instead of the embedded dataset.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Print the ensemble summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Write ensemble.json, replicates.csv (replicate, year, metric, value) and parameters.csv.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run the command.
+pub fn run(a: EnsembleArgs) -> Result<i32> {
+    if a.runs == 0 {
+        return Err(bad_input("--runs must be at least 1"));
+    }
+    let sc = load::scenario(&a.scenario)?;
+    let ds = load::dataset(a.data.as_deref(), &sc.dataset)?;
+    let d = sc.validate(&ds);
+    if !d.is_empty() {
+        return Err(invalid(d));
+    }
+    if sc.uncertainty.is_empty() {
+        eprintln!("note: scenario `{}` has no [[uncertainty]] entries; every replicate is the same run", sc.name);
+    }
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let bar = indicatif::ProgressBar::new(a.runs as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} replicates ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut writers = match &a.out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let mut rep = csv::Writer::from_path(dir.join("replicates.csv"))?;
+            rep.write_record(["replicate", "year", "metric", "value"])?;
+            let mut par = csv::Writer::from_path(dir.join("parameters.csv"))?;
+            par.write_record(["replicate", "parameter", "value"])?;
+            Some((rep, par))
+        }
+        None => None,
+    };
+    let mut write_err: Option<anyhow::Error> = None;
+    let started = std::time::Instant::now();
+    let result: Result<EnsembleSummary, _> = ensemble::run_ensemble(
+        &ds,
+        &sc,
+        &EnsembleOptions { runs: a.runs, seed: a.seed, threads },
+        &|done| bar.set_position(done as u64),
+        &mut |i, values, summary| {
+            if let Some((rep, par)) = writers.as_mut() {
+                let mut go = || -> Result<()> {
+                    for (p, v) in values {
+                        par.write_record([i.to_string(), p.clone(), v.to_string()])?;
+                    }
+                    for (y, m, v) in ensemble::flatten(summary) {
+                        rep.write_record([i.to_string(), y, m, v.to_string()])?;
+                    }
+                    Ok(())
+                };
+                if let Err(e) = go()
+                    && write_err.is_none()
+                {
+                    write_err = Some(e);
+                }
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let summary = result.map_err(|e| match e {
+        lodestone_engine::EngineError::Invalid(d) => invalid(d),
+        other => bad_input(other.to_string()),
+    })?;
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    let doc = serde_json::to_string_pretty(&summary)?;
+    if let (Some(dir), Some((mut rep, mut par))) = (&a.out, writers) {
+        rep.flush()?;
+        par.flush()?;
+        std::fs::write(dir.join("ensemble.json"), &doc)?;
+        if !a.json {
+            eprintln!("wrote ensemble.json, replicates.csv, parameters.csv to {}", dir.display());
+        }
+    }
+    if a.json {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{doc}")?;
+        return Ok(0);
+    }
+    print!("{}", render(&summary));
+    println!("{} replicates in {:.1} s on {threads} thread(s)", summary.runs, started.elapsed().as_secs_f64());
+    Ok(if summary.unbalanced_runs == 0 { 0 } else { 1 })
+}
+
+fn render(s: &EnsembleSummary) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "Lodestone ensemble · scenario `{}` · {} replicates · seed {}\n", s.scenario, s.runs, s.seed);
+    let years: Vec<&String> = s.annual.keys().collect();
+    let pick: Vec<&String> = {
+        let mut v: Vec<&String> = Vec::new();
+        for y in [years.first().copied(), years.iter().find(|y| y.as_str() == "2030").copied(), years.last().copied()].into_iter().flatten() {
+            if !v.contains(&y) {
+                v.push(y);
+            }
+        }
+        v
+    };
+    let mut hdr = vec!["metric".to_string()];
+    hdr.extend(pick.iter().map(|y| format!("{y} P10 / P50 / P90")));
+    let mut t = crate::report::Table::new(&hdr.iter().map(String::as_str).collect::<Vec<_>>());
+    let keys: Vec<&str> = vec!["shares.mining.CN", "shares.separation.CN", "shares.magnet.CN", "shortfall.total", "prices.CN.ndpr_oxide", "prices.US.ndpr_oxide", "prices.CN.dy_oxide", "prices.JP.ndfeb_high_dy"];
+    let mut metrics: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    for y in &pick {
+        for k in s.annual[*y].keys() {
+            if k.starts_with("independence.") && !metrics.contains(k) {
+                metrics.push(k.clone());
+            }
+        }
+    }
+    for m in metrics {
+        let mut r = vec![m.clone()];
+        let mut any = false;
+        for y in &pick {
+            match s.annual[*y].get(&m) {
+                Some(q) => {
+                    any = true;
+                    let f = |x: f64| if m.starts_with("shares.") || m.starts_with("independence.") { format!("{:.1}%", 100.0 * x) } else { format!("{x:.1}") };
+                    r.push(format!("{} / {} / {}", f(q.p10), f(q.p50), f(q.p90)));
+                }
+                None => r.push("–".into()),
+            }
+        }
+        if any {
+            t.row(r);
+        }
+    }
+    out.push_str(&t.render());
+    if !s.probabilities.is_empty() {
+        let _ = writeln!(out, "\nProbabilities");
+        for p in s.probabilities.iter().filter(|p| p.probability > 0.0 || p.statement.contains("magnet")) {
+            let _ = writeln!(out, "  {:>5.1}%  {}", 100.0 * p.probability, p.statement);
+        }
+    }
+    if !s.parameters.is_empty() {
+        let _ = writeln!(out, "\nSampled parameters (P10 / P50 / P90)");
+        for (k, q) in &s.parameters {
+            let _ = writeln!(out, "  {k}: {:.3} / {:.3} / {:.3}", q.p10, q.p50, q.p90);
+        }
+    }
+    out
+}
