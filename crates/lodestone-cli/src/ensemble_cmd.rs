@@ -44,13 +44,20 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         return Err(invalid(d));
     }
     if sc.uncertainty.is_empty() {
-        eprintln!("note: scenario `{}` has no [[uncertainty]] entries; every replicate is the same run", sc.name);
+        eprintln!(
+            "note: scenario `{}` has no [[uncertainty]] entries; every replicate is the same run",
+            sc.name
+        );
     }
-    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = indicatif::ProgressBar::new(a.runs as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} replicates ({eta} left)")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} replicates ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut writers = match &a.out {
         Some(dir) => {
@@ -68,7 +75,11 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
     let result: Result<EnsembleSummary, _> = ensemble::run_ensemble(
         &ds,
         &sc,
-        &EnsembleOptions { runs: a.runs, seed: a.seed, threads },
+        &EnsembleOptions {
+            runs: a.runs,
+            seed: a.seed,
+            threads,
+        },
         &|done| bar.set_position(done as u64),
         &mut |i, values, summary| {
             if let Some((rep, par)) = writers.as_mut() {
@@ -103,7 +114,10 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         par.flush()?;
         std::fs::write(dir.join("ensemble.json"), &doc)?;
         if !a.json {
-            eprintln!("wrote ensemble.json, replicates.csv, parameters.csv to {}", dir.display());
+            eprintln!(
+                "wrote ensemble.json, replicates.csv, parameters.csv to {}",
+                dir.display()
+            );
         }
     }
     if a.json {
@@ -112,18 +126,33 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         return Ok(0);
     }
     print!("{}", render(&summary));
-    println!("{} replicates in {:.1} s on {threads} thread(s)", summary.runs, started.elapsed().as_secs_f64());
+    println!(
+        "{} replicates in {:.1} s on {threads} thread(s)",
+        summary.runs,
+        started.elapsed().as_secs_f64()
+    );
     Ok(if summary.unbalanced_runs == 0 { 0 } else { 1 })
 }
 
 fn render(s: &EnsembleSummary) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(out, "Lodestone ensemble · scenario `{}` · {} replicates · seed {}\n", s.scenario, s.runs, s.seed);
+    let _ = writeln!(
+        out,
+        "Lodestone ensemble · scenario `{}` · {} replicates · seed {}\n",
+        s.scenario, s.runs, s.seed
+    );
     let years: Vec<&String> = s.annual.keys().collect();
     let pick: Vec<&String> = {
         let mut v: Vec<&String> = Vec::new();
-        for y in [years.first().copied(), years.iter().find(|y| y.as_str() == "2030").copied(), years.last().copied()].into_iter().flatten() {
+        for y in [
+            years.first().copied(),
+            years.iter().find(|y| y.as_str() == "2030").copied(),
+            years.last().copied(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             if !v.contains(&y) {
                 v.push(y);
             }
@@ -133,7 +162,16 @@ fn render(s: &EnsembleSummary) -> String {
     let mut hdr = vec!["metric".to_string()];
     hdr.extend(pick.iter().map(|y| format!("{y} P10 / P50 / P90")));
     let mut t = crate::report::Table::new(&hdr.iter().map(String::as_str).collect::<Vec<_>>());
-    let keys: Vec<&str> = vec!["shares.mining.CN", "shares.separation.CN", "shares.magnet.CN", "shortfall.total", "prices.CN.ndpr_oxide", "prices.US.ndpr_oxide", "prices.CN.dy_oxide", "prices.JP.ndfeb_high_dy"];
+    let keys: Vec<&str> = vec![
+        "shares.mining.CN",
+        "shares.separation.CN",
+        "shares.magnet.CN",
+        "shortfall.total",
+        "prices.CN.ndpr_oxide",
+        "prices.US.ndpr_oxide",
+        "prices.CN.dy_oxide",
+        "prices.JP.ndfeb_high_dy",
+    ];
     let mut metrics: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
     for y in &pick {
         for k in s.annual[*y].keys() {
@@ -149,7 +187,13 @@ fn render(s: &EnsembleSummary) -> String {
             match s.annual[*y].get(&m) {
                 Some(q) => {
                     any = true;
-                    let f = |x: f64| if m.starts_with("shares.") || m.starts_with("independence.") { format!("{:.1}%", 100.0 * x) } else { format!("{x:.1}") };
+                    let f = |x: f64| {
+                        if m.starts_with("shares.") || m.starts_with("independence.") {
+                            format!("{:.1}%", 100.0 * x)
+                        } else {
+                            format!("{x:.1}")
+                        }
+                    };
                     r.push(format!("{} / {} / {}", f(q.p10), f(q.p50), f(q.p90)));
                 }
                 None => r.push("–".into()),
@@ -162,7 +206,11 @@ fn render(s: &EnsembleSummary) -> String {
     out.push_str(&t.render());
     if !s.probabilities.is_empty() {
         let _ = writeln!(out, "\nProbabilities");
-        for p in s.probabilities.iter().filter(|p| p.probability > 0.0 || p.statement.contains("magnet")) {
+        for p in s
+            .probabilities
+            .iter()
+            .filter(|p| p.probability > 0.0 || p.statement.contains("magnet"))
+        {
             let _ = writeln!(out, "  {:>5.1}%  {}", 100.0 * p.probability, p.statement);
         }
     }

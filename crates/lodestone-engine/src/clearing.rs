@@ -430,3 +430,91 @@ pub fn residuals(net: &Network, inp: &PeriodInputs, c: &Clearing) -> Vec<(f64, f
     }
     res
 }
+
+/// Objective value ½xᵀPx + qᵀx of a solution (kUSD), for comparing with other solvers.
+pub fn objective(prob: &Problem, x: &[f64]) -> f64 {
+    x.iter()
+        .enumerate()
+        .map(|(j, v)| 0.5 * prob.p_diag[j] * v * v + prob.q[j] * v)
+        .sum()
+}
+
+/// The full solution vector of a clearing, in the problem's variable order.
+pub fn solution_vector(net: &Network, c: &Clearing) -> Vec<f64> {
+    let l = Layout::of(net);
+    let mut x = vec![0.0; l.n];
+    x[l.act..l.arc].copy_from_slice(&c.activity);
+    x[l.arc..l.dem].copy_from_slice(&c.flow);
+    x[l.dem..l.stk].copy_from_slice(&c.consumption);
+    x[l.stk..l.gap].copy_from_slice(&c.stock_end);
+    x[l.sur..l.cnv].copy_from_slice(&c.surplus);
+    x[l.cnv..l.fac].copy_from_slice(&c.conversion);
+    // stock gaps and facility totals are implied
+    for (k, _) in net.stocks.iter().enumerate() {
+        x[l.gap + k] = f64::NAN;
+    }
+    x
+}
+
+/// Write a problem as free-format MPS with a diagonal QUADOBJ section (readable by HiGHS,
+/// Gurobi, CPLEX). Variables are non-negative (the MPS default); rows `r{i}` are node
+/// balances (E) then capacity and cap rows (L). Units: tonnes and kUSD (= USD/kg × t).
+pub fn to_mps(prob: &Problem, name: &str) -> String {
+    use std::fmt::Write;
+    // drop the pure non-negativity rows (−x_j ≤ 0): MPS bounds say the same
+    let mut row_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); prob.m];
+    for &(r, c, v) in &prob.a {
+        row_terms[r].push((c, v));
+    }
+    let keep: Vec<bool> = (0..prob.m)
+        .map(|r| {
+            r < prob.n_eq
+                || !(row_terms[r].len() == 1 && row_terms[r][0].1 == -1.0 && prob.b[r] == 0.0)
+        })
+        .collect();
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); prob.n];
+    for (r, terms) in row_terms.iter().enumerate() {
+        if keep[r] {
+            for &(c, v) in terms {
+                cols[c].push((r, v));
+            }
+        }
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "* Lodestone clearing problem {name}: min 1/2 x'Px + q'x, x >= 0"
+    );
+    let _ = writeln!(s, "NAME {name}\nROWS\n N obj");
+    for (r, k) in keep.iter().enumerate() {
+        if *k {
+            let _ = writeln!(s, " {} r{r}", if r < prob.n_eq { "E" } else { "L" });
+        }
+    }
+    let _ = writeln!(s, "COLUMNS");
+    for (j, col) in cols.iter().enumerate() {
+        if prob.q[j] != 0.0 {
+            let _ = writeln!(s, " x{j} obj {:e}", prob.q[j]);
+        }
+        for &(r, v) in col {
+            let _ = writeln!(s, " x{j} r{r} {v:e}");
+        }
+        if prob.q[j] == 0.0 && col.is_empty() {
+            let _ = writeln!(s, " x{j} obj 0");
+        }
+    }
+    let _ = writeln!(s, "RHS");
+    for (r, k) in keep.iter().enumerate() {
+        if *k && prob.b[r] != 0.0 {
+            let _ = writeln!(s, " rhs r{r} {:e}", prob.b[r]);
+        }
+    }
+    let _ = writeln!(s, "QUADOBJ");
+    for (j, p) in prob.p_diag.iter().enumerate() {
+        if *p != 0.0 {
+            let _ = writeln!(s, " x{j} x{j} {p:e}");
+        }
+    }
+    let _ = writeln!(s, "ENDATA");
+    s
+}

@@ -18,6 +18,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The sampled parameter values of one replicate: (parameter path, value).
+pub type Sampled = Vec<(String, f64)>;
+
 /// How to run an ensemble.
 #[derive(Debug, Clone, Copy)]
 pub struct EnsembleOptions {
@@ -487,7 +490,7 @@ pub fn run_ensemble(
     sc: &Scenario,
     opts: &EnsembleOptions,
     progress: &(dyn Fn(usize) + Sync),
-    each: &mut dyn FnMut(usize, &[(String, f64)], &Summary),
+    each: &mut dyn FnMut(usize, &Sampled, &Summary),
 ) -> Result<EnsembleSummary, EngineError> {
     let problems = sc.validate(ds);
     if !problems.is_empty() {
@@ -514,7 +517,7 @@ pub fn run_ensemble(
     let mut start = 0;
     while start < opts.runs {
         let ids: Vec<usize> = (start..(start + chunk).min(opts.runs)).collect();
-        let results: Vec<Result<(Vec<(String, f64)>, Summary), EngineError>> = pool.install(|| {
+        let results: Vec<Result<(Sampled, Summary), EngineError>> = pool.install(|| {
             ids.par_iter()
                 .map(|&i| {
                     let (values, extra) = sample(sc, replicate_seed(opts.seed, i as u64));

@@ -38,6 +38,9 @@ pub struct YearSummary {
     pub independence: BTreeMap<String, BTreeMap<String, f64>>,
     /// Platforms buildable from each country's defence consumption: platform id → count.
     pub platforms: BTreeMap<String, f64>,
+    /// Risk indices: concentration by stage, net import reliance, GeoPolRisk, EU supply
+    /// risk (`crate::indices`).
+    pub indices: crate::indices::IndicesYear,
 }
 
 /// An observed statistic next to its simulated value.
@@ -241,6 +244,11 @@ pub fn summarize(r: &RunResult) -> Summary {
         }
     }
     let metrics = crate::metrics::compute(r, &mut annual);
+    for (year, y) in annual.iter_mut() {
+        if let Ok(yr) = year.parse::<i32>() {
+            y.indices = crate::indices::compute(r, yr, y);
+        }
+    }
     Summary {
         supplier: metrics.supplier,
         time_to_independence: metrics.time_to_independence,

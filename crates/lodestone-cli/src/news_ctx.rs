@@ -1,0 +1,99 @@
+//! The news layer's view of the datasets: a gazetteer of their entities and the figures
+//! that claims are checked against, built from every embedded dataset.
+
+use lodestone_model::Dataset;
+use lodestone_news::context::ReferenceFact;
+use lodestone_news::gazetteer::{Entity, EntityKind};
+use lodestone_news::{Context, Metric, YearMonth};
+
+fn citation(ds: &Dataset, ids: &[String]) -> (String, String) {
+    let id = ids.first().cloned().unwrap_or_default();
+    let cit = ds
+        .source(&id)
+        .map(|s| s.citation.clone())
+        .unwrap_or_default();
+    (id, format!("dataset `{}`: {cit}", ds.name))
+}
+
+fn add_dataset(ds: &Dataset, entities: &mut Vec<Entity>, facts: &mut Vec<ReferenceFact>) {
+    let named = |id: &str, kind: EntityKind, name: &str| {
+        let mut e = Entity::new(id, kind, name);
+        e.names_en.push(name.to_string());
+        e
+    };
+    for c in &ds.countries {
+        if !entities.iter().any(|e| e.id == c.id) {
+            entities.push(named(&c.id, EntityKind::Country, &c.name));
+        }
+    }
+    for c in &ds.companies {
+        let mut e = named(&c.id, EntityKind::Company, &c.name);
+        e.country = Some(c.country.clone());
+        entities.push(e);
+    }
+    for el in &ds.elements {
+        if !entities.iter().any(|e| e.id == el.id) {
+            entities.push(named(&el.id, EntityKind::Element, &el.name));
+        }
+    }
+    for m in &ds.materials {
+        entities.push(named(&m.id, EntityKind::Material, &m.name));
+    }
+    for f in &ds.facilities {
+        let mut e = named(&f.id, EntityKind::Facility, &f.name);
+        e.country = Some(f.country.clone());
+        e.company = Some(f.company.clone());
+        e.stage = Some(f.stage.as_str().to_string());
+        let status = format!("{:?}", f.status).to_lowercase();
+        e.status = Some(status.clone());
+        entities.push(e);
+        let (src, cit) = citation(ds, &f.source);
+        facts.push(ReferenceFact::status(&f.id, &status, &src, &cit));
+        facts.push(ReferenceFact::start(
+            &f.id,
+            YearMonth {
+                year: f.start.year(),
+                month: f.start.month() as u8,
+            },
+            &src,
+            &cit,
+        ));
+    }
+    for st in &ds.statistics {
+        let (src, cit) = citation(ds, &st.source);
+        let metric = match (st.metric.as_str(), st.stage.as_str()) {
+            ("mine_production", _) | ("production", _) => Metric::Production,
+            ("reserves", _) => Metric::Reserves,
+            ("imports", _) => Metric::Imports,
+            ("exports", _) => Metric::Exports,
+            ("share", "mining") => Metric::ShareMining,
+            ("share", "separation") => Metric::ShareSeparation,
+            ("share", "metal") => Metric::ShareMetal,
+            ("share", "magnet") => Metric::ShareMagnet,
+            _ => continue,
+        };
+        let mut f =
+            ReferenceFact::number(&st.country, metric, st.year, st.value, &st.unit, &src, &cit);
+        if !st.partner.is_empty() {
+            f = f.with_partner(&st.partner);
+        }
+        if !st.material.is_empty() {
+            f = f.with_material(&st.material);
+        }
+        facts.push(f);
+    }
+}
+
+/// The news context from every embedded dataset (built-in aliases are merged in).
+pub fn context() -> Context {
+    let mut entities = Vec::new();
+    let mut facts = Vec::new();
+    for name in lodestone_data::dataset_names() {
+        if let Some(files) = lodestone_data::dataset_files(name)
+            && let Ok(ds) = Dataset::load(&files)
+        {
+            add_dataset(&ds, &mut entities, &mut facts);
+        }
+    }
+    Context::new(entities, facts)
+}

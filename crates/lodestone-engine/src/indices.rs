@@ -1,0 +1,910 @@
+//! Risk indices per stage, market and year: concentration (HHI, top-3 share), USGS net
+//! import reliance, the GeoPolRisk score and the EU Critical Raw Materials supply risk.
+//!
+//! Two layers:
+//! - pure formula functions over plain numbers ([`hhi`], [`top_n_share`],
+//!   [`net_import_reliance`], [`geopolrisk`], [`hhi_wgi`], [`eu_supply_risk`]), each with its
+//!   formula and source;
+//! - [`compute`], which applies them to one year of a run's annual summary (production by
+//!   stage and country, trade by market, stocks), giving the [`IndicesYear`] found at
+//!   `annual[year].indices` in `lodestone run --json`.
+//!
+//! A missing input gives `null` and names what is missing; nothing is guessed. Parameters
+//! whose official values could not be verified are listed in [`EU_CRM_RARE_EARTHS`] and
+//! in each EU result's `unverified` field. See `docs/indices.md`.
+
+use crate::sim::RunResult;
+use crate::summary::YearSummary;
+use lodestone_model::dataset::Stage;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+// ---------------------------------------------------------------------------------------
+// Pure formulas
+// ---------------------------------------------------------------------------------------
+
+/// Shares of non-negative quantities: `x_i / Σ x` (negatives count as 0). Empty when the
+/// total is not positive.
+pub fn shares(values: &[f64]) -> Vec<f64> {
+    let total: f64 = values.iter().map(|v| v.max(0.0)).sum();
+    if total > 0.0 {
+        values.iter().map(|v| v.max(0.0) / total).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Herfindahl–Hirschman index on fractions: `HHI = Σ s_i²`, 0 (atomistic) … 1 (monopoly).
+///
+/// Herfindahl (1950), Hirschman (1945); the normalised 0–1 form is the one used by the
+/// GeoPolRisk method (geopolrisk-py docs, Koyamparambath et al. 2024). `shares` should
+/// sum to 1 (see [`shares`]). For the antitrust 0–10,000 convention use [`hhi_points`].
+pub fn hhi(shares: &[f64]) -> f64 {
+    shares.iter().map(|s| s * s).sum()
+}
+
+/// HHI in points: `Σ (100 s_i)² = 10,000 × HHI`, 0 … 10,000 (shares in percent; the
+/// convention of the US DOJ/FTC Horizontal Merger Guidelines).
+pub fn hhi_points(shares: &[f64]) -> f64 {
+    10_000.0 * hhi(shares)
+}
+
+/// Sum of the `n` largest shares (concentration ratio CR_n). `n` larger than the number of
+/// shares sums them all.
+pub fn top_n_share(shares: &[f64], n: usize) -> f64 {
+    let mut v: Vec<f64> = shares.to_vec();
+    v.sort_by(|a, b| b.total_cmp(a));
+    v.iter().take(n).sum()
+}
+
+/// Net import reliance, USGS definition (Mineral Commodity Summaries, "Net import reliance
+/// as a percentage of apparent consumption"):
+///
+/// ```text
+/// apparent consumption AC = production + imports − exports − stock_change
+/// NIR = (imports − exports − stock_change) / AC  =  1 − production / AC
+/// ```
+///
+/// `stock_change` is the increase of stocks over the period (end − begin): a stock build
+/// is not consumption, a drawdown (negative) adds to it — the "± stock change" of USGS.
+///
+/// Returns `None` when apparent consumption is ≤ 0 (the ratio is undefined). A net
+/// exporter (exports + stock build > imports) gets a **negative** value and is reported as
+/// such, with `net_exporter = true` in [`NetImportReliance`]; USGS prints "E" for these
+/// instead of a number. Values are fractions (0.8 = 80 %).
+pub fn net_import_reliance(
+    production: f64,
+    imports: f64,
+    exports: f64,
+    stock_change: f64,
+) -> Option<f64> {
+    let ac = production + imports - exports - stock_change;
+    (ac > 0.0).then(|| (imports - exports - stock_change) / ac)
+}
+
+/// Import risk term of GeoPolRisk: `Σ_i g_i f_i / (p + F)`, where `imports` holds
+/// `(f_i, g_i)` per supplier `i` (tonnes imported from `i`; its political (in)stability
+/// indicator on 0–1, higher = riskier), `F = Σ f_i` and `p` is domestic production.
+///
+/// `None` when a supplier with positive imports has no indicator (missing, not guessed;
+/// geopolrisk-py substitutes 0.5, Lodestone does not) or when `p + F ≤ 0`.
+pub fn import_risk(domestic_production: f64, imports: &[(f64, Option<f64>)]) -> Option<f64> {
+    let total: f64 = imports.iter().map(|(f, _)| f.max(0.0)).sum();
+    let denom = domestic_production.max(0.0) + total;
+    if denom <= 0.0 {
+        return None;
+    }
+    let mut num = 0.0;
+    for &(f, g) in imports {
+        if f > 0.0 {
+            num += f * g?;
+        }
+    }
+    Some(num / denom)
+}
+
+/// GeoPolRisk score of one raw material for one importing economy `c`:
+///
+/// ```text
+/// GeoPolRisk_Ac = HHI_A × Σ_i ( g_i × f_Aic / (p_Ac + F_Ac) )
+///              = HHI_A × [Σ_i (f_Aic / F_Ac) × g_i] × F_Ac / (p_Ac + F_Ac)
+/// ```
+///
+/// `HHI_A` = HHI of global production of A on fractions (0–1, [`hhi`]); `g_i` = political
+/// (in)stability of supplier `i`, 0–1 (the method uses the World Bank WGI "Political
+/// Stability and Absence of Violence" indicator, normalised); `f_Aic` = imports of A from
+/// `i`; `F_Ac` = total imports; `p_Ac` = domestic production. The second line is the same
+/// formula read as "import-share-weighted instability × HHI × import share of supply";
+/// note that `F/(p+F)` is a gross import share, not the net import reliance.
+///
+/// Sources: Gemechu, Helbig, Sonnemann, Thorenz, Tuma, "Import-based indicator for the
+/// geopolitical supply risk of raw materials in life cycle sustainability assessments",
+/// J. Industrial Ecology 20(1):154–165 (2016); domestic production in the denominator from
+/// Helbig et al., J. Cleaner Production 137:1170–1178 (2016); used for comparative risk
+/// assessment in Koyamparambath, Santillán-Saldivar, McLellan, Sonnemann, Resources Policy
+/// 75:102465 (2022). Equation 1 of the geopolrisk-py documentation (`docs/background.rst`,
+/// github.com/akoyamp/geopolrisk-py) states it in this form.
+///
+/// `imports` holds `(f_i, g_i)`; `None` as in [`import_risk`].
+pub fn geopolrisk(
+    hhi_global: f64,
+    domestic_production: f64,
+    imports: &[(f64, Option<f64>)],
+) -> Option<f64> {
+    import_risk(domestic_production, imports).map(|r| hhi_global * r)
+}
+
+/// One supplier in an EU HHI_WGI sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WgiShare {
+    /// Share of supply, fraction (0–1).
+    pub share: f64,
+    /// Governance score scaled 0–10, higher = worse (the EU rescales the World Bank WGI to
+    /// 0–10). `None` = not available.
+    pub wgi: Option<f64>,
+    /// Trade-related variable `t` (1 = no export restriction). The official `t` table
+    /// could not be verified (facts-trade.md §B), so Lodestone passes 1.
+    pub trade_t: f64,
+}
+
+/// Governance-weighted HHI of the EU methodology: `HHI_WGI,t = Σ_i s_i² × WGI_i × t_i`,
+/// shares as fractions, WGI scaled 0–10, so the result lies in 0–10 (with `t = 1`).
+///
+/// Source: Blengini et al., "Methodology for establishing the EU list of critical raw
+/// materials" / "Assessment of the methodology…", JRC EUR 28654 EN (2017),
+/// doi:10.2760/73303, used for the 2017, 2020 (COM(2020) 474) and 2023 lists. The
+/// methodology document itself was not read here; the structure follows the project brief
+/// and `facts-trade.md` §B. `None` when a supplier with a positive share has no WGI.
+pub fn hhi_wgi(suppliers: &[WgiShare]) -> Option<f64> {
+    let mut sum = 0.0;
+    for s in suppliers {
+        if s.share > 0.0 {
+            sum += s.share * s.share * s.wgi? * s.trade_t;
+        }
+    }
+    Some(sum)
+}
+
+/// EU Critical Raw Materials supply risk (2017 methodology, used for the 2017, 2020 and
+/// 2023 lists):
+///
+/// ```text
+/// SR = [ (HHI_WGI,t)_GS × IR/2 + (HHI_WGI,t)_EU × (1 − IR/2) ] × (1 − EoL_RIR) × SI_SR
+/// ```
+///
+/// `hhi_wgi_gs` over global supply, `hhi_wgi_eu` over the EU sourcing mix (EU production +
+/// imports by supplier), both from [`hhi_wgi`]; `import_reliance` IR = (imports − exports)
+/// / (EU production + imports − exports) as a fraction 0–1; `eol_rir` = end-of-life
+/// recycling input rate, fraction; `si_sr` = substitution index for supply risk (≤ 1).
+/// Criticality threshold SR ≥ 1 (with EI ≥ 2.8) — see [`EU_CRM_RARE_EARTHS`] for status.
+///
+/// Source: Blengini et al., JRC EUR 28654 EN (2017), doi:10.2760/73303 (not read here; see
+/// [`hhi_wgi`]).
+pub fn eu_supply_risk(
+    hhi_wgi_gs: f64,
+    hhi_wgi_eu: f64,
+    import_reliance: f64,
+    eol_rir: f64,
+    si_sr: f64,
+) -> f64 {
+    let w = import_reliance / 2.0;
+    (hhi_wgi_gs * w + hhi_wgi_eu * (1.0 - w)) * (1.0 - eol_rir) * si_sr
+}
+
+// ---------------------------------------------------------------------------------------
+// EU published values for rare earths
+// ---------------------------------------------------------------------------------------
+
+/// Whether a reference value was checked against its primary document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    /// Checked against the primary document.
+    Verified,
+    /// Not checked against the primary document (secondary copy, recollection, or not found).
+    Unverified,
+}
+
+/// One EU CRM assessment value for a rare earth group.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EuReference {
+    /// Material group: `HREE`, `LREE`, or `all` for method-wide parameters.
+    pub material: &'static str,
+    /// Parameter: `sr`, `ei`, `eol_rir`, `si_sr`, `ir`, `trade_t`, `threshold_sr`,
+    /// `threshold_ei`.
+    pub parameter: &'static str,
+    /// Value (fractions for rates), `None` where no value was found.
+    pub value: Option<f64>,
+    /// Assessment (list year).
+    pub list: i32,
+    /// Where the value comes from.
+    pub source: &'static str,
+    /// Verification status.
+    pub status: Verification,
+}
+
+const DW: &str = "COM(2020) 474 as tabulated by the DW data team, repo dw-data/crm, \
+                  crm_analyse.ods sheet '7) Recycling' [secondary] (facts-trade.md §B)";
+const MEMORY: &str = "recollection recorded in anchors.md §4.4; not found in the public \
+                      material searched (facts-trade.md §B)";
+const NOT_FOUND: &str = "not found: 2020/2023 factsheets and Final Report annex not \
+                         retrieved (facts-trade.md §B)";
+
+/// EU CRM assessment values for rare earths (HREE = Dy, Er, Eu, Gd, Ho, Lu, Tb, Tm, Yb, Y;
+/// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), all from
+/// `shared/reference/facts-trade.md` §B. **Every value is `unverified`**: none could be
+/// checked against the EU factsheets or the Final Report. SI_SR, IR and the trade variable
+/// `t` were not found at all (`value = None`); Lodestone therefore reports SR as `null`.
+pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
+    EuReference {
+        material: "HREE",
+        parameter: "eol_rir",
+        value: Some(0.08),
+        list: 2020,
+        source: DW,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "eol_rir",
+        value: Some(0.03),
+        list: 2020,
+        source: DW,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "HREE",
+        parameter: "sr",
+        value: Some(5.6),
+        list: 2020,
+        source: MEMORY,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "sr",
+        value: Some(4.3),
+        list: 2020,
+        source: MEMORY,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "HREE",
+        parameter: "ei",
+        value: Some(3.9),
+        list: 2020,
+        source: MEMORY,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "ei",
+        value: Some(3.6),
+        list: 2020,
+        source: MEMORY,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "all",
+        parameter: "threshold_sr",
+        value: Some(1.0),
+        list: 2020,
+        source: "anchors.md, as quoted in facts-trade.md §B",
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "all",
+        parameter: "threshold_ei",
+        value: Some(2.8),
+        list: 2020,
+        source: "anchors.md, as quoted in facts-trade.md §B",
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "HREE",
+        parameter: "si_sr",
+        value: None,
+        list: 2020,
+        source: NOT_FOUND,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "si_sr",
+        value: None,
+        list: 2020,
+        source: NOT_FOUND,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "HREE",
+        parameter: "ir",
+        value: None,
+        list: 2020,
+        source: NOT_FOUND,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "ir",
+        value: None,
+        list: 2020,
+        source: NOT_FOUND,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "all",
+        parameter: "trade_t",
+        value: None,
+        list: 2017,
+        source: "t table of Blengini et al. 2017 not retrieved; remembered values are [U], \
+                 'do not implement without the document' (facts-trade.md §B); Lodestone uses t = 1",
+        status: Verification::Unverified,
+    },
+];
+
+/// The reference value of `parameter` for `material` (or `all`), if one is listed.
+pub fn eu_reference(material: &str, parameter: &str) -> Option<&'static EuReference> {
+    EU_CRM_RARE_EARTHS
+        .iter()
+        .find(|r| r.parameter == parameter && (r.material == material || r.material == "all"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------
+
+/// Concentration of one stage's production by country.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Concentration {
+    /// World output of the stage, t (basis as in `production`).
+    pub total_t: f64,
+    /// HHI on fractions, 0–1.
+    pub hhi: f64,
+    /// HHI in points, 0–10,000.
+    pub hhi_points: f64,
+    /// Share of the three largest producing countries.
+    pub top3_share: f64,
+    /// The three largest producing countries, largest first.
+    pub top3: Vec<String>,
+}
+
+/// Net import reliance of one market at one stage (USGS definition).
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct NetImportReliance {
+    /// Output of the market's facilities at the stage, t.
+    pub production: f64,
+    /// Imports of the stage's materials from other markets, t.
+    pub imports: f64,
+    /// Exports to other markets (their imports from this market), t.
+    pub exports: f64,
+    /// Stock increase over the year (end − start), t.
+    pub stock_change: f64,
+    /// Producers' surplus stockpiled or discarded in the year, t: not consumed, so it is
+    /// treated like a stock build.
+    pub surplus: f64,
+    /// Production + imports − exports − stock change − surplus, t.
+    pub apparent_consumption: f64,
+    /// NIR as a fraction; `null` when apparent consumption ≤ 0; negative for a net
+    /// exporter.
+    pub nir: Option<f64>,
+    /// True when NIR is negative (USGS prints "E").
+    pub net_exporter: bool,
+}
+
+/// GeoPolRisk score of one importing market at one stage.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct GeoPolRisk {
+    /// HHI of world production of the stage (0–1).
+    pub hhi: f64,
+    /// Gross import share `F / (p + F)`.
+    pub import_share: f64,
+    /// `Σ g_i f_i / (p + F)`; `null` when a supplier's governance is missing.
+    pub import_risk: Option<f64>,
+    /// `hhi × import_risk`; `null` when a supplier's governance is missing.
+    pub score: Option<f64>,
+    /// Supplier markets with imports but no governance score.
+    pub missing_governance: Vec<String>,
+}
+
+/// EU supply risk of one stage for one rare earth group, with its inputs.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct EuSupplyRisk {
+    /// SR; `null` unless every input below is present.
+    pub sr: Option<f64>,
+    /// Governance-weighted HHI of world production (0–10).
+    pub hhi_wgi_gs: Option<f64>,
+    /// Governance-weighted HHI of the EU sourcing mix: EU production + imports (0–10).
+    pub hhi_wgi_eu: Option<f64>,
+    /// (imports − exports) / (production + imports − exports), clamped to 0–1.
+    pub import_reliance: Option<f64>,
+    /// End-of-life recycling input rate (reference table).
+    pub eol_rir: Option<f64>,
+    /// Substitution index for supply risk (reference table).
+    pub si_sr: Option<f64>,
+    /// Trade-related variable used (1: official table not verified).
+    pub trade_t: f64,
+    /// Inputs that are missing (`governance:<id>`, `si_sr`, …).
+    pub missing: Vec<String>,
+    /// Parameters whose official values could not be verified.
+    pub unverified: Vec<String>,
+}
+
+/// Risk indices of one year (`annual[year].indices`).
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct IndicesYear {
+    /// Stage → concentration of production by country.
+    pub concentration: BTreeMap<String, Concentration>,
+    /// Market with demand → stage → net import reliance.
+    pub net_import_reliance: BTreeMap<String, BTreeMap<String, NetImportReliance>>,
+    /// Importing market → stage → GeoPolRisk.
+    pub geopolrisk: BTreeMap<String, BTreeMap<String, GeoPolRisk>>,
+    /// EU market: stage (`mining` = extraction, `separation` = processing) → group
+    /// (`HREE`, `LREE`) → supply risk. Empty when the dataset has no `EU` market.
+    pub eu_supply_risk: BTreeMap<String, BTreeMap<String, EuSupplyRisk>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Computation over a run's annual summary
+// ---------------------------------------------------------------------------------------
+
+/// Treat solver-noise tonnages as zero.
+fn clean(x: f64) -> f64 {
+    if x.abs() < 1e-6 { 0.0 } else { x }
+}
+
+/// Derive one year's indices from its summary (production, imports, stocks, surplus must
+/// be filled, i.e. after `metrics::compute`). Cheap: aggregations over the annual maps and
+/// one read of the year's opening stocks.
+///
+/// Bases: tonnes of the stage's materials as in `production` (t REO for mining and
+/// separation, t metal, t magnet); imports and exports are market-to-market trade of
+/// materials of that stage. Governance is `countries.governance` (0–10, higher = worse)
+/// of the country whose id is the market id; GeoPolRisk uses it divided by 10.
+pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
+    let ds = &r.data;
+    let net = &r.network;
+    let mut out = IndicesYear::default();
+
+    let stage_of: HashMap<&str, Stage> = ds
+        .materials
+        .iter()
+        .filter_map(|m| {
+            m.stage
+                .filter(|s| *s != Stage::Other)
+                .map(|s| (m.id.as_str(), s))
+        })
+        .collect();
+    let country_market: HashMap<&str, &str> = ds
+        .countries
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), net.markets[net.country_market[i]].as_str()))
+        .collect();
+    let governance: HashMap<&str, Option<f64>> = ds
+        .countries
+        .iter()
+        .map(|c| (c.id.as_str(), c.governance))
+        .collect();
+    let gov = |id: &str| governance.get(id).copied().flatten();
+
+    // concentration of production by country
+    for stage in Stage::CHAIN {
+        let Some(by) = y.production.get(stage.as_str()) else {
+            continue;
+        };
+        let names: Vec<&String> = by.keys().collect();
+        let vals: Vec<f64> = by.values().copied().collect();
+        let s = shares(&vals);
+        if s.is_empty() {
+            continue;
+        }
+        let mut order: Vec<usize> = (0..s.len()).collect();
+        order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+        out.concentration.insert(
+            stage.as_str().to_string(),
+            Concentration {
+                total_t: vals.iter().map(|v| v.max(0.0)).sum(),
+                hhi: hhi(&s),
+                hhi_points: hhi_points(&s),
+                top3_share: top_n_share(&s, 3),
+                top3: order.iter().take(3).map(|&i| names[i].clone()).collect(),
+            },
+        );
+    }
+
+    // per (market, stage): production, imports, exports, imports by supplier market
+    type Key<'a> = (&'a str, Stage);
+    let mut prod: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut prod_country: BTreeMap<(&str, Stage), f64> = BTreeMap::new();
+    for stage in Stage::CHAIN {
+        for (c, t) in y.production.get(stage.as_str()).into_iter().flatten() {
+            let m = country_market
+                .get(c.as_str())
+                .copied()
+                .unwrap_or(c.as_str());
+            *prod.entry((m, stage)).or_default() += t.max(0.0);
+            *prod_country.entry((c.as_str(), stage)).or_default() += t.max(0.0);
+        }
+    }
+    let mut imp: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut exp: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut by_supplier: BTreeMap<Key, BTreeMap<&str, f64>> = BTreeMap::new();
+    for (importer, from) in &y.imports {
+        for (exporter, mats) in from {
+            if importer == exporter {
+                continue;
+            }
+            for (mat, t) in mats {
+                let Some(&stage) = stage_of.get(mat.as_str()) else {
+                    continue;
+                };
+                *imp.entry((importer.as_str(), stage)).or_default() += t;
+                *exp.entry((exporter.as_str(), stage)).or_default() += t;
+                *by_supplier
+                    .entry((importer.as_str(), stage))
+                    .or_default()
+                    .entry(exporter.as_str())
+                    .or_default() += t;
+            }
+        }
+    }
+    // stock change over the year: end (y.stocks) − opening stocks of the year's first
+    // period; producers' surplus (stockpiled or discarded, so not consumed) apart
+    let mut dstock: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut surplus: BTreeMap<Key, f64> = BTreeMap::new();
+    for (acc, map) in [(&mut dstock, &y.stocks), (&mut surplus, &y.surplus)] {
+        for (m, mats) in map {
+            for (mat, t) in mats {
+                if let Some(&stage) = stage_of.get(mat.as_str()) {
+                    *acc.entry((m.as_str(), stage)).or_default() += t;
+                }
+            }
+        }
+    }
+    if let Some(p) = r.periods.iter().find(|p| p.period.start.year() == year) {
+        for (k, sv) in net.stocks.iter().enumerate() {
+            let node = &net.nodes[sv.node];
+            if let Some(&stage) = stage_of.get(net.materials[node.material].as_str()) {
+                *dstock
+                    .entry((net.markets[node.market].as_str(), stage))
+                    .or_default() -= p.inputs.stock_begin.get(k).copied().unwrap_or(0.0);
+            }
+        }
+    }
+    let get = |m: &BTreeMap<Key, f64>, k: Key| clean(m.get(&k).copied().unwrap_or(0.0));
+
+    // net import reliance for every market with demand
+    let mut demand_markets: Vec<&str> = net
+        .demands
+        .iter()
+        .map(|d| net.markets[net.nodes[d.node].market].as_str())
+        .collect();
+    demand_markets.sort_unstable();
+    demand_markets.dedup();
+    for &m in &demand_markets {
+        let row = out.net_import_reliance.entry(m.to_string()).or_default();
+        for stage in Stage::CHAIN {
+            let (p, i, x, ds_, w) = (
+                get(&prod, (m, stage)),
+                get(&imp, (m, stage)),
+                get(&exp, (m, stage)),
+                get(&dstock, (m, stage)),
+                get(&surplus, (m, stage)),
+            );
+            let nir = net_import_reliance(p, i, x, ds_ + w);
+            row.insert(
+                stage.as_str().to_string(),
+                NetImportReliance {
+                    production: p,
+                    imports: i,
+                    exports: x,
+                    stock_change: ds_,
+                    surplus: w,
+                    apparent_consumption: p + i - x - ds_ - w,
+                    nir,
+                    net_exporter: nir.is_some_and(|v| v < 0.0),
+                },
+            );
+        }
+    }
+
+    // GeoPolRisk for every importing market
+    for (&(m, stage), sup) in &by_supplier {
+        let f_total: f64 = sup.values().sum();
+        if clean(f_total) <= 0.0 {
+            continue;
+        }
+        let hhi_g = out.concentration.get(stage.as_str()).map_or(0.0, |c| c.hhi);
+        let p = get(&prod, (m, stage));
+        let list: Vec<(f64, Option<f64>)> = sup
+            .iter()
+            .map(|(s, f)| (*f, gov(s).map(|g| g / 10.0)))
+            .collect();
+        let missing: Vec<String> = sup
+            .iter()
+            .filter(|(s, f)| **f > 0.0 && gov(s).is_none())
+            .map(|(s, _)| s.to_string())
+            .collect();
+        let risk = import_risk(p, &list);
+        out.geopolrisk.entry(m.to_string()).or_default().insert(
+            stage.as_str().to_string(),
+            GeoPolRisk {
+                hhi: hhi_g,
+                import_share: f_total / (p + f_total),
+                import_risk: risk,
+                score: risk.map(|x| hhi_g * x),
+                missing_governance: missing,
+            },
+        );
+    }
+
+    // EU supply risk, extraction (mining) and processing (separation)
+    if net.markets.iter().any(|m| m == "EU") {
+        for stage in [Stage::Mining, Stage::Separation] {
+            let mut missing: Vec<String> = Vec::new();
+            let mut wgi = |id: &str| {
+                let g = gov(id);
+                if g.is_none() {
+                    let tag = format!("governance:{id}");
+                    if !missing.contains(&tag) {
+                        missing.push(tag);
+                    }
+                }
+                g
+            };
+            // global supply by producing country
+            let world: Vec<(&str, f64)> = y
+                .production
+                .get(stage.as_str())
+                .into_iter()
+                .flatten()
+                .map(|(c, t)| (c.as_str(), t.max(0.0)))
+                .collect();
+            // EU sourcing: EU plants by country + imports by supplier market
+            let mut eu_src: Vec<(&str, f64)> = prod_country
+                .iter()
+                .filter(|((c, s), _)| *s == stage && country_market.get(c) == Some(&"EU"))
+                .map(|((c, _), t)| (*c, *t))
+                .collect();
+            if let Some(sup) = by_supplier.get(&("EU", stage)) {
+                eu_src.extend(sup.iter().map(|(s, f)| (*s, *f)));
+            }
+            let mut weighted = |list: &[(&str, f64)]| {
+                let s = shares(&list.iter().map(|x| x.1).collect::<Vec<_>>());
+                if s.is_empty() {
+                    return None;
+                }
+                let rows: Vec<WgiShare> = list
+                    .iter()
+                    .zip(&s)
+                    .map(|((id, _), sh)| WgiShare {
+                        share: *sh,
+                        wgi: if *sh > 0.0 { wgi(id) } else { None },
+                        trade_t: 1.0,
+                    })
+                    .collect();
+                hhi_wgi(&rows)
+            };
+            let gs = weighted(&world);
+            let eu = weighted(&eu_src);
+            let ir = net_import_reliance(
+                get(&prod, ("EU", stage)),
+                get(&imp, ("EU", stage)),
+                get(&exp, ("EU", stage)),
+                0.0,
+            )
+            .map(|v| v.clamp(0.0, 1.0));
+            let entry = out
+                .eu_supply_risk
+                .entry(stage.as_str().to_string())
+                .or_default();
+            for group in ["HREE", "LREE"] {
+                let eol = eu_reference(group, "eol_rir").and_then(|r| r.value);
+                let si = eu_reference(group, "si_sr").and_then(|r| r.value);
+                let mut miss = missing.clone();
+                if gs.is_none() && world.is_empty() {
+                    miss.push("global_production".into());
+                }
+                if eu.is_none() && eu_src.is_empty() {
+                    miss.push("eu_sourcing".into());
+                }
+                if ir.is_none() {
+                    miss.push("import_reliance".into());
+                }
+                if eol.is_none() {
+                    miss.push("eol_rir".into());
+                }
+                if si.is_none() {
+                    miss.push("si_sr".into());
+                }
+                let sr = match (gs, eu, ir, eol, si) {
+                    (Some(g), Some(e), Some(i), Some(l), Some(s)) => {
+                        Some(eu_supply_risk(g, e, i, l, s))
+                    }
+                    _ => None,
+                };
+                entry.insert(
+                    group.to_string(),
+                    EuSupplyRisk {
+                        sr,
+                        hhi_wgi_gs: gs,
+                        hhi_wgi_eu: eu,
+                        import_reliance: ir,
+                        eol_rir: eol,
+                        si_sr: si,
+                        trade_t: 1.0,
+                        missing: miss,
+                        unverified: ["eol_rir", "si_sr", "trade_t", "wgi_scaling"]
+                            .map(String::from)
+                            .to_vec(),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn hhi_of_three_suppliers() {
+        // 0.5² + 0.3² + 0.2² = 0.25 + 0.09 + 0.04 = 0.38
+        assert!(close(hhi(&[0.5, 0.3, 0.2]), 0.38));
+        assert!(close(hhi_points(&[0.5, 0.3, 0.2]), 3800.0));
+        assert!(close(hhi(&[1.0]), 1.0));
+        // shares of tonnes: 50, 30, 20 t → the same fractions
+        assert!(close(hhi(&shares(&[50.0, 30.0, 20.0])), 0.38));
+        assert!(shares(&[0.0, 0.0]).is_empty());
+    }
+
+    #[test]
+    fn top_n_shares() {
+        // largest three of {0.1, 0.4, 0.2, 0.3}: 0.4 + 0.3 + 0.2 = 0.9
+        let s = [0.1, 0.4, 0.2, 0.3];
+        assert!(close(top_n_share(&s, 3), 0.9));
+        assert!(close(top_n_share(&s, 1), 0.4));
+        assert!(close(top_n_share(&s, 10), 1.0));
+        assert!(close(top_n_share(&s, 0), 0.0));
+    }
+
+    #[test]
+    fn net_import_reliance_importer_exporter_and_stocks() {
+        // importer: P 20, M 100, X 10, stock build 10 → AC = 20+100−10−10 = 100,
+        // NIR = (100−10−10)/100 = 0.80
+        let v = net_import_reliance(20.0, 100.0, 10.0, 10.0).unwrap();
+        assert!(close(v, 0.80));
+        // the same importer drawing 10 t from stocks: AC = 120, NIR = (100−10+10)/120
+        let v = net_import_reliance(20.0, 100.0, 10.0, -10.0).unwrap();
+        assert!(close(v, 100.0 / 120.0));
+        // net exporter: P 100, M 5, X 65 → AC = 40, NIR = (5−65)/40 = −1.5 = 1 − 100/40
+        let v = net_import_reliance(100.0, 5.0, 65.0, 0.0).unwrap();
+        assert!(close(v, -1.5));
+        // no apparent consumption: undefined
+        assert_eq!(net_import_reliance(10.0, 0.0, 10.0, 0.0), None);
+        assert_eq!(net_import_reliance(0.0, 0.0, 0.0, 0.0), None);
+        assert_eq!(net_import_reliance(10.0, 0.0, 5.0, 6.0), None);
+    }
+
+    #[test]
+    fn geopolrisk_two_suppliers() {
+        // world production shares 0.6 / 0.4 → HHI = 0.36 + 0.16 = 0.52
+        let h = hhi(&[0.6, 0.4]);
+        assert!(close(h, 0.52));
+        // importer: p = 20 t; 60 t from A (g = 0.7), 20 t from B (g = 0.2); F = 80
+        // import risk = (0.7·60 + 0.2·20) / (20 + 80) = 46 / 100 = 0.46
+        // (= import-share-weighted g 0.75·0.7 + 0.25·0.2 = 0.575, × F/(p+F) = 0.8)
+        // score = 0.52 × 0.46 = 0.2392
+        let imports = [(60.0, Some(0.7)), (20.0, Some(0.2))];
+        assert!(close(import_risk(20.0, &imports).unwrap(), 0.46));
+        assert!(close(geopolrisk(h, 20.0, &imports).unwrap(), 0.2392));
+        // a supplier without an indicator: not guessed
+        assert_eq!(
+            geopolrisk(h, 20.0, &[(60.0, Some(0.7)), (20.0, None)]),
+            None
+        );
+        // a zero-tonnage supplier without an indicator does not matter
+        assert!(geopolrisk(h, 20.0, &[(80.0, Some(0.5)), (0.0, None)]).is_some());
+        // nothing produced or imported: undefined
+        assert_eq!(geopolrisk(h, 0.0, &[]), None);
+    }
+
+    #[test]
+    fn eu_supply_risk_by_hand() {
+        let row = |share, wgi| WgiShare {
+            share,
+            wgi: Some(wgi),
+            trade_t: 1.0,
+        };
+        // global supply: 0.8 at WGI 6, 0.2 at WGI 2 → 0.64·6 + 0.04·2 = 3.84 + 0.08 = 3.92
+        let gs = hhi_wgi(&[row(0.8, 6.0), row(0.2, 2.0)]).unwrap();
+        assert!(close(gs, 3.92));
+        // EU sourcing: 0.5 at WGI 6, 0.5 at WGI 3 → 0.25·6 + 0.25·3 = 1.5 + 0.75 = 2.25
+        let eu = hhi_wgi(&[row(0.5, 6.0), row(0.5, 3.0)]).unwrap();
+        assert!(close(eu, 2.25));
+        // IR = 0.6 → IR/2 = 0.3: 3.92·0.3 + 2.25·0.7 = 1.176 + 1.575 = 2.751
+        // × (1 − EoL-RIR 0.1) = 2.4759; × SI_SR 0.9 = 2.22831
+        let sr = eu_supply_risk(gs, eu, 0.6, 0.1, 0.9);
+        assert!((sr - 2.22831).abs() < 1e-9, "{sr}");
+        // a missing WGI gives no HHI_WGI
+        let none = hhi_wgi(&[
+            row(0.5, 6.0),
+            WgiShare {
+                share: 0.5,
+                wgi: None,
+                trade_t: 1.0,
+            },
+        ]);
+        assert_eq!(none, None);
+    }
+
+    #[test]
+    fn eu_reference_table_is_sourced_and_marked() {
+        for r in EU_CRM_RARE_EARTHS {
+            assert!(!r.source.is_empty(), "{r:?}");
+            // nothing could be checked against the EU documents
+            assert_eq!(r.status, Verification::Unverified, "{r:?}");
+        }
+        assert_eq!(eu_reference("HREE", "eol_rir").unwrap().value, Some(0.08));
+        assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.03));
+        assert_eq!(eu_reference("LREE", "si_sr").unwrap().value, None);
+        assert_eq!(eu_reference("HREE", "trade_t").unwrap().material, "all");
+    }
+
+    #[test]
+    fn baseline_2024_mining_hhi_matches_usgs() {
+        use lodestone_model::{Dataset, Scenario};
+        let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = "name = \"t\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\n\
+                    end = \"2024-12\"\nstep = \"quarter\"\n";
+        let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = crate::run(&ds, &sc).unwrap_or_else(|e| panic!("{e}"));
+        let s = crate::summarize(&r);
+        let ix = &s.annual["2024"].indices;
+        // USGS MCS 2025, 2024 mine production by country (statistics.csv, without WORLD)
+        let usgs: Vec<f64> = ds
+            .statistics
+            .iter()
+            .filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country != "WORLD")
+            .map(|x| x.value)
+            .collect();
+        assert!(usgs.len() >= 10);
+        let expected = hhi(&shares(&usgs));
+        let mining = &ix.concentration["mining"];
+        assert!(
+            (mining.hhi - expected).abs() <= 0.01,
+            "simulated {:.4} vs USGS {expected:.4}",
+            mining.hhi
+        );
+        assert_eq!(mining.top3[0], "CN");
+        assert!(close(mining.hhi_points, 10_000.0 * mining.hhi));
+        // every market with demand has an NIR row per stage; the dataset has no governance
+        // scores, so GeoPolRisk is reported as missing rather than guessed
+        assert!(!ix.net_import_reliance.is_empty());
+        for stages in ix.net_import_reliance.values() {
+            assert_eq!(stages.len(), 4);
+        }
+        assert!(!ix.geopolrisk.is_empty());
+        for g in ix.geopolrisk.values().flat_map(|m| m.values()) {
+            assert_eq!(g.score, None);
+            assert!(!g.missing_governance.is_empty());
+        }
+        for e in ix.eu_supply_risk.values().flat_map(|m| m.values()) {
+            assert_eq!(e.sr, None);
+            assert!(e.missing.iter().any(|m| m == "si_sr"));
+        }
+        // deterministic JSON
+        let a = serde_json::to_string(ix).unwrap();
+        let b = serde_json::to_string(&crate::summarize(&r).annual["2024"].indices).unwrap();
+        assert_eq!(a, b);
+    }
+}
