@@ -1749,61 +1749,134 @@ impl Scenario {
                 }
             };
             match u.dist {
-                Dist::Uniform => need(d, u.min.zip(u.max).is_some_and(|(a, b)| a <= b), "uniform needs min ≤ max"),
+                Dist::Uniform => need(
+                    d,
+                    u.min.zip(u.max).is_some_and(|(a, b)| a <= b),
+                    "uniform needs min ≤ max",
+                ),
                 Dist::Triangular => need(
                     d,
                     matches!((u.min, u.mode, u.max), (Some(a), Some(m), Some(b)) if a <= m && m <= b && a < b),
                     "triangular needs min ≤ mode ≤ max with min < max",
                 ),
-                Dist::Normal => need(d, u.mean.is_some() && u.sd.is_some_and(|s| s >= 0.0), "normal needs mean and sd ≥ 0"),
-                Dist::Lognormal => need(d, u.median.is_some_and(|m| m > 0.0) && u.sigma.is_some_and(|s| s >= 0.0), "lognormal needs median > 0 and sigma ≥ 0"),
+                Dist::Normal => need(
+                    d,
+                    u.mean.is_some() && u.sd.is_some_and(|s| s >= 0.0),
+                    "normal needs mean and sd ≥ 0",
+                ),
+                Dist::Lognormal => need(
+                    d,
+                    u.median.is_some_and(|m| m > 0.0) && u.sigma.is_some_and(|s| s >= 0.0),
+                    "lognormal needs median > 0 and sigma ≥ 0",
+                ),
                 Dist::Discrete => need(
                     d,
-                    !u.values.is_empty() && (u.weights.is_empty() || (u.weights.len() == u.values.len() && u.weights.iter().all(|w| *w >= 0.0) && u.weights.iter().sum::<f64>() > 0.0)),
+                    !u.values.is_empty()
+                        && (u.weights.is_empty()
+                            || (u.weights.len() == u.values.len()
+                                && u.weights.iter().all(|w| *w >= 0.0)
+                                && u.weights.iter().sum::<f64>() > 0.0)),
                     "discrete needs values (and as many non-negative weights, if any)",
                 ),
-                Dist::Bernoulli => need(d, u.p.is_some_and(|p| (0.0..=1.0).contains(&p)), "bernoulli needs p in 0..1"),
+                Dist::Bernoulli => need(
+                    d,
+                    u.p.is_some_and(|p| (0.0..=1.0).contains(&p)),
+                    "bernoulli needs p in 0..1",
+                ),
             }
             let parts: Vec<&str> = u.param.split('.').collect();
             match parts.as_slice() {
                 ["facilities", id, attr] => {
-                    if ds.facility(id).is_none() && !self.events.iter().any(|e| matches!(&e.event, Event::NewFacility { id: x, .. } if x == id)) {
-                        d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown facility `{id}`"), did_you_mean(id, ds.facilities.iter().map(|f| f.id.as_str())));
+                    if ds.facility(id).is_none()
+                        && !self.events.iter().any(
+                            |e| matches!(&e.event, Event::NewFacility { id: x, .. } if x == id),
+                        )
+                    {
+                        d.push(
+                            codes::UNKNOWN_ID,
+                            loc.clone(),
+                            format!("{what}: unknown facility `{id}`"),
+                            did_you_mean(id, ds.facilities.iter().map(|f| f.id.as_str())),
+                        );
                     }
-                    need(d, ["start", "capacity", "ramp_months", "utilization"].contains(attr), "facility attributes: start, capacity, ramp_months, utilization");
+                    need(
+                        d,
+                        ["start", "capacity", "ramp_months", "utilization"].contains(attr),
+                        "facility attributes: start, capacity, ramp_months, utilization",
+                    );
                 }
                 ["sectors", id, attr] => {
                     if !ds.sectors.iter().any(|s| s.id == *id) {
-                        d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown sector `{id}`"), did_you_mean(id, ds.sectors.iter().map(|s| s.id.as_str())));
+                        d.push(
+                            codes::UNKNOWN_ID,
+                            loc.clone(),
+                            format!("{what}: unknown sector `{id}`"),
+                            did_you_mean(id, ds.sectors.iter().map(|s| s.id.as_str())),
+                        );
                     }
-                    need(d, ["elasticity", "wtp_multiplier"].contains(attr), "sector attributes: elasticity, wtp_multiplier");
+                    need(
+                        d,
+                        ["elasticity", "wtp_multiplier"].contains(attr),
+                        "sector attributes: elasticity, wtp_multiplier",
+                    );
                 }
                 ["demand", "growth"] => {}
                 ["events", key, field] => match self.event_index(key) {
-                    None => d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: no event `{key}`"), Some("use an event's `id` or its 0-based position".into())),
+                    None => d.push(
+                        codes::UNKNOWN_ID,
+                        loc.clone(),
+                        format!("{what}: no event `{key}`"),
+                        Some("use an event's `id` or its 0-based position".into()),
+                    ),
                     Some(i) => {
                         let v = serde_json::to_value(&self.events[i].event).unwrap_or_default();
-                        need(d, *field == "start" || v.get(*field).is_some_and(|x| x.is_number()), &format!("event `{key}` has no numeric field `{field}`"));
+                        need(
+                            d,
+                            *field == "start" || v.get(*field).is_some_and(|x| x.is_number()),
+                            &format!("event `{key}` has no numeric field `{field}`"),
+                        );
                     }
                 },
                 ["disruption"] => {
                     match (&u.facility, &u.country) {
                         (Some(f), _) => {
                             if ds.facility(f).is_none() {
-                                d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown facility `{f}`"), did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())));
+                                d.push(
+                                    codes::UNKNOWN_ID,
+                                    loc.clone(),
+                                    format!("{what}: unknown facility `{f}`"),
+                                    did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
+                                );
                             }
                         }
                         (None, Some(c)) => {
                             if ds.country(c).is_none() {
-                                d.push(codes::UNKNOWN_ID, loc.clone(), format!("{what}: unknown country `{c}`"), did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())));
+                                d.push(
+                                    codes::UNKNOWN_ID,
+                                    loc.clone(),
+                                    format!("{what}: unknown country `{c}`"),
+                                    did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
+                                );
                             }
                         }
                         _ => need(d, false, "a disruption needs `facility` or `country`"),
                     }
-                    need(d, u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)), "a disruption needs `probability` (per year) in 0..1");
-                    need(d, u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)), "`loss` must be in 0..1");
+                    need(
+                        d,
+                        u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)),
+                        "a disruption needs `probability` (per year) in 0..1",
+                    );
+                    need(
+                        d,
+                        u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)),
+                        "`loss` must be in 0..1",
+                    );
                 }
-                _ => need(d, false, "unknown parameter path (see the `Uncertain` docs in scenarios/README.md)"),
+                _ => need(
+                    d,
+                    false,
+                    "unknown parameter path (see the `Uncertain` docs in scenarios/README.md)",
+                ),
             }
         }
     }
