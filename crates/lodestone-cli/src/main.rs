@@ -9,7 +9,6 @@ mod news_cmd;
 mod news_ctx;
 mod load;
 mod report;
-mod report_cmd; // TMPWIRE
 mod tables;
 
 use anyhow::Result;
@@ -52,7 +51,6 @@ enum Command {
     /// List the shipped scenarios.
     Scenarios,
     /// Write a self-contained HTML report of a scenario (two: a comparison) and print its path.
-    Report(report_cmd::ReportArgs), // TMPWIRE
     /// Monte Carlo ensemble of a scenario: P10/P50/P90 per year and probabilities.
     Ensemble(ensemble_cmd::EnsembleArgs),
     /// Write one period's clearing problem as MPS (solve it with HiGHS to compare).
@@ -127,7 +125,6 @@ fn dispatch(cli: Cli) -> Result<i32> {
         } => cmd_run(&scenario, data, json, out),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
-        Command::Report(args) => report_cmd::run(args), // TMPWIRE
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
         Command::Ensemble(args) => ensemble_cmd::run(args),
         Command::ExportLp(args) => export_cmd::run(args),
