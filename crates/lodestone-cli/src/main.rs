@@ -5,9 +5,9 @@
 mod compare;
 mod ensemble_cmd;
 mod export_cmd;
+mod load;
 mod news_cmd;
 mod news_ctx;
-mod load;
 mod report;
 mod tables;
 
