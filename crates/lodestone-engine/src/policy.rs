@@ -460,16 +460,8 @@ pub fn controlled_materials(
     materials: &[String],
     elements: &[String],
 ) -> BTreeSet<usize> {
-    ds.materials
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| {
-            materials.contains(&m.id)
-                || m.composition
-                    .iter()
-                    .any(|(e, f)| *f > 0.0 && elements.contains(e))
-        })
-        .map(|(i, _)| i)
+    ds.covered_materials(materials, elements)
+        .into_iter()
         .collect()
 }
 

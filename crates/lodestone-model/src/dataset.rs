@@ -728,6 +728,22 @@ impl Dataset {
         self.countries.iter().find(|c| c.id == id)
     }
 
+    /// Indices of the materials a control covers: those listed, and those containing any of
+    /// the listed elements.
+    pub fn covered_materials(&self, materials: &[String], elements: &[String]) -> Vec<usize> {
+        self.materials
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                materials.contains(&m.id)
+                    || m.composition
+                        .iter()
+                        .any(|(e, f)| *f > 0.0 && elements.contains(e))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// Look up a source by id.
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id == id)

@@ -1144,15 +1144,9 @@ impl Scenario {
                     }
                     // a control on something the exporter never makes is almost certainly a mistake
                     let covered: Vec<&str> = ds
-                        .materials
-                        .iter()
-                        .filter(|m| {
-                            materials.contains(&m.id)
-                                || m.composition
-                                    .iter()
-                                    .any(|(el, f)| *f > 0.0 && elements.contains(el))
-                        })
-                        .map(|m| m.id.as_str())
+                        .covered_materials(materials, elements)
+                        .into_iter()
+                        .map(|i| ds.materials[i].id.as_str())
                         .collect();
                     let makes = |mid: &str| {
                         ds.facilities.iter().any(|f| {
