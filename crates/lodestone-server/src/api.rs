@@ -1,0 +1,835 @@
+//! The HTTP handlers and the router: JSON in, JSON (or CSV, or the dashboard page) out.
+//!
+//! Every failure is an [`ApiError`] with a JSON body; extractor rejections (bad JSON, a
+//! body over the limit, a bad query) are mapped to it too, so a client always gets a clear
+//! 4xx. The guard middleware checks the token of requests that write or start work and
+//! bounds the time of every request.
+
+use crate::compare;
+use crate::error::ApiError;
+use crate::jobs::{Output, Progress, Work};
+use crate::resolve::{self, Catalog, Loaded};
+use crate::store::{Db, JobRow, JobState, NewJob, rfc3339};
+use crate::tables;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lodestone_model::Scenario;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Everything the handlers share.
+pub struct AppState {
+    /// Token required for requests that write or start work (`None`: no token needed).
+    pub token: Option<String>,
+    /// Largest accepted request body, bytes.
+    pub max_body: usize,
+    /// Time limit of a request.
+    pub timeout: Duration,
+    /// Worker threads of the job runner.
+    pub workers: usize,
+    /// Datasets.
+    pub catalog: Catalog,
+    /// The run store.
+    pub db: Arc<Db>,
+    /// The job runner.
+    pub jobs: crate::jobs::Runner,
+    /// Store directory (run store and news store).
+    pub store_dir: PathBuf,
+    /// The news store, opened on first use.
+    pub news: Mutex<Option<lodestone_news::Store>>,
+    /// What the news layer knows: the configured context, else the built-in gazetteer
+    /// (built on first use).
+    pub news_context: OnceLock<lodestone_news::Context>,
+    /// The shipped scenarios, described once at start.
+    pub scenarios: Vec<Value>,
+}
+
+type St = State<Arc<AppState>>;
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+// ---------------------------------------------------------------- extractors
+
+/// `Json<T>` whose rejections are [`ApiError`]s: 400 malformed or ill-shaped JSON,
+/// 413 too large, 415 not JSON.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(match &rej {
+                JsonRejection::MissingJsonContentType(_) => {
+                    ApiError::UnsupportedMediaType("the body must be JSON".into())
+                }
+                JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(
+                    format!("malformed JSON: {}", rej.body_text()),
+                    Some("send one JSON object, e.g. {\"scenario\": \"baseline\"}"),
+                ),
+                JsonRejection::JsonDataError(_) => ApiError::bad_request(
+                    format!("unexpected JSON: {}", rej.body_text()),
+                    Some("see the request schemas in /api/openapi.json"),
+                ),
+                _ if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::TooLarge(state.max_body)
+                }
+                _ => ApiError::bad_request(
+                    format!("cannot read the body: {}", rej.body_text()),
+                    None,
+                ),
+            }),
+        }
+    }
+}
+
+/// `Query<T>` whose rejections are 400 [`ApiError`]s.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| {
+                ApiError::bad_request(
+                    format!("bad query: {}", e.body_text()),
+                    Some("see the parameters in /api/openapi.json"),
+                )
+            })
+    }
+}
+
+/// `Path<T>` whose rejections are 400 [`ApiError`]s.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text()), None))
+    }
+}
+
+fn parse_id(s: &str, what: &str) -> ApiResult<i64> {
+    s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::bad_request(
+            format!("`{s}` is not a {what} id"),
+            Some("ids are positive integers, as returned by POST /api/runs"),
+        )
+    })
+}
+
+/// Runs blocking work (SQLite, datasets, JSON of a stored run) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
+}
+
+// ---------------------------------------------------------------- router
+
+/// The router with every route, the body limit and the guard.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/api/health", get(health))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/datasets", get(datasets))
+        .route("/api/datasets/{name}/sources", get(sources))
+        .route("/api/scenarios", get(scenarios))
+        .route("/api/scenarios/{name}", get(scenario))
+        .route("/api/validate", post(validate))
+        .route("/api/runs", post(submit_run).get(list_runs))
+        .route("/api/runs/{id}", get(get_run))
+        .route("/api/runs/{id}/summary", get(run_summary))
+        .route("/api/runs/{id}/csv/{table}", get(run_csv))
+        .route("/api/ensembles", post(submit_ensemble).get(list_ensembles))
+        .route("/api/ensembles/{id}", get(get_ensemble))
+        .route("/api/ensembles/{id}/summary", get(ensemble_summary))
+        .route("/api/jobs", get(list_jobs))
+        .route("/api/jobs/{id}", get(get_job))
+        .route("/api/compare", get(compare_runs))
+        .route("/api/news", get(crate::news::status))
+        .route("/api/news/documents", get(crate::news::documents))
+        .route("/api/news/search", get(crate::news::search))
+        .route("/api/news/claims", get(crate::news::claims))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(state.max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// Constant-time comparison of a presented token with the expected one.
+fn token_matches(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    let mut diff = a.len() ^ b.len();
+    for (i, x) in b.iter().enumerate() {
+        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ x);
+    }
+    diff == 0
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Token check for requests that write or start work, the time limit, common headers.
+async fn guard(State(st): St, req: Request, next: Next) -> Response {
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !reads
+        && let Some(expected) = &st.token
+        && !bearer(req.headers()).is_some_and(|t| token_matches(t, expected))
+    {
+        return ApiError::Unauthorized.into_response();
+    }
+    let mut resp = match tokio::time::timeout(st.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::Timeout(st.timeout.as_secs()).into_response(),
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn no_route() -> ApiError {
+    ApiError::not_found(
+        "no such endpoint",
+        Some("the endpoints are listed in /api/openapi.json; the dashboard is at /".into()),
+    )
+}
+
+async fn wrong_method() -> Response {
+    let body = json!({
+        "error": "method not allowed on this endpoint",
+        "code": "method_not_allowed",
+        "hint": "see /api/openapi.json",
+    });
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
+// ---------------------------------------------------------------- pages
+
+async fn dashboard() -> Response {
+    let mut resp = Html(crate::dashboard::PAGE).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    resp
+}
+
+async fn openapi() -> Json<&'static Value> {
+    Json(crate::openapi::document())
+}
+
+async fn health(State(st): St) -> Json<Value> {
+    Json(json!({
+        "ok": true,
+        "name": "lodestone",
+        "version": env!("CARGO_PKG_VERSION"),
+        "token_required": st.token.is_some(),
+        "datasets": st.catalog.names(),
+        "data_dir": st.catalog.has_data_dir(),
+        "store": st.store_dir.display().to_string(),
+        "workers": st.workers,
+        "ensembles": true,
+        "limits": {
+            "max_body_bytes": st.max_body,
+            "request_timeout_s": st.timeout.as_secs_f64(),
+        },
+    }))
+}
+
+// ---------------------------------------------------------------- datasets, scenarios
+
+async fn datasets(State(st): St) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let mut out = Vec::new();
+        for name in st.catalog.names() {
+            let l = st.catalog.dataset(&name)?;
+            let d = &l.dataset;
+            out.push(json!({
+                "name": d.name,
+                "description": d.description,
+                "base_year": d.base_year,
+                "facilities": d.facilities.len(),
+                "materials": d.materials.len(),
+                "countries": d.countries.len(),
+                "demand_rows": d.demand.len(),
+                "sources": d.sources.len(),
+                "links": {"sources": format!("/api/datasets/{}/sources", d.name)},
+            }));
+        }
+        Ok(Json(Value::Array(out)))
+    })
+    .await
+}
+
+async fn sources(State(st): St, ApiPath(name): ApiPath<String>) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let l = st.catalog.dataset(&name)?;
+        let used = l.dataset.used_sources();
+        let rows: Vec<Value> = l
+            .dataset
+            .sources
+            .iter()
+            .map(|s| {
+                json!({"id": s.id, "kind": s.kind, "citation": s.citation, "url": s.url,
+                       "date": s.date, "vintage": s.vintage, "note": s.note,
+                       "rows": used.get(&s.id).copied().unwrap_or(0)})
+            })
+            .collect();
+        Ok(Json(json!({"dataset": l.dataset.name, "sources": rows})))
+    })
+    .await
+}
+
+/// What the scenario list says about one scenario.
+pub fn describe(name: &str) -> Value {
+    match resolve::named_scenario(name) {
+        Ok((file, _, sc)) => json!({
+            "name": name,
+            "title": sc.name,
+            "file": file,
+            "dataset": sc.dataset,
+            "description": sc.description,
+            "horizon": sc.horizon,
+            "events": sc.events.len(),
+            "valid": true,
+        }),
+        Err(e) => json!({"name": name, "valid": false, "error": e.to_string()}),
+    }
+}
+
+async fn scenarios(State(st): St) -> Json<Value> {
+    Json(Value::Array(st.scenarios.clone()))
+}
+
+async fn scenario(ApiPath(name): ApiPath<String>) -> ApiResult<Json<Value>> {
+    let (file, text, sc) = resolve::named_scenario(&name)?;
+    let extends = text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == "extends").then(|| v.trim().trim_matches('"').to_string())
+    });
+    Ok(Json(json!({
+        "name": name,
+        "title": sc.name,
+        "file": file,
+        "dataset": sc.dataset,
+        "description": sc.description,
+        "horizon": sc.horizon,
+        "events": sc.events.len(),
+        "extends": extends,
+        "text": text,
+    })))
+}
+
+/// A scenario in a request: a shipped name or TOML text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioRequest {
+    /// Shipped scenario name.
+    scenario: Option<String>,
+    /// Scenario TOML text.
+    toml: Option<String>,
+    /// Label of the text in diagnostics.
+    file: Option<String>,
+    /// Reuse a stored result of the same question (default true).
+    cache: Option<bool>,
+    /// Ensembles: replicates.
+    runs: Option<usize>,
+    /// Ensembles: master seed.
+    seed: Option<u64>,
+    /// Ensembles: threads.
+    threads: Option<usize>,
+}
+
+impl ScenarioRequest {
+    fn echo(&self) -> Value {
+        let mut v = json!({});
+        if let Some(s) = &self.scenario {
+            v["scenario"] = json!(s);
+        }
+        if let Some(t) = &self.toml {
+            v["toml"] = json!(t);
+        }
+        if let Some(f) = &self.file {
+            v["file"] = json!(f);
+        }
+        v
+    }
+}
+
+/// Parses and validates the scenario of a request against its dataset.
+fn resolve_request(st: &AppState, req: &ScenarioRequest) -> ApiResult<(Scenario, Loaded)> {
+    let sc = match (&req.scenario, &req.toml) {
+        (Some(name), None) => resolve::named_scenario(name)?.2,
+        (None, Some(text)) => resolve::posted_scenario(req.file.as_deref(), text)?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "give exactly one of `scenario` (a shipped name) and `toml` (scenario text)",
+                Some("e.g. {\"scenario\": \"baseline\"}"),
+            ));
+        }
+    };
+    let loaded = st.catalog.for_scenario(&sc)?;
+    resolve::check(&sc, &loaded.dataset)?;
+    Ok((sc, loaded))
+}
+
+async fn validate(State(st): St, ApiJson(req): ApiJson<ScenarioRequest>) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let (sc, l) = resolve_request(&st, &req)?;
+        Ok(Json(json!({
+            "valid": true,
+            "scenario": sc.name,
+            "dataset": l.dataset.name,
+            "events": sc.events.len(),
+            "horizon": sc.horizon,
+            "files": sc.files,
+        })))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------- jobs and runs
+
+fn result_link(row: &JobRow) -> String {
+    match row.kind.as_str() {
+        "ensemble" => format!("/api/ensembles/{}/summary", row.id),
+        _ => format!("/api/runs/{}/summary", row.id),
+    }
+}
+
+/// A job as the API shows it: stored state with live progress overlaid.
+fn job_json(st: &AppState, row: &JobRow) -> Value {
+    let live = (row.state == JobState::Running)
+        .then(|| st.jobs.progress(row.id))
+        .flatten();
+    let (done, total, phase) = match live {
+        Some(p) => (p.done, p.total, p.phase),
+        None => (
+            row.progress_done,
+            row.progress_total,
+            row.state.as_str().to_string(),
+        ),
+    };
+    let fraction = match row.state {
+        JobState::Done => 1.0,
+        _ if total > 0 => done as f64 / total as f64,
+        _ => 0.0,
+    };
+    json!({
+        "id": row.id,
+        "kind": row.kind,
+        "state": row.state,
+        "scenario": row.scenario,
+        "dataset": row.dataset,
+        "progress": {"done": done, "total": total, "fraction": fraction, "phase": phase},
+        "queue_position": (row.state == JobState::Queued).then(|| st.jobs.position(row.id)).flatten(),
+        "error": row.error,
+        "balance_ok": row.balance_ok,
+        "elapsed_s": row.elapsed_s,
+        "created": rfc3339(row.created_ms),
+        "started": row.started_ms.map(rfc3339),
+        "finished": row.finished_ms.map(rfc3339),
+        "request": row.request,
+        "links": {
+            "self": format!("/api/jobs/{}", row.id),
+            "result": (row.state == JobState::Done).then(|| result_link(row)),
+        },
+    })
+}
+
+fn get_row(st: &AppState, id: i64, kind: Option<&str>) -> ApiResult<JobRow> {
+    match st.db.get(id)? {
+        Some(r) if kind.is_none_or(|k| k == r.kind) => Ok(r),
+        _ => Err(ApiError::not_found(
+            format!("no {} with id {id}", kind.unwrap_or("job")),
+            None,
+        )),
+    }
+}
+
+/// Submits a job unless the same question has a result (or is being answered).
+fn submit(
+    st: &AppState,
+    job: NewJob,
+    use_cache: bool,
+    work: Work,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Value>)> {
+    if use_cache && let Some(row) = st.db.reusable(&job.cache_key)? {
+        let mut v = job_json(st, &row);
+        v["cached"] = json!(true);
+        return Ok((StatusCode::OK, HeaderMap::new(), Json(v)));
+    }
+    let id = st.jobs.submit(&job, work)?;
+    let row = get_row(st, id, None)?;
+    let mut v = job_json(st, &row);
+    v["cached"] = json!(false);
+    let mut h = HeaderMap::new();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/api/jobs/{id}")) {
+        h.insert(header::LOCATION, loc);
+    }
+    Ok((StatusCode::ACCEPTED, h, Json(v)))
+}
+
+fn run_work(loaded: Loaded, sc: Scenario) -> Work {
+    Box::new(move |p: &Progress| {
+        p.set_total(3);
+        p.set_phase("simulating");
+        let r = lodestone_engine::run(&loaded.dataset, &sc).map_err(|e| e.to_string())?;
+        p.set_done(1);
+        p.set_phase("summarizing");
+        let s = lodestone_engine::summarize(&r);
+        drop(r);
+        p.set_done(2);
+        p.set_phase("saving");
+        let result = serde_json::to_string(&s)
+            .map_err(|e| format!("cannot write the summary as JSON: {e}"))?;
+        p.set_done(3);
+        Ok(Output {
+            result,
+            balance_ok: Some(s.balance.ok),
+        })
+    })
+}
+
+async fn submit_run(
+    State(st): St,
+    ApiJson(req): ApiJson<ScenarioRequest>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Value>)> {
+    blocking(move || {
+        if req.runs.is_some() || req.seed.is_some() || req.threads.is_some() {
+            return Err(ApiError::bad_request(
+                "`runs`, `seed` and `threads` belong to ensembles",
+                Some("POST them to /api/ensembles"),
+            ));
+        }
+        let (sc, loaded) = resolve_request(&st, &req)?;
+        let job = NewJob {
+            kind: "run".into(),
+            scenario: sc.name.clone(),
+            dataset: loaded.dataset.name.clone(),
+            cache_key: resolve::cache_key("run", &sc, &loaded, &json!({})),
+            request: req.echo(),
+        };
+        submit(&st, job, req.cache.unwrap_or(true), run_work(loaded, sc))
+    })
+    .await
+}
+
+/// `?limit=` of listings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<usize>,
+}
+
+fn list(st: &AppState, kind: Option<&str>, q: &ListQuery) -> ApiResult<Json<Value>> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let rows = st.db.list(kind, limit)?;
+    Ok(Json(Value::Array(
+        rows.iter().map(|r| job_json(st, r)).collect(),
+    )))
+}
+
+async fn list_runs(State(st): St, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+    blocking(move || list(&st, Some("run"), &q)).await
+}
+
+async fn list_jobs(State(st): St, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+    blocking(move || list(&st, None, &q)).await
+}
+
+async fn list_ensembles(State(st): St, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+    blocking(move || list(&st, Some("ensemble"), &q)).await
+}
+
+async fn get_job(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let row = get_row(&st, parse_id(&id, "job")?, None)?;
+        Ok(Json(job_json(&st, &row)))
+    })
+    .await
+}
+
+fn get_kind(st: &AppState, id: &str, kind: &str) -> ApiResult<Json<Value>> {
+    let row = get_row(st, parse_id(id, kind)?, Some(kind))?;
+    let mut v = job_json(st, &row);
+    if kind == "run" && row.state == JobState::Done {
+        v["links"]["csv"] = Value::Object(
+            tables::names()
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.to_string(),
+                        json!(format!("/api/runs/{}/csv/{t}", row.id)),
+                    )
+                })
+                .collect(),
+        );
+    }
+    Ok(Json(v))
+}
+
+async fn get_run(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
+    blocking(move || get_kind(&st, &id, "run")).await
+}
+
+async fn get_ensemble(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
+    blocking(move || get_kind(&st, &id, "ensemble")).await
+}
+
+/// The stored result text of a finished job of `kind`; 409 while it is not done.
+fn finished_result(st: &AppState, id: i64, kind: &str) -> ApiResult<(JobRow, String)> {
+    let row = get_row(st, id, Some(kind))?;
+    match row.state {
+        JobState::Done => {}
+        JobState::Failed => {
+            return Err(ApiError::Conflict(format!(
+                "{kind} {id} failed: {}",
+                row.error.as_deref().unwrap_or("no message")
+            )));
+        }
+        s => {
+            return Err(ApiError::Conflict(format!(
+                "{kind} {id} is {}; poll /api/jobs/{id} until it is done",
+                s.as_str()
+            )));
+        }
+    }
+    let text = st
+        .db
+        .result(id)?
+        .ok_or_else(|| ApiError::Internal(format!("{kind} {id} is done but has no result")))?;
+    Ok((row, text))
+}
+
+fn json_text(text: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn run_summary(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
+    blocking(move || {
+        let (_, text) = finished_result(&st, parse_id(&id, "run")?, "run")?;
+        Ok(json_text(text))
+    })
+    .await
+}
+
+async fn ensemble_summary(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
+    blocking(move || {
+        let (_, text) = finished_result(&st, parse_id(&id, "ensemble")?, "ensemble")?;
+        Ok(json_text(text))
+    })
+    .await
+}
+
+async fn run_csv(State(st): St, ApiPath((id, table)): ApiPath<(String, String)>) -> ApiResult {
+    blocking(move || {
+        let id = parse_id(&id, "run")?;
+        let table = table.trim_end_matches(".csv").to_string();
+        if !tables::names().contains(&table.as_str()) {
+            return Err(ApiError::not_found(
+                format!("no table `{table}`"),
+                Some(format!("tables: {}", tables::names().join(", "))),
+            ));
+        }
+        let (_, text) = finished_result(&st, id, "run")?;
+        let summary: Value = serde_json::from_str(&text)
+            .map_err(|e| ApiError::Internal(format!("stored summary of run {id}: {e}")))?;
+        let csv = tables::csv(&summary, &table)
+            .ok_or_else(|| ApiError::Internal(format!("cannot write table {table}")))?;
+        let disposition = format!("attachment; filename=\"run-{id}-{table}.csv\"");
+        Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&disposition)
+                        .unwrap_or(HeaderValue::from_static("attachment")),
+                ),
+            ],
+            csv,
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// `?a=&b=` of the comparison: two run ids.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompareQuery {
+    a: String,
+    b: String,
+}
+
+async fn compare_runs(
+    State(st): St,
+    ApiQuery(q): ApiQuery<CompareQuery>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let (ia, ib) = (parse_id(&q.a, "run")?, parse_id(&q.b, "run")?);
+        let (ra, ta) = finished_result(&st, ia, "run")?;
+        let (rb, tb) = finished_result(&st, ib, "run")?;
+        let parse = |id: i64, t: &str| {
+            serde_json::from_str::<Value>(t)
+                .map_err(|e| ApiError::Internal(format!("stored summary of run {id}: {e}")))
+        };
+        let (sa, sb) = (parse(ia, &ta)?, parse(ib, &tb)?);
+        let years = compare::common_years(&sa, &sb);
+        if years.is_empty() {
+            return Err(ApiError::bad_request(
+                format!("runs {ia} and {ib} have no year in common"),
+                Some("compare scenarios whose horizons overlap"),
+            ));
+        }
+        let mut doc = compare::compare(&sa, &sb, &years);
+        doc["a"] = json!({"id": ra.id, "scenario": ra.scenario, "balance_ok": ra.balance_ok});
+        doc["b"] = json!({"id": rb.id, "scenario": rb.scenario, "balance_ok": rb.balance_ok});
+        Ok(Json(doc))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------- ensembles
+
+/// Largest accepted number of ensemble replicates.
+pub const MAX_ENSEMBLE_RUNS: usize = 10_000;
+
+fn ensemble_work(
+    loaded: Loaded,
+    sc: Scenario,
+    opts: lodestone_engine::ensemble::EnsembleOptions,
+) -> Work {
+    Box::new(move |p: &Progress| {
+        p.set_total(opts.runs as u64);
+        p.set_phase("replicates");
+        let report = |done: usize| p.set_done(done as u64);
+        let summary = lodestone_engine::ensemble::run_ensemble(
+            &loaded.dataset,
+            &sc,
+            &opts,
+            &report,
+            &mut |_, _, _| {},
+        )
+        .map_err(|e| e.to_string())?;
+        let result = serde_json::to_string(&summary)
+            .map_err(|e| format!("cannot write the ensemble summary as JSON: {e}"))?;
+        Ok(Output {
+            result,
+            balance_ok: Some(summary.unbalanced_runs == 0),
+        })
+    })
+}
+
+async fn submit_ensemble(
+    State(st): St,
+    ApiJson(req): ApiJson<ScenarioRequest>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Value>)> {
+    blocking(move || {
+        let runs = req.runs.unwrap_or(50);
+        if runs == 0 || runs > MAX_ENSEMBLE_RUNS {
+            return Err(ApiError::bad_request(
+                format!("`runs` must be between 1 and {MAX_ENSEMBLE_RUNS}"),
+                None,
+            ));
+        }
+        let seed = req.seed.unwrap_or(1);
+        let threads = req.threads.unwrap_or(st.workers).clamp(1, 64);
+        let (sc, loaded) = resolve_request(&st, &req)?;
+        // threads do not change the result, so they are not part of the key
+        let options = json!({"runs": runs, "seed": seed});
+        let mut request = req.echo();
+        request["runs"] = json!(runs);
+        request["seed"] = json!(seed);
+        request["threads"] = json!(threads);
+        let job = NewJob {
+            kind: "ensemble".into(),
+            scenario: sc.name.clone(),
+            dataset: loaded.dataset.name.clone(),
+            cache_key: resolve::cache_key("ensemble", &sc, &loaded, &options),
+            request,
+        };
+        let opts = lodestone_engine::ensemble::EnsembleOptions {
+            runs,
+            seed,
+            threads,
+        };
+        submit(
+            &st,
+            job,
+            req.cache.unwrap_or(true),
+            ensemble_work(loaded, sc, opts),
+        )
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(token_matches("s3cret", "s3cret"));
+        assert!(!token_matches("s3cre", "s3cret"));
+        assert!(!token_matches("s3cretX", "s3cret"));
+        assert!(!token_matches("", "s3cret"));
+    }
+
+    #[test]
+    fn ids_are_positive_integers() {
+        assert_eq!(parse_id("12", "run").unwrap(), 12);
+        for bad in ["0", "-1", "x", "1.5", ""] {
+            assert_eq!(parse_id(bad, "run").unwrap_err().status(), 400);
+        }
+    }
+}

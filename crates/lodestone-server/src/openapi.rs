@@ -1,0 +1,294 @@
+//! The OpenAPI 3.1 document of the API, written by hand (no code generation) and served at
+//! `/api/openapi.json`. A test checks that it lists exactly the routes the router serves.
+
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// Every (method, path) the API serves, in the document's order.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/health"),
+    ("get", "/api/openapi.json"),
+    ("get", "/api/datasets"),
+    ("get", "/api/datasets/{name}/sources"),
+    ("get", "/api/scenarios"),
+    ("get", "/api/scenarios/{name}"),
+    ("post", "/api/validate"),
+    ("post", "/api/runs"),
+    ("get", "/api/runs"),
+    ("get", "/api/runs/{id}"),
+    ("get", "/api/runs/{id}/summary"),
+    ("get", "/api/runs/{id}/csv/{table}"),
+    ("post", "/api/ensembles"),
+    ("get", "/api/ensembles"),
+    ("get", "/api/ensembles/{id}"),
+    ("get", "/api/ensembles/{id}/summary"),
+    ("get", "/api/jobs"),
+    ("get", "/api/jobs/{id}"),
+    ("get", "/api/compare"),
+    ("get", "/api/news"),
+    ("get", "/api/news/documents"),
+    ("get", "/api/news/search"),
+    ("get", "/api/news/claims"),
+];
+
+fn err(description: &str) -> Value {
+    json!({"description": description,
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn any_object() -> Value {
+    json!({"type": "object"})
+}
+
+fn array_of(items: Value) -> Value {
+    json!({"type": "array", "items": items})
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn path_param(name: &str, description: &str, integer: bool) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description,
+           "schema": {"type": if integer { "integer" } else { "string" }}})
+}
+
+fn query_param(name: &str, description: &str, kind: &str, required: bool) -> Value {
+    json!({"name": name, "in": "query", "required": required, "description": description,
+           "schema": {"type": kind}})
+}
+
+fn limit() -> Value {
+    query_param("limit", "Most items to return.", "integer", false)
+}
+
+fn get_op(summary: &str, params: Vec<Value>, responses: Value) -> Value {
+    json!({"get": {"summary": summary, "parameters": params, "responses": responses}})
+}
+
+fn post_op(summary: &str, body: &str, responses: Value) -> Value {
+    json!({"post": {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true,
+            "content": {"application/json": {"schema": reference(body)}}},
+        "responses": responses,
+    }})
+}
+
+fn merge(a: Value, b: Value) -> Value {
+    let mut a = a;
+    if let (Some(m), Value::Object(n)) = (a.as_object_mut(), b) {
+        m.extend(n);
+    }
+    a
+}
+
+fn build() -> Value {
+    let job = || ok("The job.", reference("Job"));
+    let id = |what: &str| path_param("id", &format!("{what} id"), true);
+    let submit_responses = json!({
+        "200": ok("A stored result of the same question (`cached: true`).", reference("Job")),
+        "202": ok("Queued; poll the job.", reference("Job")),
+        "400": err("Malformed JSON, or not exactly one of `scenario` and `toml`."),
+        "401": err("A token is required."),
+        "404": err("Unknown scenario name."),
+        "413": err("Body over the limit."),
+        "415": err("Body is not JSON."),
+        "422": ok("The scenario does not parse or validate: every located problem.", reference("Error")),
+        "429": err("Too many jobs waiting."),
+    });
+    let result_responses = |what: &str| {
+        json!({
+            "200": ok(&format!("The {what}'s summary."), any_object()),
+            "400": err("Bad id."),
+            "404": err("No such id."),
+            "409": err("Not finished (or failed)."),
+        })
+    };
+    let paths = json!({
+        "/api/health": get_op("Server status, limits and whether a token is required.", vec![],
+            json!({"200": ok("Status.", any_object())})),
+        "/api/openapi.json": get_op("This document.", vec![],
+            json!({"200": ok("OpenAPI 3.1.", any_object())})),
+        "/api/datasets": get_op("Datasets on offer (the --data folder, else the embedded ones).", vec![],
+            json!({"200": ok("Datasets.", array_of(any_object()))})),
+        "/api/datasets/{name}/sources": get_op("A dataset's sources and how many rows cite each.",
+            vec![path_param("name", "Dataset name.", false)],
+            json!({"200": ok("Sources.", any_object()), "404": err("Unknown dataset.")})),
+        "/api/scenarios": get_op("The shipped scenarios.", vec![],
+            json!({"200": ok("Scenarios.", array_of(any_object()))})),
+        "/api/scenarios/{name}": get_op("A shipped scenario with its TOML text.",
+            vec![path_param("name", "Scenario name.", false)],
+            json!({"200": ok("The scenario.", any_object()), "404": err("Unknown scenario (with a hint).")})),
+        "/api/validate": post_op("Parse and validate a scenario against its dataset.", "ScenarioRequest",
+            json!({
+                "200": ok("Valid.", any_object()),
+                "400": err("Malformed request."),
+                "401": err("A token is required."),
+                "404": err("Unknown scenario name."),
+                "413": err("Body over the limit."),
+                "415": err("Body is not JSON."),
+                "422": ok("Every located problem.", reference("Error")),
+            })),
+        "/api/runs": merge(
+            post_op("Run a scenario as a background job.", "ScenarioRequest", submit_responses.clone()),
+            get_op("Runs, newest first.", vec![limit()],
+                json!({"200": ok("Runs.", array_of(reference("Job")))}))),
+        "/api/runs/{id}": get_op("A run's job, with links to its summary and CSV tables.", vec![id("Run")],
+            json!({"200": job(), "400": err("Bad id."), "404": err("No such run.")})),
+        "/api/runs/{id}/summary": get_op("A finished run's summary (the shape of `lodestone run --json`).",
+            vec![id("Run")], result_responses("run")),
+        "/api/runs/{id}/csv/{table}": get_op("A tidy CSV table of a finished run.",
+            vec![id("Run"), json!({"name": "table", "in": "path", "required": true,
+                "schema": {"type": "string", "enum": crate::tables::names()}})],
+            json!({
+                "200": {"description": "CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                "400": err("Bad id."), "404": err("No such run or table."), "409": err("Not finished."),
+            })),
+        "/api/ensembles": merge(
+            post_op("Run a Monte Carlo ensemble of a scenario as a background job (progress = replicates done).",
+                "EnsembleRequest", submit_responses),
+            get_op("Ensembles, newest first.", vec![limit()],
+                json!({"200": ok("Ensembles.", array_of(reference("Job")))}))),
+        "/api/ensembles/{id}": get_op("An ensemble's job.", vec![id("Ensemble")],
+            json!({"200": job(), "400": err("Bad id."), "404": err("No such ensemble.")})),
+        "/api/ensembles/{id}/summary": get_op("A finished ensemble's P10/P50/P90 summary.",
+            vec![id("Ensemble")], result_responses("ensemble")),
+        "/api/jobs": get_op("Jobs of every kind, newest first.", vec![limit()],
+            json!({"200": ok("Jobs.", array_of(reference("Job")))})),
+        "/api/jobs/{id}": get_op("A job: state (queued, running, done, failed) and progress.", vec![id("Job")],
+            json!({"200": job(), "400": err("Bad id."), "404": err("No such job.")})),
+        "/api/compare": get_op("Differences (b − a) between two finished runs, year by year.",
+            vec![query_param("a", "Run id A.", "integer", true), query_param("b", "Run id B.", "integer", true)],
+            json!({
+                "200": ok("Comparison: years → shares, shortfall, prices, dependency, independence, each {a, b, diff}.", any_object()),
+                "400": err("Missing or bad ids, or no common year."),
+                "404": err("No such run."),
+                "409": err("A run is not finished."),
+            })),
+        "/api/news": get_op("The news store: where it is and how many documents it holds.", vec![],
+            json!({"200": ok("Status.", any_object())})),
+        "/api/news/documents": get_op("Stored documents, newest first.", vec![limit()],
+            json!({"200": ok("Documents.", any_object())})),
+        "/api/news/search": get_op("Full-text search (Chinese and English).",
+            vec![query_param("q", "Search words; \"…\" for a phrase.", "string", true),
+                 query_param("since", "Only documents dated on or after (YYYY-MM-DD or YYYY-MM).", "string", false),
+                 query_param("source", "Only documents whose source contains these words.", "string", false),
+                 limit()],
+            json!({"200": ok("Hits with snippets and highlight ranges.", any_object()),
+                   "400": err("Missing `q`, bad date or bad query.")})),
+        "/api/news/claims": get_op("Quantitative claims extracted from the stored documents, with provenance.",
+            vec![query_param("doc", "Only this document (id or id prefix).", "string", false), limit()],
+            json!({"200": ok("Claims.", any_object()), "404": err("No such document.")})),
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lodestone API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Run and compare rare earth supply chain scenarios. Requests that write or start work need `Authorization: Bearer <token>` when the server was started with a token (always, off loopback). Bodies are limited in size (413) and requests in time (408). Errors share one JSON shape (Error).",
+            "license": {"name": "Apache-2.0"},
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "code"], "properties": {
+                    "error": {"type": "string"},
+                    "code": {"type": "string", "enum": ["bad_request", "unauthorized", "not_found", "conflict", "timeout", "too_large", "unsupported_media_type", "invalid", "busy", "internal", "method_not_allowed"]},
+                    "hint": {"type": ["string", "null"]},
+                    "diagnostics": {"type": "array", "items": reference("Diagnostic")},
+                }},
+                "Diagnostic": {"type": "object", "properties": {
+                    "code": {"type": "string", "description": "Stable code, e.g. E008."},
+                    "location": {"type": "object", "properties": {
+                        "file": {"type": "string"}, "line": {"type": "integer"}, "column": {"type": "integer"}}},
+                    "message": {"type": "string"},
+                    "hint": {"type": ["string", "null"]},
+                }},
+                "ScenarioRequest": {"type": "object", "additionalProperties": false,
+                    "description": "Exactly one of `scenario` and `toml`.",
+                    "properties": {
+                        "scenario": {"type": "string", "description": "A shipped scenario name."},
+                        "toml": {"type": "string", "description": "Scenario TOML; `extends` may name shipped scenarios."},
+                        "file": {"type": "string", "description": "Label of the text in diagnostics (default scenario.toml)."},
+                        "cache": {"type": "boolean", "description": "Reuse a stored result of the same question (default true)."},
+                    }},
+                "EnsembleRequest": {"type": "object", "additionalProperties": false,
+                    "description": "Exactly one of `scenario` and `toml`, and the ensemble options.",
+                    "properties": {
+                        "scenario": {"type": "string"},
+                        "toml": {"type": "string"},
+                        "file": {"type": "string"},
+                        "cache": {"type": "boolean"},
+                        "runs": {"type": "integer", "minimum": 1, "maximum": crate::api::MAX_ENSEMBLE_RUNS, "description": "Replicates (default 50)."},
+                        "seed": {"type": "integer", "minimum": 0, "description": "Master seed (default 1)."},
+                        "threads": {"type": "integer", "minimum": 1, "description": "Threads (default: the server's workers); the result does not depend on it."},
+                    }},
+                "Job": {"type": "object", "properties": {
+                    "id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["run", "ensemble"]},
+                    "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                    "scenario": {"type": "string"},
+                    "dataset": {"type": "string"},
+                    "progress": {"type": "object", "properties": {
+                        "done": {"type": "integer"}, "total": {"type": "integer"},
+                        "fraction": {"type": "number"}, "phase": {"type": "string"}}},
+                    "queue_position": {"type": ["integer", "null"]},
+                    "error": {"type": ["string", "null"]},
+                    "balance_ok": {"type": ["boolean", "null"]},
+                    "elapsed_s": {"type": ["number", "null"]},
+                    "created": {"type": "string", "format": "date-time"},
+                    "started": {"type": ["string", "null"], "format": "date-time"},
+                    "finished": {"type": ["string", "null"], "format": "date-time"},
+                    "cached": {"type": "boolean"},
+                    "links": {"type": "object"},
+                }},
+            },
+        },
+    })
+}
+
+/// The document (built once).
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(build)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_and_nothing_else() {
+        let doc = document();
+        let mut documented = Vec::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                documented.push((method.clone(), path.clone()));
+            }
+        }
+        let mut listed: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        documented.sort();
+        listed.sort();
+        assert_eq!(documented, listed);
+    }
+
+    #[test]
+    fn references_resolve() {
+        let text = document().to_string();
+        let schemas = document()["components"]["schemas"].as_object().unwrap();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(schemas.contains_key(&name), "{name}");
+        }
+    }
+}
