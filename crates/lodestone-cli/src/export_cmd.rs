@@ -53,15 +53,14 @@ pub fn run(a: ExportArgs) -> Result<i32> {
         for k in 0..r.network.stocks.len() {
             full[l.gap + k] = (p.inputs.stock_target[k] - p.clearing.stock_end[k]).max(0.0);
         }
-        let mut v = l.fac;
-        for acts in r
+        let totals = r
             .network
             .facility_activities
             .iter()
             .filter(|a| !a.is_empty())
-        {
-            full[v] = acts.iter().map(|&k| p.clearing.activity[k]).sum();
-            v += 1;
+            .map(|acts| acts.iter().map(|&k| p.clearing.activity[k]).sum::<f64>());
+        for (slot, total) in full[l.fac..].iter_mut().zip(totals) {
+            *slot = total;
         }
         lodestone_engine::clearing::objective(&prob, &full)
     };

@@ -50,7 +50,6 @@ enum Command {
     },
     /// List the shipped scenarios.
     Scenarios,
-    /// Write a self-contained HTML report of a scenario (two: a comparison) and print its path.
     /// Monte Carlo ensemble of a scenario: P10/P50/P90 per year and probabilities.
     Ensemble(ensemble_cmd::EnsembleArgs),
     /// Write one period's clearing problem as MPS (solve it with HiGHS to compare).
