@@ -1,0 +1,134 @@
+//! `lodestone report [SCENARIO...] [--out DIR]`: run one scenario (or two, for a
+//! comparison), write a self-contained HTML report and print its absolute path.
+
+use crate::load::{self, bad_input, invalid};
+use anyhow::{Context, Result};
+use lodestone_report::{Ensemble, Run, ScenarioInfo};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `lodestone report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Scenario names or .toml paths: one for a report, two (A B) for a comparison of B
+    /// against A.
+    #[arg(default_values_t = vec!["baseline".to_string()], num_args = 0..=2)]
+    pub scenarios: Vec<String>,
+    /// Folder to write the report into (created if missing).
+    #[arg(long, default_value = "lodestone-report")]
+    pub out: PathBuf,
+    /// Dataset folder to use instead of the scenarios' embedded dataset.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Ensemble results (JSON written by `lodestone ensemble`) to draw as fan charts.
+    #[arg(long)]
+    pub ensemble: Option<PathBuf>,
+    /// Also write every chart as a standalone .svg file (for slides).
+    #[arg(long)]
+    pub svg: bool,
+}
+
+/// A scenario run, with what the report says about it.
+struct Side {
+    info: ScenarioInfo,
+    result: lodestone_engine::RunResult,
+    summary: lodestone_engine::Summary,
+}
+
+/// The text of a scenario's own file: a path, or the embedded copy.
+fn scenario_text(arg: &str) -> Option<String> {
+    let p = Path::new(arg);
+    if arg.ends_with(".toml") || p.is_file() {
+        std::fs::read_to_string(p).ok()
+    } else {
+        lodestone_data::scenario(arg).map(|(_, t)| t)
+    }
+}
+
+fn run_side(arg: &str, data: Option<&Path>) -> Result<Side> {
+    let sc = load::scenario(arg)?;
+    let ds = load::dataset(data, &sc.dataset)?;
+    eprintln!(
+        "running `{}` ({} → {})…",
+        sc.name, sc.horizon.start, sc.horizon.end
+    );
+    let result = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
+        lodestone_engine::EngineError::Invalid(d) => invalid(d),
+        other => bad_input(format!("{arg}: {other}")),
+    })?;
+    let summary = lodestone_engine::summarize(&result);
+    let info = ScenarioInfo::from_scenario(&sc, scenario_text(arg).as_deref());
+    Ok(Side {
+        info,
+        result,
+        summary,
+    })
+}
+
+/// Run the scenarios, write `DIR/<scenario>.html` (or `DIR/<a>-vs-<b>.html`) and, with
+/// `--svg`, `DIR/<stem>-charts/*.svg`; print the report's absolute path on stdout.
+/// Exit code 0, or 1 if a run breaks mass balance.
+pub fn run(args: ReportArgs) -> Result<i32> {
+    if args.scenarios.len() > 2 {
+        return Err(bad_input(format!(
+            "report takes one scenario, or two to compare; got {}\n  hint: lodestone report baseline china-2025-04-licensing",
+            args.scenarios.len()
+        )));
+    }
+    let scenarios = if args.scenarios.is_empty() {
+        vec!["baseline".to_string()]
+    } else {
+        args.scenarios.clone()
+    };
+    let ensemble = match &args.ensemble {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| bad_input(format!("{}: cannot read ensemble: {e}", p.display())))?;
+            Some(Ensemble::parse(&text).map_err(|e| bad_input(format!("{}: {e}", p.display())))?)
+        }
+        None => None,
+    };
+    let sides: Vec<Side> = scenarios
+        .iter()
+        .map(|s| run_side(s, args.data.as_deref()))
+        .collect::<Result<_>>()?;
+    let runs: Vec<Run<'_>> = sides
+        .iter()
+        .map(|s| Run {
+            info: &s.info,
+            result: &s.result,
+            summary: &s.summary,
+        })
+        .collect();
+    let report = match runs.as_slice() {
+        [one] => lodestone_report::single(one, ensemble.as_ref()),
+        [a, b] => lodestone_report::comparison(a, b, ensemble.as_ref()),
+        _ => unreachable!("one or two scenarios"),
+    }
+    .map_err(|e| bad_input(e.to_string()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let file = args.out.join(format!("{}.html", report.file_stem));
+    std::fs::write(&file, &report.html).with_context(|| format!("writing {}", file.display()))?;
+    if args.svg {
+        let dir = args.out.join(format!("{}-charts", report.file_stem));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (i, c) in report.charts.iter().enumerate() {
+            let p = dir.join(format!("{:02}-{}.svg", i + 1, c.id));
+            std::fs::write(&p, c.standalone())
+                .with_context(|| format!("writing {}", p.display()))?;
+        }
+        eprintln!(
+            "wrote {} charts to {}",
+            report.charts.len(),
+            dir.canonicalize().unwrap_or(dir.clone()).display()
+        );
+    }
+    let abs = file.canonicalize().unwrap_or(file);
+    eprintln!("report written; open it in a browser (works offline):");
+    println!("{}", abs.display());
+    Ok(if sides.iter().all(|s| s.summary.balance.ok) {
+        0
+    } else {
+        1
+    })
+}

@@ -1,0 +1,185 @@
+//! `lodestone report` on the real binary: the baseline chain over a short horizon, a
+//! two-scenario comparison on the tiny fixture with charts as SVG and an ensemble, and
+//! bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tiny() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lodestone-engine/tests/fixtures/tiny")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The path printed on stdout, which must be absolute and exist.
+fn printed_path(o: &Output) -> PathBuf {
+    assert_eq!(o.status.code(), Some(0), "{}", text(o));
+    let p = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    assert!(p.is_absolute(), "not absolute: {}", p.display());
+    assert!(p.is_file(), "missing: {}", p.display());
+    p
+}
+
+/// Checks every report must pass: one document, balanced SVG, no external resources.
+fn check_html(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    for bad in ["src=\"http", "url(http", "<link", "<script src", "@import"] {
+        assert!(!html.contains(bad), "external resource `{bad}`");
+    }
+}
+
+#[test]
+fn report_of_the_baseline_chain_opens_offline_and_cites_its_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("baseline-short.toml");
+    std::fs::write(
+        &sc,
+        "# Question: what does the baseline chain look like in 2024-2025?\n\nname = \"baseline-short\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\nstep = \"quarter\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "report",
+        sc.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let p = printed_path(&o);
+    assert_eq!(p.file_name().unwrap(), "baseline-short.html");
+    let html = std::fs::read_to_string(&p).unwrap();
+    check_html(&html);
+    assert!(html.contains("what does the baseline chain look like in 2024-2025?"));
+    // the answer first, with the year and unit of its numbers
+    let answer = html.find("id=\"answer\"").unwrap();
+    assert!(answer < html.find("id=\"shares\"").unwrap());
+    assert!(html.contains("In 2024 China mines "));
+    for section in [
+        "shares",
+        "elements",
+        "flows",
+        "shortfall",
+        "prices",
+        "dependency",
+        "sources",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\"")),
+            "{section}"
+        );
+    }
+    for unit in ["t REO", "USD/kg", "% of world output"] {
+        assert!(html.contains(unit), "{unit}");
+    }
+    // every source cited by the dataset's rows is in the table
+    let o = run(&["data", "sources", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let sources: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut cited = 0;
+    for s in sources.as_array().unwrap() {
+        if s["rows"].as_u64().unwrap_or(0) > 0 {
+            let id = s["id"].as_str().unwrap();
+            assert!(html.contains(&format!("id=\"src-{id}\"")), "source {id}");
+            cited += 1;
+        }
+    }
+    assert!(cited > 50);
+}
+
+#[test]
+fn comparison_of_two_scenarios_with_svg_charts_and_an_ensemble() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "dataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2026-12\"\nstep = \"quarter\"\n";
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    std::fs::write(&a, format!("name = \"tiny-a\"\n{header}")).unwrap();
+    std::fs::write(
+        &b,
+        format!(
+            "name = \"tiny-b\"\n{header}\n[[events]]\ntype = \"disruption\"\nfacility = \"mine_cn\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 0.5\n"
+        ),
+    )
+    .unwrap();
+    let ens = dir.path().join("ens.json");
+    std::fs::write(
+        &ens,
+        r#"{"scenario":"tiny-b","runs":20,"seed":42,"annual":{
+            "2024":{"shares.mining.CN":{"p10":0.88,"p50":0.9,"p90":0.92,"mean":0.9}},
+            "2025":{"shares.mining.CN":{"p10":0.75,"p50":0.8,"p90":0.85,"mean":0.8}}},
+            "probabilities":[{"statement":"CN mining share below 85% in 2025","probability":0.55}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "report",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--data",
+        tiny().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--ensemble",
+        ens.to_str().unwrap(),
+        "--svg",
+    ]);
+    let p = printed_path(&o);
+    assert_eq!(p.file_name().unwrap(), "tiny-a-vs-tiny-b.html");
+    let html = std::fs::read_to_string(&p).unwrap();
+    check_html(&html);
+    for id in ["compare", "details", "uncertainty", "sources"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(html.contains("What changes from A to B"));
+    assert!(html.contains("CN mining share below 85% in 2025"));
+    assert!(html.contains("id=\"src-t_fixture\""));
+    // charts for slides: standalone SVG documents
+    let charts: Vec<PathBuf> = std::fs::read_dir(out.join("tiny-a-vs-tiny-b-charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(charts.len() >= 10, "{} charts", charts.len());
+    assert!(charts.iter().any(|c| c.to_string_lossy().contains("fan-")));
+    for c in &charts {
+        let svg = std::fs::read_to_string(c).unwrap();
+        assert!(svg.starts_with("<?xml"), "{}", c.display());
+        assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.trim_end().ends_with("</svg>"));
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run(&["report", "a", "b", "c", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = run(&["report", "no-such-scenario", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("unknown scenario"));
+    let ens = dir.path().join("bad.json");
+    std::fs::write(&ens, "{\"runs\": 3}").unwrap();
+    let o = run(&[
+        "report",
+        "--ensemble",
+        ens.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("ensemble"), "{}", text(&o));
+    assert!(!out.exists(), "nothing written on bad input");
+}
