@@ -10,6 +10,7 @@ mod news_cmd;
 mod news_ctx;
 mod report;
 mod report_cmd;
+mod serve_cmd;
 mod tables;
 
 use anyhow::Result;
@@ -53,6 +54,8 @@ enum Command {
     Scenarios,
     /// Write a self-contained HTML report of a scenario (two: a comparison) and print its path.
     Report(report_cmd::ReportArgs),
+    /// Serve the HTTP API and the web dashboard.
+    Serve(serve_cmd::ServeArgs),
     /// Monte Carlo ensemble of a scenario: P10/P50/P90 per year and probabilities.
     Ensemble(ensemble_cmd::EnsembleArgs),
     /// Write one period's clearing problem as MPS (solve it with HiGHS to compare).
@@ -130,6 +133,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
         Command::Ensemble(args) => ensemble_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
         Command::ExportLp(args) => export_cmd::run(args),
         Command::News(args) => news_cmd::run(args, &news_ctx::context()),
         Command::Data { command } => match command {

@@ -742,7 +742,7 @@ async fn compare_runs(
 // ---------------------------------------------------------------- ensembles
 
 /// Largest accepted number of ensemble replicates.
-pub const MAX_ENSEMBLE_RUNS: usize = 10_000;
+pub const MAX_ENSEMBLE_RUNS: usize = 1000;
 
 fn ensemble_work(
     loaded: Loaded,
@@ -783,7 +783,8 @@ async fn submit_ensemble(
             ));
         }
         let seed = req.seed.unwrap_or(1);
-        let threads = req.threads.unwrap_or(st.workers).clamp(1, 64);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = req.threads.unwrap_or(st.workers).clamp(1, cores.max(1));
         let (sc, loaded) = resolve_request(&st, &req)?;
         // threads do not change the result, so they are not part of the key
         let options = json!({"runs": runs, "seed": seed});

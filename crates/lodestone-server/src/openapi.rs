@@ -92,7 +92,7 @@ fn build() -> Value {
     let job = || ok("The job.", reference("Job"));
     let id = |what: &str| path_param("id", &format!("{what} id"), true);
     let submit_responses = json!({
-        "200": ok("A stored result of the same question (`cached: true`).", reference("Job")),
+        "200": ok("An existing job answers the same question (done, or still queued or running): `cached: true`. Send `cache: false` to run again.", reference("Job")),
         "202": ok("Queued; poll the job.", reference("Job")),
         "400": err("Malformed JSON, or not exactly one of `scenario` and `toml`."),
         "401": err("A token is required."),
@@ -228,7 +228,7 @@ fn build() -> Value {
                         "cache": {"type": "boolean"},
                         "runs": {"type": "integer", "minimum": 1, "maximum": crate::api::MAX_ENSEMBLE_RUNS, "description": "Replicates (default 50)."},
                         "seed": {"type": "integer", "minimum": 0, "description": "Master seed (default 1)."},
-                        "threads": {"type": "integer", "minimum": 1, "description": "Threads (default: the server's workers); the result does not depend on it."},
+                        "threads": {"type": "integer", "minimum": 1, "description": "Threads (default: the server's workers; at most the machine's cores); the result does not depend on it."},
                     }},
                 "Job": {"type": "object", "properties": {
                     "id": {"type": "integer"},
