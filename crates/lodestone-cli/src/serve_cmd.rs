@@ -3,7 +3,7 @@
 //! This is the only place that reads the environment for the server: `LODESTONE_TOKEN`
 //! (when `--token` is not given) and `LODESTONE_STORE` (when `--store` is not given).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -37,45 +37,11 @@ pub struct ServeArgs {
     pub timeout: u64,
 }
 
-/// The user's data directory (XDG on Linux, Application Support on macOS, %APPDATA% on Windows).
-fn user_data_dir() -> Option<PathBuf> {
-    if cfg!(windows) {
-        return std::env::var_os("APPDATA").map(PathBuf::from);
-    }
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
-    if cfg!(target_os = "macos") {
-        return home.map(|h| h.join("Library").join("Application Support"));
-    }
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-    {
-        return Some(x);
-    }
-    home.map(|h| h.join(".local").join("share"))
-}
-
-/// `--store`, then `LODESTONE_STORE`, then the user data directory (as `lodestone news`).
-fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(p) = flag {
-        return Ok(p);
-    }
-    if let Some(v) = std::env::var_os("LODESTONE_STORE").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(v));
-    }
-    user_data_dir()
-        .map(|d| d.join("lodestone").join("news"))
-        .context(
-            "no --store given, LODESTONE_STORE is not set and no user data directory was found",
-        )
-}
-
 /// Runs `lodestone serve` until Ctrl-C; returns the exit code (2 when the configuration
 /// is refused: no token off loopback, an invalid `--data` folder).
 pub fn run(args: ServeArgs) -> Result<i32> {
-    let store = store_dir(args.store)?;
+    // the same store resolution as `lodestone news`
+    let store = crate::news_cmd::store_dir(args.store)?;
     let token = args
         .token
         .or_else(|| std::env::var("LODESTONE_TOKEN").ok())
