@@ -1,5 +1,6 @@
 //! `lodestone report [SCENARIO...] [--out DIR]`: run one scenario (or two, for a
-//! comparison), write a self-contained HTML report and print its absolute path.
+//! comparison), write a self-contained HTML report, print the headline tables and, as
+//! the last line of stdout, the report's absolute path.
 
 use crate::load::{self, bad_input, invalid};
 use anyhow::{Context, Result};
@@ -123,8 +124,26 @@ pub fn run(args: ReportArgs) -> Result<i32> {
             dir.canonicalize().unwrap_or(dir.clone()).display()
         );
     }
+    // the answer in the terminal first, then where to look at it; the path is the last
+    // line of stdout so scripts can take it with `tail -n 1`
+    for s in &sides {
+        let horizon = format!(
+            "{} → {}, {} periods",
+            s.result
+                .periods
+                .first()
+                .map_or(String::new(), |p| p.period.label()),
+            s.result
+                .periods
+                .last()
+                .map_or(String::new(), |p| p.period.label()),
+            s.result.periods.len()
+        );
+        print!("{}", crate::report::summary(&s.summary, &horizon));
+        println!();
+    }
     let abs = file.canonicalize().unwrap_or(file);
-    eprintln!("report written; open it in a browser (works offline):");
+    println!("Report written; open it in a browser (works offline):");
     println!("{}", abs.display());
     Ok(if sides.iter().all(|s| s.summary.balance.ok) {
         0

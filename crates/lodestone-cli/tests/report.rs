@@ -24,10 +24,11 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// The path printed on stdout, which must be absolute and exist.
+/// The path printed as the last line of stdout, which must be absolute and exist.
 fn printed_path(o: &Output) -> PathBuf {
     assert_eq!(o.status.code(), Some(0), "{}", text(o));
-    let p = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    let out = String::from_utf8_lossy(&o.stdout);
+    let p = PathBuf::from(out.trim_end().lines().last().unwrap_or_default());
     assert!(p.is_absolute(), "not absolute: {}", p.display());
     assert!(p.is_file(), "missing: {}", p.display());
     p
@@ -61,6 +62,13 @@ fn report_of_the_baseline_chain_opens_offline_and_cites_its_sources() {
     ]);
     let p = printed_path(&o);
     assert_eq!(p.file_name().unwrap(), "baseline-short.html");
+    // the terminal shows the headline tables before the path
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.starts_with("Lodestone · scenario `baseline-short`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Shares of output by country"), "{stdout}");
     let html = std::fs::read_to_string(&p).unwrap();
     check_html(&html);
     assert!(html.contains("what does the baseline chain look like in 2024-2025?"));
