@@ -43,27 +43,8 @@ pub fn run(a: ExportArgs) -> Result<i32> {
     let prob = lodestone_engine::clearing::build(&r.network, &p.inputs, &r.settings);
     let name = format!("{}_{}", sc.name, p.period.label());
     let mps = lodestone_engine::clearing::to_mps(&prob, &name);
-    let x = lodestone_engine::clearing::solution_vector(&r.network, &p.clearing);
-    let obj: f64 = {
-        // implied variables (stock gaps, facility totals) from the solution
-        let mut full = x;
-        let n = prob.n;
-        full.resize(n, 0.0);
-        let l = lodestone_engine::clearing::Layout::of(&r.network);
-        for k in 0..r.network.stocks.len() {
-            full[l.gap + k] = (p.inputs.stock_target[k] - p.clearing.stock_end[k]).max(0.0);
-        }
-        let totals = r
-            .network
-            .facility_activities
-            .iter()
-            .filter(|a| !a.is_empty())
-            .map(|acts| acts.iter().map(|&k| p.clearing.activity[k]).sum::<f64>());
-        for (slot, total) in full[l.fac..].iter_mut().zip(totals) {
-            *slot = total;
-        }
-        lodestone_engine::clearing::objective(&prob, &full)
-    };
+    let x = lodestone_engine::clearing::solution_vector(&r.network, &p.inputs, &p.clearing);
+    let obj = lodestone_engine::clearing::objective(&prob, &x);
     match &a.out {
         Some(f) => {
             std::fs::write(f, mps).with_context(|| format!("writing {}", f.display()))?;

@@ -1,4 +1,5 @@
-//! Benchmarks: the baseline run end to end (monthly 2024–2035) and one period's clearing.
+//! Benchmarks: the baseline run end to end (monthly 2024–2035) and one period's clearing,
+//! over every arc and over the working set of arcs.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lodestone_engine::{clearing, run, summarize};
@@ -29,7 +30,28 @@ fn bench(c: &mut Criterion) {
         b.iter(|| clearing::build(black_box(&r.network), black_box(&p.inputs), &r.settings))
     });
     c.bench_function("clearing/one_period_solve", |b| {
-        b.iter(|| clearing::solve(black_box(&r.network), black_box(&prob), &r.settings))
+        b.iter(|| {
+            clearing::solve(
+                black_box(&r.network),
+                &p.inputs,
+                black_box(&prob),
+                &r.settings,
+            )
+        })
+    });
+    // the same period over the working set the previous period left (as in a run)
+    let mut ws = clearing::WorkingSet::default();
+    clearing::clear(&r.network, &r.periods[11].inputs, &r.settings, &mut ws);
+    c.bench_function("clearing/one_period_working_set", |b| {
+        b.iter(|| {
+            let mut w = ws.clone();
+            clearing::clear(
+                black_box(&r.network),
+                black_box(&p.inputs),
+                &r.settings,
+                &mut w,
+            )
+        })
     });
 }
 

@@ -83,12 +83,19 @@ pub struct Clearing {
     pub surplus: Vec<f64>,
     /// Clean → tainted conversions (origin colours only).
     pub conversion: Vec<f64>,
-    /// Price per node, USD/kg.
+    /// Price per node, USD/kg: the balance dual where material changed hands; at an idle
+    /// node (`traded` false) the dual is not unique, so the price is import parity — the
+    /// cheapest delivered price from a node that traded — or NaN if there is none.
     pub price: Vec<f64>,
+    /// Whether material changed hands at the node (produced, used, shipped, consumed or
+    /// stocked beyond the solver's round-off).
+    pub traded: Vec<bool>,
     /// Interior-point iterations.
     pub iterations: u32,
     /// Solver time, seconds (measured by the solver).
     pub solve_time: f64,
+    /// Solver calls it took (more than one when a working set of arcs had to grow).
+    pub solves: u32,
 }
 
 /// Offsets of each variable block.
@@ -115,11 +122,16 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Layout of a network.
+    /// Layout of a network with a variable for every arc.
     pub fn of(net: &Network) -> Layout {
+        Layout::with_arcs(net, net.arcs.len())
+    }
+
+    /// Layout of a network where only `n_arcs` arcs have a variable (a working set).
+    pub fn with_arcs(net: &Network, n_arcs: usize) -> Layout {
         let act = 0;
         let arc = act + net.activities.len();
-        let dem = arc + net.arcs.len();
+        let dem = arc + n_arcs;
         let stk = dem + net.demands.len();
         let gap = stk + net.stocks.len();
         let sur = gap + net.stocks.len();
@@ -162,12 +174,26 @@ pub struct Problem {
     pub n: usize,
     /// Lower/upper bound rows are included in A.
     pub m: usize,
+    /// The arcs that have a variable, in variable order (every arc unless the problem was
+    /// built for a working set).
+    pub arcs: Vec<usize>,
 }
 
-/// Build the problem for one period.
+/// Build the problem for one period, with a variable for every arc.
 pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
-    let l = Layout::of(net);
+    build_for(net, inp, s, &(0..net.arcs.len()).collect::<Vec<_>>())
+}
+
+/// Build the problem for one period with variables for the given arcs only (the others
+/// are held at zero flow).
+pub fn build_for(net: &Network, inp: &PeriodInputs, s: &Settings, arcs: &[usize]) -> Problem {
+    let l = Layout::with_arcs(net, arcs.len());
     let n = l.n;
+    // arc → its variable offset within the arc block
+    let mut var_of = vec![usize::MAX; net.arcs.len()];
+    for (v, &r) in arcs.iter().enumerate() {
+        var_of[r] = v;
+    }
     // quantity scale of the period: regularisation terms are relative to it
     let qscale = inp
         .capacity
@@ -194,11 +220,12 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         // that runs several processes or colour variants has one supply curve
         q[l.act + k] = -inp.activity_subsidy.get(k).copied().unwrap_or(0.0) / 1000.0;
     }
-    for (r, arc) in net.arcs.iter().enumerate() {
-        a.push((arc.from, l.arc + r, -1.0));
-        a.push((arc.to, l.arc + r, 1.0));
-        q[l.arc + r] = (arc.cost + inp.arc_extra_cost.get(r).copied().unwrap_or(0.0)) / 1000.0;
-        p_diag[l.arc + r] = s.flow_regularization * q[l.arc + r].max(1e-3) / qscale;
+    for (v, &r) in arcs.iter().enumerate() {
+        let arc = &net.arcs[r];
+        a.push((arc.from, l.arc + v, -1.0));
+        a.push((arc.to, l.arc + v, 1.0));
+        q[l.arc + v] = arc_unit_cost(net, inp, r);
+        p_diag[l.arc + v] = s.flow_regularization * q[l.arc + v].max(1e-3) / qscale;
     }
     for (d, dv) in net.demands.iter().enumerate() {
         a.push((dv.node, l.dem + d, -1.0));
@@ -253,9 +280,11 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         b.push(inp.capacity[fi].max(0.0));
         row += 1;
     }
-    for (arcs, cap) in &inp.arc_groups {
-        for &r in arcs {
-            a.push((row, l.arc + r, 1.0));
+    for (group, cap) in &inp.arc_groups {
+        for &r in group {
+            if var_of[r] != usize::MAX {
+                a.push((row, l.arc + var_of[r], 1.0));
+            }
         }
         b.push(cap.max(0.0));
         row += 1;
@@ -267,9 +296,9 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         b.push(cap.max(0.0));
         row += 1;
     }
-    for (r, cap) in inp.arc_capacity.iter().enumerate() {
-        if let Some(c) = cap {
-            a.push((row, l.arc + r, 1.0));
+    for (v, &r) in arcs.iter().enumerate() {
+        if let Some(c) = inp.arc_capacity.get(r).copied().flatten() {
+            a.push((row, l.arc + v, 1.0));
             b.push(c.max(0.0));
             row += 1;
         }
@@ -298,7 +327,14 @@ pub fn build(net: &Network, inp: &PeriodInputs, s: &Settings) -> Problem {
         n_eq,
         n,
         m: row,
+        arcs: arcs.to_vec(),
     }
+}
+
+/// Cost of moving a tonne along an arc in the period, kUSD/t (= USD/kg): transport plus
+/// tariffs and the like.
+fn arc_unit_cost(net: &Network, inp: &PeriodInputs, r: usize) -> f64 {
+    (net.arcs[r].cost + inp.arc_extra_cost.get(r).copied().unwrap_or(0.0)) / 1000.0
 }
 
 fn csc(m: usize, n: usize, trip: &[(usize, usize, f64)]) -> CscMatrix<f64> {
@@ -325,8 +361,8 @@ fn csc(m: usize, n: usize, trip: &[(usize, usize, f64)]) -> CscMatrix<f64> {
 }
 
 /// Solve a problem. Never panics; a solver failure is a `Failed` status.
-pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
-    let l = Layout::of(net);
+pub fn solve(net: &Network, _inp: &PeriodInputs, prob: &Problem, s: &Settings) -> Clearing {
+    let l = Layout::with_arcs(net, prob.arcs.len());
     let n = prob.n;
     // Scale tonnes so the largest right-hand side is about 1e3: x = S·x', b' = b/S, and the
     // objective divided by S keeps q and makes P' = S·P; prices (duals) are unchanged.
@@ -361,8 +397,10 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
         surplus: vec![0.0; net.surplus.len()],
         conversion: vec![0.0; net.conversions.len()],
         price: vec![f64::NAN; net.nodes.len()],
+        traded: vec![false; net.nodes.len()],
         iterations: 0,
         solve_time: 0.0,
+        solves: 1,
     };
     let Ok(settings) = settings else {
         return failed("invalid solver settings".into());
@@ -379,20 +417,223 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
         _ => ClearingStatus::Failed,
     };
     let x: Vec<f64> = sol.x.iter().map(|v| v * scale).collect();
-    Clearing {
+    let mut flow = vec![0.0; net.arcs.len()];
+    for (v, &r) in prob.arcs.iter().enumerate() {
+        flow[r] = x[l.arc + v];
+    }
+    let mut c = Clearing {
         status,
         solver_status: format!("{:?}", sol.status),
         activity: x[l.act..l.arc].to_vec(),
-        flow: x[l.arc..l.dem].to_vec(),
+        flow,
         consumption: x[l.dem..l.stk].to_vec(),
         stock_end: x[l.stk..l.gap].to_vec(),
         surplus: x[l.sur..l.cnv].to_vec(),
         conversion: x[l.cnv..l.fac].to_vec(),
         // d(objective)/d(stock_begin) = z; a unit of supply is worth −z.
         price: sol.z[..net.nodes.len()].iter().map(|z| -z).collect(),
+        traded: Vec::new(),
         iterations: sol.iterations,
         solve_time: sol.solve_time,
+        solves: 1,
+    };
+    c.traded = traded_nodes(net, &c);
+    c
+}
+
+/// The nodes where material changed hands. An interior-point solution leaves round-off
+/// (~1e-8 of the largest quantity) on idle variables, so "changed hands" means above 1e-6
+/// of the largest quantity in the period.
+fn traded_nodes(net: &Network, c: &Clearing) -> Vec<bool> {
+    let big = c
+        .activity
+        .iter()
+        .chain(&c.flow)
+        .chain(&c.consumption)
+        .chain(&c.stock_end)
+        .fold(1.0f64, |m, v| m.max(v.abs()));
+    let eps = 1e-6 * big;
+    let mut traded = vec![false; net.nodes.len()];
+    for (k, act) in net.activities.iter().enumerate() {
+        if c.activity[k] > eps {
+            for (n, _) in act.outputs.iter().chain(&act.inputs) {
+                traded[*n] = true;
+            }
+        }
     }
+    for (r, arc) in net.arcs.iter().enumerate() {
+        if c.flow[r] > eps {
+            traded[arc.to] = true;
+            traded[arc.from] = true;
+        }
+    }
+    for (d, dv) in net.demands.iter().enumerate() {
+        if c.consumption[d] > eps {
+            traded[dv.node] = true;
+        }
+    }
+    for (k, sv) in net.stocks.iter().enumerate() {
+        if c.stock_end[k] > eps {
+            traded[sv.node] = true;
+        }
+    }
+    traded
+}
+
+/// Give every idle node (see `Clearing::traded`) its import parity price. The dual of an
+/// idle node is any value in an interval (often unbounded), and the solver's pick depends
+/// on the path it took; reporting it or feeding it back into the next period would make
+/// results depend on round-off. Call after the period is final: the raw duals are what
+/// certify optimality.
+pub fn pin_idle_prices(net: &Network, inp: &PeriodInputs, c: &mut Clearing) {
+    let traded = &c.traded;
+    let mut parity = vec![f64::INFINITY; net.nodes.len()];
+    for (r, arc) in net.arcs.iter().enumerate() {
+        let closed = matches!(inp.arc_capacity.get(r), Some(Some(cap)) if *cap <= 0.0);
+        if !closed && traded[arc.from] && c.price[arc.from].is_finite() {
+            let delivered = c.price[arc.from] + arc_unit_cost(net, inp, r);
+            parity[arc.to] = parity[arc.to].min(delivered);
+        }
+    }
+    for (n, p) in c.price.iter_mut().enumerate() {
+        if !traded[n] {
+            *p = if parity[n].is_finite() {
+                parity[n]
+            } else {
+                f64::NAN
+            };
+        }
+    }
+}
+
+/// The trade arcs a period's problem is built with, carried from period to period.
+///
+/// Only a small share of the arcs of a market network carries flow in any period (about
+/// one in ten in the rare earth baseline), and the ones that do change slowly. Solving over
+/// a working set and pricing the rest keeps the interior-point system small.
+#[derive(Debug, Clone, Default)]
+pub struct WorkingSet {
+    /// Arcs in the set, in index order; empty before the first period (= every arc).
+    arcs: Vec<usize>,
+    /// Arcs that once had to join by pricing: they stay for the rest of the run (they are
+    /// few, and often sit at nodes whose price is not pinned down, which would make them
+    /// rejoin every period).
+    sticky: Vec<bool>,
+}
+
+impl WorkingSet {
+    /// Number of arcs in the set (0 before the first period).
+    pub fn len(&self) -> usize {
+        self.arcs.len()
+    }
+
+    /// Whether the set is still unset (the next clearing uses every arc).
+    pub fn is_empty(&self) -> bool {
+        self.arcs.is_empty()
+    }
+}
+
+/// Reduced cost of moving a tonne along an arc at the clearing's prices (USD/kg): delivered
+/// cost minus the price difference it spans. Negative means the arc would carry flow.
+fn reduced_cost(net: &Network, inp: &PeriodInputs, c: &Clearing, r: usize) -> f64 {
+    let arc = &net.arcs[r];
+    arc_unit_cost(net, inp, r) - (c.price[arc.to] - c.price[arc.from])
+}
+
+/// Clear one period exactly, giving the solver only a working set of arcs.
+///
+/// The arcs left out are held at zero flow. After each solve every left-out arc that could
+/// carry flow is priced: if its delivered cost is below the price difference it spans
+/// (beyond the solver's tolerance), it joins the set and the period is solved again. When
+/// none is left the KKT conditions of the full problem hold (a left-out arc at zero flow
+/// with non-negative reduced cost is optimal), so the answer is the full problem's. Arcs
+/// closed for the period (capacity 0) never join. Falls back to every arc if a solve
+/// fails. Afterwards the set keeps, for the next period, the arcs that carry flow or are
+/// within a few percent of doing so. Returns the clearing (iterations and solve time
+/// summed over its solves) and the last problem solved.
+pub fn clear(
+    net: &Network,
+    inp: &PeriodInputs,
+    s: &Settings,
+    ws: &mut WorkingSet,
+) -> (Clearing, Problem) {
+    const MAX_ROUNDS: u32 = 8;
+    let closed = |r: usize| matches!(inp.arc_capacity.get(r), Some(Some(c)) if *c <= 0.0);
+    let all: Vec<usize> = (0..net.arcs.len()).filter(|&r| !closed(r)).collect();
+    let mut set: Vec<usize> = if ws.arcs.is_empty() {
+        all.clone()
+    } else {
+        ws.arcs.iter().copied().filter(|&r| !closed(r)).collect()
+    };
+    let (mut iterations, mut time, mut solves) = (0u32, 0.0f64, 0u32);
+    let (mut c, prob) = loop {
+        let prob = build_for(net, inp, s, &set);
+        let c = solve(net, inp, &prob, s);
+        iterations += c.iterations;
+        time += c.solve_time;
+        solves += 1;
+        let full = set.len() == all.len();
+        if c.status == ClearingStatus::Failed {
+            if full {
+                break (c, prob);
+            }
+            set = all.clone();
+            continue;
+        }
+        if full {
+            break (c, prob);
+        }
+        let mut in_set = vec![false; net.arcs.len()];
+        for &r in &set {
+            in_set[r] = true;
+        }
+        let joining: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&r| !in_set[r])
+            .filter(|&r| {
+                let arc = &net.arcs[r];
+                let tol = s.pricing_tolerance
+                    * (1.0 + c.price[arc.to].abs().max(c.price[arc.from].abs()));
+                reduced_cost(net, inp, &c, r) < -tol
+            })
+            .collect();
+        if joining.is_empty() {
+            break (c, prob);
+        }
+        if solves >= MAX_ROUNDS {
+            set = all.clone();
+        } else {
+            if ws.sticky.len() != net.arcs.len() {
+                ws.sticky = vec![false; net.arcs.len()];
+            }
+            for &r in &joining {
+                ws.sticky[r] = true;
+            }
+            set.extend(joining);
+            set.sort_unstable();
+        }
+    };
+    c.iterations = iterations;
+    c.solve_time = time;
+    c.solves = solves;
+    pin_idle_prices(net, inp, &mut c);
+    if c.status != ClearingStatus::Failed {
+        // interior-point solutions leave ~1e-8 of the largest flow on idle arcs
+        let flow_eps = 1e-6 * c.flow.iter().fold(1.0f64, |m, f| m.max(f.abs()));
+        ws.arcs = all
+            .into_iter()
+            .filter(|&r| {
+                ws.sticky.get(r).copied().unwrap_or(false)
+                    || c.flow[r] > flow_eps
+                    || reduced_cost(net, inp, &c, r)
+                        < s.working_set_margin * arc_unit_cost(net, inp, r)
+            })
+            .collect();
+    } else {
+        ws.arcs.clear();
+    }
+    (c, prob)
 }
 
 /// Node balance residuals of a solution: (node, inflow − outflow, largest term).
@@ -439,8 +680,10 @@ pub fn objective(prob: &Problem, x: &[f64]) -> f64 {
         .sum()
 }
 
-/// The full solution vector of a clearing, in the problem's variable order.
-pub fn solution_vector(net: &Network, c: &Clearing) -> Vec<f64> {
+/// The solution vector of a clearing in the variable order of the full problem
+/// (`build`), with the implied variables (stock gaps below target, facility totals)
+/// filled in, so `objective(&build(net, inp, s), &x)` is the clearing's objective.
+pub fn solution_vector(net: &Network, inp: &PeriodInputs, c: &Clearing) -> Vec<f64> {
     let l = Layout::of(net);
     let mut x = vec![0.0; l.n];
     x[l.act..l.arc].copy_from_slice(&c.activity);
@@ -449,9 +692,16 @@ pub fn solution_vector(net: &Network, c: &Clearing) -> Vec<f64> {
     x[l.stk..l.gap].copy_from_slice(&c.stock_end);
     x[l.sur..l.cnv].copy_from_slice(&c.surplus);
     x[l.cnv..l.fac].copy_from_slice(&c.conversion);
-    // stock gaps and facility totals are implied
-    for (k, _) in net.stocks.iter().enumerate() {
-        x[l.gap + k] = f64::NAN;
+    for k in 0..net.stocks.len() {
+        x[l.gap + k] = (inp.stock_target[k] - c.stock_end[k]).max(0.0);
+    }
+    let totals = net
+        .facility_activities
+        .iter()
+        .filter(|a| !a.is_empty())
+        .map(|acts| acts.iter().map(|&k| c.activity[k]).sum::<f64>());
+    for (slot, total) in x[l.fac..].iter_mut().zip(totals) {
+        *slot = total;
     }
     x
 }

@@ -35,6 +35,16 @@ pub struct Settings {
     /// Multiplier on demand growth above the base year (1 = as the growth paths say).
     /// Ensembles sample it through `demand.growth`. Default 1.
     pub demand_growth_scale: f64,
+    /// Solve each period over a working set of trade arcs and price the others (exact:
+    /// see `clearing::clear`); `false` gives the solver every arc every period. Default true.
+    pub working_set: bool,
+    /// An arc left out of the working set joins it when its reduced cost is below
+    /// `−pricing_tolerance × (1 + price)` (USD/kg). Default 1e-6.
+    pub pricing_tolerance: f64,
+    /// Arcs whose reduced cost is below `working_set_margin ×` their delivered cost stay in
+    /// the working set for the next period, so small price moves need no second solve.
+    /// Default 0.25.
+    pub working_set_margin: f64,
 }
 
 impl Default for Settings {
@@ -49,6 +59,9 @@ impl Default for Settings {
             balance_tolerance: 1e-6,
             solver_tolerance: 1e-8,
             demand_growth_scale: 1.0,
+            working_set: true,
+            pricing_tolerance: 1e-6,
+            working_set_margin: 0.25,
         }
     }
 }

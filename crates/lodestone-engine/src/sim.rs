@@ -52,12 +52,18 @@ pub struct Balance {
 /// Size and effort of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunStats {
-    /// Variables per period.
+    /// Variables of the largest problem solved (the full problem: the first period gives
+    /// the solver every arc).
     pub variables: usize,
-    /// Constraint rows per period.
+    /// Constraint rows of the largest problem solved.
     pub rows: usize,
-    /// Non-zeros of A.
+    /// Non-zeros of A of the largest problem solved.
     pub nonzeros: usize,
+    /// Variables per solve, averaged over the run's solves (smaller than `variables`
+    /// when periods are solved over a working set of arcs).
+    pub mean_variables: f64,
+    /// Solver calls (periods plus the re-solves when a working set of arcs grew).
+    pub solves: u64,
     /// Periods solved.
     pub periods: usize,
     /// Total interior-point iterations.
@@ -217,6 +223,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         .iter()
         .map(|m| m.ref_price.unwrap_or(1.0))
         .collect();
+    let mut working_set = clearing::WorkingSet::default();
     let mut stock: Vec<f64> = net
         .stocks
         .iter()
@@ -235,9 +242,11 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     state.ref_flow = vec![None; state.controls.len()];
     let mut out: Vec<PeriodResult> = Vec::with_capacity(grid.len());
     let mut stats = RunStats {
-        variables: net.n_vars(),
+        variables: 0,
         rows: 0,
         nonzeros: 0,
+        mean_variables: 0.0,
+        solves: 0,
         periods: grid.len(),
         iterations: 0,
         solver_seconds: 0.0,
@@ -342,7 +351,8 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             }
         }
         if needs_ref {
-            let c = clearing::solve(&net, &clearing::build(&net, &inputs, &settings), &settings);
+            let prob = clearing::build(&net, &inputs, &settings);
+            let c = clearing::solve(&net, &inputs, &prob, &settings);
             for (k, r) in state.ref_flow.iter_mut().enumerate() {
                 if r.is_none() && state.controls[k].start <= m {
                     *r = Some(c.flow.iter().map(|f| f / p.months as f64).collect());
@@ -384,11 +394,19 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
                     .push((ctl.arcs.clone(), ctl.quota * p.year_share())),
             }
         }
-        let prob = clearing::build(&net, &inputs, &settings);
-        stats.rows = prob.m;
-        stats.variables = prob.n;
-        stats.nonzeros = prob.a.len();
-        let c = clearing::solve(&net, &prob, &settings);
+        let (c, prob) = if settings.working_set {
+            clearing::clear(&net, &inputs, &settings, &mut working_set)
+        } else {
+            let prob = clearing::build(&net, &inputs, &settings);
+            let mut c = clearing::solve(&net, &inputs, &prob, &settings);
+            clearing::pin_idle_prices(&net, &inputs, &mut c);
+            (c, prob)
+        };
+        stats.rows = stats.rows.max(prob.m);
+        stats.variables = stats.variables.max(prob.n);
+        stats.nonzeros = stats.nonzeros.max(prob.a.len());
+        stats.mean_variables += prob.n as f64;
+        stats.solves += c.solves as u64;
         stats.iterations += c.iterations as u64;
         stats.solver_seconds += c.solve_time;
         match c.status {
@@ -420,6 +438,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             max_rel_error: rel,
         });
     }
+    stats.mean_variables /= stats.periods.max(1) as f64;
     Ok(RunResult {
         scenario: sc.name.clone(),
         dataset: data.name.clone(),

@@ -165,26 +165,7 @@ pub fn summarize(r: &RunResult) -> Summary {
         // prices: month-weighted mean over periods, at every node where buyers meet sellers
         // (the tainted twin when origin colours are on: consumers can take either colour)
         let colours = net.taint_market.is_some();
-        let mut traded = vec![false; net.nodes.len()];
-        for (k, act) in net.activities.iter().enumerate() {
-            if c.activity[k] > 1e-9 {
-                act.outputs
-                    .iter()
-                    .chain(&act.inputs)
-                    .for_each(|(n, _)| traded[*n] = true);
-            }
-        }
-        for (a, arc) in net.arcs.iter().enumerate() {
-            if c.flow[a] > 1e-9 {
-                traded[arc.to] = true;
-                traded[arc.from] = true;
-            }
-        }
-        for (d, dv) in net.demands.iter().enumerate() {
-            if c.consumption[d] > 1e-9 {
-                traded[dv.node] = true;
-            }
-        }
+        let traded = &c.traded;
         for (ni, node) in net.nodes.iter().enumerate() {
             // a price only where material changed hands (else the dual is a shadow value)
             if (colours && !node.tainted) || !traded[ni] {
