@@ -386,6 +386,9 @@ pub fn solve(net: &Network, _inp: &PeriodInputs, prob: &Problem, s: &Settings) -
         .tol_gap_abs(s.solver_tolerance)
         .tol_gap_rel(s.solver_tolerance)
         .max_iter(200)
+        .iterative_refinement_reltol(1e-10)
+        .iterative_refinement_abstol(1e-10)
+        .iterative_refinement_max_iter(3)
         .build();
     let failed = |msg: String| Clearing {
         status: ClearingStatus::Failed,
