@@ -1,6 +1,6 @@
 //! The edge: reading datasets and scenarios from disk or from the embedded copies.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use lodestone_model::{Dataset, DatasetFiles, Diagnostics, Location, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -33,36 +33,15 @@ pub fn invalid(d: Diagnostics) -> anyhow::Error {
     bad_input(d.to_string())
 }
 
-/// Read every `.csv` and `.toml` file of a dataset folder.
+/// Read every `.csv` and `.toml` file of a dataset folder ([`lodestone_data::read_dataset_dir`]);
+/// a missing folder or a file that is not UTF-8 is bad input.
 pub fn read_dataset_dir(dir: &Path) -> Result<DatasetFiles> {
-    if !dir.is_dir() {
-        return Err(bad_input(format!(
-            "{}: not a dataset folder\n  hint: a dataset is a folder of CSV files with a dataset.toml",
-            dir.display()
-        )));
-    }
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let p = e?.path();
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if p.is_file() && (name.ends_with(".csv") || name.ends_with(".toml")) {
-            let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
-            let text = String::from_utf8(text).map_err(|_| {
-                bad_input(format!(
-                    "{}: not UTF-8 text\n  hint: save CSV files as UTF-8",
-                    p.display()
-                ))
-            })?;
-            files.push((name, text));
+    lodestone_data::read_dataset_dir(dir).map_err(|e| {
+        if e.is_bad_input() {
+            bad_input(e.to_string())
+        } else {
+            e.into()
         }
-    }
-    files.sort();
-    Ok(DatasetFiles {
-        root: dir.display().to_string(),
-        files,
     })
 }
 

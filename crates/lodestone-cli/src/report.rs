@@ -1,6 +1,7 @@
 //! Human-readable terminal output: aligned tables of shares, output, shortfall and prices.
 
 use lodestone_engine::Summary;
+use lodestone_report::format::independence_years;
 use std::fmt::Write;
 
 /// A plain aligned text table.
@@ -304,18 +305,7 @@ fn policy_metrics(out: &mut String, s: &Summary, years: &[&String]) {
         for (bloc, stages) in &s.time_to_independence {
             let mut r = vec![bloc.clone()];
             for st in ["mining", "separation", "metal", "magnet"] {
-                let cell = stages.get(st).map_or("–".to_string(), |th| {
-                    ["50", "80", "100"]
-                        .iter()
-                        .map(|k| {
-                            th.get(*k)
-                                .copied()
-                                .flatten()
-                                .map_or("never".to_string(), |y| y.to_string())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" / ")
-                });
+                let cell = stages.get(st).map_or("–".to_string(), independence_years);
                 r.push(cell);
             }
             t.row(r);

@@ -1,25 +1,16 @@
 //! CLI tests on the real binary: exit codes, located errors, outputs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lodestone"))
-}
+use common::{run, tiny};
+use std::process::Output;
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
+/// Stdout and stderr, apart.
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into(),
         String::from_utf8_lossy(&o.stderr).into(),
     )
-}
-
-fn tiny() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lodestone-engine/tests/fixtures/tiny")
 }
 
 /// A copy of the tiny fixture in a temp dir, with `edit(file, contents) -> contents` applied.

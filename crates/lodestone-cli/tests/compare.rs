@@ -1,51 +1,10 @@
 //! `lodestone compare` on the real binary, with the tiny fixture dataset and two temp
 //! scenarios (one with a disruption of China's mine).
 
+mod common;
+
+use common::{run, text, tiny, two_scenarios};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn tiny() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lodestone-engine/tests/fixtures/tiny")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lodestone"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-const HEADER: &str = "[horizon]\nstart = \"2024-01\"\nend = \"2026-12\"\nstep = \"quarter\"\n";
-
-/// Two scenarios in a temp dir: `a` (no events) and `b` (half of China's mine lost in 2025).
-fn scenarios() -> (tempfile::TempDir, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a.toml");
-    let b = dir.path().join("b.toml");
-    std::fs::write(
-        &a,
-        format!("name = \"tiny-a\"\ndataset = \"tiny\"\n{HEADER}"),
-    )
-    .unwrap();
-    std::fs::write(
-        &b,
-        format!(
-            "name = \"tiny-b\"\ndataset = \"tiny\"\n{HEADER}\n[[events]]\ntype = \"disruption\"\nfacility = \"mine_cn\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 0.5\n"
-        ),
-    )
-    .unwrap();
-    let (a, b) = (a.display().to_string(), b.display().to_string());
-    (dir, a, b)
-}
 
 fn compare_json(a: &str, b: &str) -> Value {
     let o = run(&[
@@ -66,7 +25,7 @@ fn f(v: &Value) -> f64 {
 
 #[test]
 fn compare_json_reports_first_middle_last_years_with_a_b_diff() {
-    let (_dir, a, b) = scenarios();
+    let (_dir, a, b) = two_scenarios();
     let doc = compare_json(&a, &b);
     assert_eq!(doc["a"], "tiny-a");
     assert_eq!(doc["b"], "tiny-b");
@@ -104,7 +63,7 @@ fn compare_json_reports_first_middle_last_years_with_a_b_diff() {
 
 #[test]
 fn comparing_a_scenario_with_itself_gives_zero_differences() {
-    let (_dir, a, _) = scenarios();
+    let (_dir, a, _) = two_scenarios();
     let doc = compare_json(&a, &a);
     fn walk(v: &Value, path: &str) {
         match v {
@@ -122,7 +81,7 @@ fn comparing_a_scenario_with_itself_gives_zero_differences() {
 
 #[test]
 fn compare_prints_tables() {
-    let (_dir, a, b) = scenarios();
+    let (_dir, a, b) = two_scenarios();
     let o = run(&["compare", &a, &b, "--data", tiny().to_str().unwrap()]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
@@ -140,7 +99,7 @@ fn compare_prints_tables() {
 
 #[test]
 fn compare_with_an_unknown_scenario_is_bad_input() {
-    let (_dir, a, _) = scenarios();
+    let (_dir, a, _) = two_scenarios();
     let o = run(&[
         "compare",
         &a,

@@ -2,27 +2,11 @@
 //! two-scenario comparison on the tiny fixture with charts as SVG and an ensemble, and
 //! bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn tiny() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lodestone-engine/tests/fixtures/tiny")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lodestone"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{run, text, tiny, two_scenarios};
+use std::path::PathBuf;
+use std::process::Output;
 
 /// The path printed as the last line of stdout, which must be absolute and exist.
 fn printed_path(o: &Output) -> PathBuf {
@@ -110,18 +94,7 @@ fn report_of_the_baseline_chain_opens_offline_and_cites_its_sources() {
 
 #[test]
 fn comparison_of_two_scenarios_with_svg_charts_and_an_ensemble() {
-    let dir = tempfile::tempdir().unwrap();
-    let header = "dataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2026-12\"\nstep = \"quarter\"\n";
-    let a = dir.path().join("a.toml");
-    let b = dir.path().join("b.toml");
-    std::fs::write(&a, format!("name = \"tiny-a\"\n{header}")).unwrap();
-    std::fs::write(
-        &b,
-        format!(
-            "name = \"tiny-b\"\n{header}\n[[events]]\ntype = \"disruption\"\nfacility = \"mine_cn\"\nstart = \"2025-01\"\nend = \"2025-12\"\nloss = 0.5\n"
-        ),
-    )
-    .unwrap();
+    let (dir, a, b) = two_scenarios();
     let ens = dir.path().join("ens.json");
     std::fs::write(
         &ens,
@@ -134,8 +107,8 @@ fn comparison_of_two_scenarios_with_svg_charts_and_an_ensemble() {
     let out = dir.path().join("out");
     let o = run(&[
         "report",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
+        &a,
+        &b,
         "--data",
         tiny().to_str().unwrap(),
         "--out",

@@ -1,7 +1,12 @@
 //! The datasets and scenarios shipped with Lodestone, embedded at compile time.
 //!
 //! `data/<name>/` folders and `scenarios/*.toml` are compiled in by `build.rs`, so the
-//! binary runs with no files beside it.
+//! binary runs with no files beside it. [`folder`] reads a dataset folder from disk
+//! instead (`--data DIR`), in the same shape.
+
+pub mod folder;
+
+pub use folder::{FolderError, read_dataset_dir};
 
 use lodestone_model::DatasetFiles;
 

@@ -4,6 +4,7 @@
 //! Pure: takes a validated `Dataset` and `Scenario`, returns results. No I/O.
 
 pub mod clearing;
+pub mod compare;
 pub mod ensemble;
 pub mod indices;
 pub mod metrics;
@@ -15,6 +16,7 @@ pub mod sim;
 pub mod summary;
 
 pub use clearing::ClearingStatus;
+pub use compare::{Comparison, Diff, DiffTree, YearComparison};
 pub use network::Network;
 pub use settings::Settings;
 pub use sim::{EngineError, RunResult, run};

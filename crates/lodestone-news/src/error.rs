@@ -101,3 +101,17 @@ pub enum NewsError {
     #[error("{0}")]
     Invalid(String),
 }
+
+impl From<crate::sqlite::SqliteError> for NewsError {
+    fn from(e: crate::sqlite::SqliteError) -> Self {
+        use crate::sqlite::SqliteError;
+        match e {
+            SqliteError::Io { path, source } => NewsError::Io { path, source },
+            SqliteError::Sqlite(e) => NewsError::Store(e),
+            SqliteError::SchemaVersion { found, expected } => NewsError::SchemaVersion {
+                found: found.parse().unwrap_or(-1),
+                expected,
+            },
+        }
+    }
+}

@@ -13,12 +13,14 @@
 //! - [`check`]: claims grouped by (subject, partner, material, metric, time); conflicts between
 //!   documents; verdicts against [`ReferenceFact`]s.
 //! - [`propose`](mod@propose): claims → `[[events]]` TOML with provenance comments; never applied.
-//! - [`store`] and [`index`]: SQLite + tantivy (jieba tokenizer) in a directory the caller gives.
+//! - [`store`] and [`index`]: SQLite + tantivy (jieba tokenizer) in a directory the caller gives;
+//!   [`sqlite`]: opening a versioned SQLite database (shared with the server's run store).
 //! - [`render`]: terminal tables. [`synthetic`]: deterministic documents for benchmarks.
 //!
 //! # Invariants
 //! - The core is pure: [`parse`], [`extract`], [`check`] and [`propose`](mod@propose) take strings and values;
-//!   only [`store::Store`] touches the file system, and only inside the directory it is given.
+//!   only [`store::Store`] (through [`sqlite`]) touches the file system, and only inside the
+//!   directory it is given.
 //! - Ingest is all or nothing, and a document is stored once per content hash.
 //! - No per-document rules: extraction is driven by keyword tables, the gazetteer and grammar
 //!   cues (prepositions, possessives, coordination), tested on pages the tests write themselves.
@@ -37,6 +39,7 @@ pub mod parse;
 pub mod propose;
 pub mod quantity;
 pub mod render;
+pub mod sqlite;
 pub mod store;
 pub mod synthetic;
 

@@ -5,7 +5,8 @@ use crate::document::{DocFormat, Document, Provenance};
 use crate::error::NewsError;
 use crate::index::SearchIndex;
 pub use crate::index::{SearchHit, SearchQuery};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::sqlite::{self, Schema};
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -62,8 +63,7 @@ pub struct Store {
     index: SearchIndex,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS documents (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -120,37 +120,15 @@ impl Store {
     /// Opens (or creates) the store in `dir`. If the index disagrees with the database
     /// (an interrupted ingest, a deleted index folder), the index is rebuilt from the database.
     pub fn open(dir: &Path) -> Result<Store, NewsError> {
-        std::fs::create_dir_all(dir).map_err(|e| NewsError::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
-        let conn = Connection::open(dir.join(DB_FILE))?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
-        conn.execute_batch(SCHEMA)?;
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match version {
-            None => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )?;
-            }
-            Some(v) => {
-                let found: i64 = v.parse().unwrap_or(-1);
-                if found != SCHEMA_VERSION {
-                    return Err(NewsError::SchemaVersion {
-                        found,
-                        expected: SCHEMA_VERSION,
-                    });
-                }
-            }
-        }
+        let conn = sqlite::open(
+            dir,
+            DB_FILE,
+            &Schema {
+                pragmas: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                tables: TABLES,
+                version: SCHEMA_VERSION,
+            },
+        )?;
         let index = SearchIndex::open(&dir.join(INDEX_DIR))?;
         let store = Store {
             dir: dir.to_path_buf(),

@@ -187,6 +187,22 @@ pub fn capitalise(s: &str) -> String {
     }
 }
 
+/// A cell of the time-to-independence table: the first year of each threshold,
+/// `50 / 80 / 100` (% of demand met without the supplier), `never` where not reached.
+pub fn independence_years(thresholds: &std::collections::BTreeMap<String, Option<i32>>) -> String {
+    ["50", "80", "100"]
+        .iter()
+        .map(|k| {
+            thresholds
+                .get(*k)
+                .copied()
+                .flatten()
+                .map_or("never".to_string(), |y| y.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// A file-name-safe slug (`us/dep 2030` → `us-dep-2030`).
 pub fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -235,5 +251,14 @@ mod tests {
         assert_eq!(possessive("China"), "China's");
         assert_eq!(the("United States"), "the United States");
         assert_eq!(the("Japan"), "Japan");
+    }
+
+    #[test]
+    fn independence_years_by_threshold() {
+        let th = [("50", Some(2027)), ("80", None), ("100", None)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(independence_years(&th), "2027 / never / never");
     }
 }

@@ -7,7 +7,7 @@ use crate::colour;
 use crate::ctx::Ctx;
 use crate::derive::{self, CHAIN};
 use crate::ensemble::{Ensemble, describe};
-use crate::format::{amount, capitalise, esc, pct, pp, tonnes_exact, usd};
+use crate::format::{amount, capitalise, esc, independence_years, pct, pp, tonnes_exact, usd};
 use crate::html::{self, Charts, card, section, table, tabs};
 use crate::narrative;
 use crate::{Report, ReportError, Run, ScenarioInfo};
@@ -1029,18 +1029,7 @@ fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
                 .map(|(b, stages)| {
                     let mut r = vec![esc(&c.name(b))];
                     for st in CHAIN {
-                        r.push(stages.get(st).map_or("–".into(), |th| {
-                            ["50", "80", "100"]
-                                .iter()
-                                .map(|k| {
-                                    th.get(*k)
-                                        .copied()
-                                        .flatten()
-                                        .map_or("never".to_string(), |y| y.to_string())
-                                })
-                                .collect::<Vec<_>>()
-                                .join(" / ")
-                        }));
+                        r.push(stages.get(st).map_or("–".into(), independence_years));
                     }
                     r
                 })

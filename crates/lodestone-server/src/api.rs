@@ -5,7 +5,6 @@
 //! 4xx. The guard middleware checks the token of requests that write or start work and
 //! bounds the time of every request.
 
-use crate::compare;
 use crate::error::ApiError;
 use crate::jobs::{Output, Progress, Work};
 use crate::resolve::{self, Catalog, Loaded};
@@ -19,9 +18,10 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use lodestone_engine::compare::{self, Comparison};
 use lodestone_model::Scenario;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -711,10 +711,38 @@ struct CompareQuery {
     b: String,
 }
 
+/// One side of a comparison of stored runs (fields in the JSON's key order).
+#[derive(Debug, Serialize)]
+struct ComparedRun {
+    balance_ok: Option<bool>,
+    id: i64,
+    scenario: String,
+}
+
+impl ComparedRun {
+    fn of(r: JobRow) -> ComparedRun {
+        ComparedRun {
+            balance_ok: r.balance_ok,
+            id: r.id,
+            scenario: r.scenario,
+        }
+    }
+}
+
+/// `/api/compare`: the two runs, then the differences (`supplier`, `years`) of
+/// [`lodestone_engine::compare`], every common year.
+#[derive(Debug, Serialize)]
+struct RunComparison {
+    a: ComparedRun,
+    b: ComparedRun,
+    #[serde(flatten)]
+    differences: Comparison,
+}
+
 async fn compare_runs(
     State(st): St,
     ApiQuery(q): ApiQuery<CompareQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RunComparison>> {
     blocking(move || {
         let (ia, ib) = (parse_id(&q.a, "run")?, parse_id(&q.b, "run")?);
         let (ra, ta) = finished_result(&st, ia, "run")?;
@@ -731,10 +759,11 @@ async fn compare_runs(
                 Some("compare scenarios whose horizons overlap"),
             ));
         }
-        let mut doc = compare::compare(&sa, &sb, &years);
-        doc["a"] = json!({"id": ra.id, "scenario": ra.scenario, "balance_ok": ra.balance_ok});
-        doc["b"] = json!({"id": rb.id, "scenario": rb.scenario, "balance_ok": rb.balance_ok});
-        Ok(Json(doc))
+        Ok(Json(RunComparison {
+            a: ComparedRun::of(ra),
+            b: ComparedRun::of(rb),
+            differences: compare::compare(&sa, &sb, &years),
+        }))
     })
     .await
 }

@@ -5,7 +5,8 @@
 //! - [`jobs`]: the job runner (worker threads, a bounded queue, live progress).
 //! - [`store`]: the SQLite store of jobs and their results (a restart loses nothing finished).
 //! - [`resolve`]: datasets and scenarios, resolved as the command line does; cache keys.
-//! - [`compare`], [`tables`]: the comparison document and tidy CSV tables of a summary.
+//! - [`tables`]: tidy CSV tables of a summary (the comparison of two runs is
+//!   [`lodestone_engine::compare`], shared with `lodestone compare`).
 //! - [`news`]: news endpoints over `lodestone_news`.
 //! - [`openapi`]: the OpenAPI 3.1 document served at `/api/openapi.json`.
 //! - [`dashboard`]: the single-page dashboard served at `/`.
@@ -17,7 +18,6 @@
 //! ([`Config::request_timeout`]); jobs run on their own threads, outside that limit.
 
 pub mod api;
-pub mod compare;
 pub mod dashboard;
 pub mod error;
 pub mod jobs;

@@ -44,42 +44,6 @@ fn load(files: &DatasetFiles) -> Result<Loaded, Diagnostics> {
     })
 }
 
-/// Reads every `.csv` and `.toml` file of a dataset folder (as `load::read_dataset_dir`).
-pub fn read_dataset_dir(dir: &Path) -> Result<DatasetFiles, String> {
-    if !dir.is_dir() {
-        return Err(format!(
-            "{}: not a dataset folder\n  hint: a dataset is a folder of CSV files with a dataset.toml",
-            dir.display()
-        ));
-    }
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
-    for e in entries {
-        let p = e
-            .map_err(|e| format!("reading {}: {e}", dir.display()))?
-            .path();
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if p.is_file() && (name.ends_with(".csv") || name.ends_with(".toml")) {
-            let bytes = std::fs::read(&p).map_err(|e| format!("reading {}: {e}", p.display()))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                format!(
-                    "{}: not UTF-8 text\n  hint: save CSV files as UTF-8",
-                    p.display()
-                )
-            })?;
-            files.push((name, text));
-        }
-    }
-    files.sort();
-    Ok(DatasetFiles {
-        root: dir.display().to_string(),
-        files,
-    })
-}
-
 /// The datasets the server knows: the `--data` folder (loaded once, at start), or the
 /// embedded ones (loaded on first use and kept).
 pub struct Catalog {
@@ -93,7 +57,8 @@ impl Catalog {
         let data = match data_dir {
             None => None,
             Some(dir) => {
-                let files = read_dataset_dir(dir).map_err(ServerError::Dataset)?;
+                let files = lodestone_data::read_dataset_dir(dir)
+                    .map_err(|e| ServerError::Dataset(e.to_string()))?;
                 Some(load(&files).map_err(|d| ServerError::Dataset(d.to_string()))?)
             }
         };

@@ -6,6 +6,7 @@
 //! the store is opened were cut off by a stop; they are marked `failed` with a message
 //! saying so (their request is kept, so they can be submitted again).
 
+use lodestone_news::sqlite::{self, Schema, SqliteError};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub const INTERRUPTED: &str =
     "interrupted: the server stopped before this job finished; submit it again";
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -176,42 +176,18 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
 
 impl Db {
     /// Opens (or creates) the store in `dir` and marks jobs cut off by a stop as failed.
-    pub fn open(dir: &Path) -> Result<Db, rusqlite::Error> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                Some(format!("cannot create {}: {e}", dir.display())),
-            )
-        })?;
+    pub fn open(dir: &Path) -> Result<Db, SqliteError> {
+        let conn = sqlite::open(
+            dir,
+            DB_FILE,
+            &Schema {
+                // wait up to 5 s for a lock (as `Connection::busy_timeout`), before WAL
+                pragmas: "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                tables: TABLES,
+                version: SCHEMA_VERSION,
+            },
+        )?;
         let path = dir.join(DB_FILE);
-        let conn = Connection::open(&path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
-        conn.execute_batch(SCHEMA)?;
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match version {
-            None => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )?;
-            }
-            Some(v) if v.parse::<i64>().ok() == Some(SCHEMA_VERSION) => {}
-            Some(v) => {
-                return Err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
-                    Some(format!(
-                        "store schema version {v} is not supported (this build writes {SCHEMA_VERSION})"
-                    )),
-                ));
-            }
-        }
         conn.execute(
             "UPDATE jobs SET state = 'failed', error = ?1, finished_ms = ?2
              WHERE state IN ('queued', 'running')",
