@@ -292,7 +292,11 @@ pub fn sample(sc: &Scenario, seed: u64) -> (Vec<(String, f64)>, Vec<EventSpec>) 
                 .unwrap_or_default();
             values.push((format!("disruption.{who}.count"), count));
         } else {
-            values.push((u.param.clone(), draw(u, &mut rng)));
+            let x = draw(u, &mut rng);
+            values.push((u.param.clone(), x));
+            for p in &u.also {
+                values.push((p.clone(), x));
+            }
         }
     }
     (values, extra)
@@ -312,6 +316,31 @@ pub fn apply(
         let parts: Vec<&str> = param.split('.').collect();
         match parts.as_slice() {
             ["facilities", id, attr] => {
+                // the scenario's own override of the attribute is applied after this
+                // (in `run`), so it takes the sample too
+                if let Some(o) = sc
+                    .overrides
+                    .get_mut("facilities")
+                    .and_then(|t| t.get_mut(*id))
+                    .and_then(|kv| kv.get_mut(*attr))
+                {
+                    match *attr {
+                        "start" => {
+                            if let Some(m) = o.as_str().and_then(Month::parse) {
+                                *o = toml::Value::String(m.plus(v.round() as i32).to_string());
+                            }
+                        }
+                        "capacity" => {
+                            let c = o.as_float().or_else(|| o.as_integer().map(|i| i as f64));
+                            if let Some(c) = c {
+                                *o = toml::Value::Float(c * v.max(0.0));
+                            }
+                        }
+                        "ramp_months" => *o = toml::Value::Float(v.max(0.0)),
+                        "utilization" => *o = toml::Value::Float(v.clamp(0.0, 1.0)),
+                        _ => {}
+                    }
+                }
                 if let Some(f) = ds.facilities.iter_mut().find(|f| f.id == *id) {
                     match *attr {
                         "start" => {
@@ -334,6 +363,14 @@ pub fn apply(
                 }
             }
             ["sectors", id, attr] => {
+                if let Some(o) = sc
+                    .overrides
+                    .get_mut("sectors")
+                    .and_then(|t| t.get_mut(*id))
+                    .and_then(|kv| kv.get_mut(*attr))
+                {
+                    *o = toml::Value::Float(v.max(0.0));
+                }
                 if let Some(s) = ds.sectors.iter_mut().find(|s| s.id == *id) {
                     match *attr {
                         "elasticity" => s.elasticity = v.max(0.0),
@@ -349,14 +386,18 @@ pub fn apply(
             ["events", key, field] => {
                 if let Some(i) = sc.event_index(key) {
                     let mut val = serde_json::to_value(&sc.events[i].event).unwrap_or_default();
-                    if *field == "start" {
-                        let shifted = val
-                            .get("start")
-                            .and_then(|x| x.as_str())
-                            .and_then(Month::parse)
-                            .map(|m| m.plus(v.round() as i32));
+                    let month = |val: &serde_json::Value, k: &str| {
+                        val.get(k).and_then(|x| x.as_str()).and_then(Month::parse)
+                    };
+                    if *field == "start" || *field == "end" {
+                        // shift by whole months; an end never moves before the start
+                        let shifted = month(&val, field).map(|m| m.plus(v.round() as i32));
+                        let shifted = match (*field, shifted, month(&val, "start")) {
+                            ("end", Some(e), Some(s)) => Some(e.max(s)),
+                            (_, m, _) => m,
+                        };
                         if let (Some(m), Some(obj)) = (shifted, val.as_object_mut()) {
-                            obj.insert("start".into(), serde_json::Value::String(m.to_string()));
+                            obj.insert((*field).into(), serde_json::Value::String(m.to_string()));
                         }
                     } else if let Some(obj) = val.as_object_mut() {
                         // shares stay shares
