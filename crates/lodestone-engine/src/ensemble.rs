@@ -474,6 +474,47 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
         for (p, v) in &y.platforms {
             put(format!("platforms.{p}"), *v);
         }
+        // share of each importer's imports of a material that comes from the supplier
+        // (trade is the headline of datasets without stages, e.g. soybeans)
+        let mut totals: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
+        for (imp, by_exp) in &y.imports {
+            for (exp, mats) in by_exp {
+                if imp == exp || *imp == s.supplier {
+                    continue;
+                }
+                for (mat, t) in mats {
+                    let e = totals.entry((imp.as_str(), mat.as_str())).or_default();
+                    e.0 += t;
+                    if *exp == s.supplier {
+                        e.1 += t;
+                    }
+                }
+            }
+        }
+        for ((imp, mat), (total, from_supplier)) in totals {
+            if total >= 1.0 {
+                put(
+                    format!("import_share.{imp}.{}.{mat}", s.supplier),
+                    from_supplier / total,
+                );
+            }
+        }
+    }
+    // simulated values of the dataset's observed statistics, under the statistic's year
+    for o in &s.observed_vs_simulated {
+        let partner = if o.partner.is_empty() {
+            String::new()
+        } else {
+            format!(".{}", o.partner)
+        };
+        out.push((
+            o.year.to_string(),
+            format!(
+                "simulated.{}.{}{partner}.{}",
+                o.metric, o.country, o.material
+            ),
+            o.simulated,
+        ));
     }
     out
 }

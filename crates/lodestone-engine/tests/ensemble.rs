@@ -298,3 +298,30 @@ fn uncertainty_paths_are_checked_against_event_dates_and_ids() {
         "{e}"
     );
 }
+
+#[test]
+fn trade_shares_from_the_supplier_are_aggregated() {
+    let ds = tiny();
+    let sc = scenario(UNCERTAIN);
+    let s = run_ensemble(
+        &ds,
+        &sc,
+        &EnsembleOptions {
+            runs: 4,
+            seed: 1,
+            threads: 1,
+        },
+        &|_| {},
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let shares: Vec<_> = s.annual["2024"]
+        .iter()
+        .filter(|(k, _)| k.starts_with("import_share."))
+        .collect();
+    assert!(!shares.is_empty(), "{:?}", s.annual["2024"].keys());
+    for (k, q) in shares {
+        assert!(k.split('.').nth(2) == Some("CN"), "{k}");
+        assert!((0.0..=1.0 + 1e-9).contains(&q.p50), "{k} {q:?}");
+    }
+}
