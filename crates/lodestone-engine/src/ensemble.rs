@@ -336,7 +336,7 @@ pub fn apply(
                                 *o = toml::Value::Float(c * v.max(0.0));
                             }
                         }
-                        "ramp_months" => *o = toml::Value::Float(v.max(0.0)),
+                        "ramp_months" | "unit_cost" => *o = toml::Value::Float(v.max(0.0)),
                         "utilization" => *o = toml::Value::Float(v.clamp(0.0, 1.0)),
                         _ => {}
                     }
@@ -358,6 +358,7 @@ pub fn apply(
                         }
                         "ramp_months" => f.ramp_months = v.max(0.0),
                         "utilization" => f.utilization = v.clamp(0.0, 1.0),
+                        "unit_cost" => f.unit_cost = v.max(0.0),
                         _ => {}
                     }
                 }
@@ -376,6 +377,13 @@ pub fn apply(
                         "elasticity" => s.elasticity = v.max(0.0),
                         "wtp_multiplier" => s.wtp_multiplier = v.max(0.0),
                         _ => {}
+                    }
+                }
+            }
+            ["routes", from, to, material, "cost"] => {
+                for r in ds.routes.iter_mut() {
+                    if r.from == *from && r.to == *to && r.material == *material {
+                        r.cost = v.max(0.0);
                     }
                 }
             }

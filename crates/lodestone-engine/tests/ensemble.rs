@@ -239,6 +239,21 @@ fn also_shares_the_draw_end_shifts_and_overrides_take_the_sample() {
     let f = s2.apply(&d2);
     let f = f.facilities.iter().find(|f| f.id == "mag_us").unwrap();
     assert_eq!(f.start.to_string(), "2025-09");
+    // a route's cost and a facility's unit cost are values
+    let (d2, _) = apply(
+        &ds,
+        &sc,
+        &[
+            ("routes.*.CN.kind:concentrate.cost".into(), 55.0),
+            ("facilities.mine_au.unit_cost".into(), 2500.0),
+        ],
+        vec![],
+    );
+    let r = d2.routes.iter().find(|r| r.to == "CN").unwrap();
+    assert_eq!(r.cost, 55.0);
+    assert_eq!(d2.routes.iter().find(|r| r.to == "*").unwrap().cost, 200.0);
+    let f = d2.facilities.iter().find(|f| f.id == "mine_au").unwrap();
+    assert_eq!(f.unit_cost, 2500.0);
     // and an ensemble of it runs, with the shared draw reported under both paths
     let s = run_ensemble(
         &ds,
@@ -286,6 +301,12 @@ fn uncertainty_paths_are_checked_against_event_dates_and_ids() {
         "events.sep_b.delay_probability\"]",
     );
     assert!(e.contains("no event `sep_b`"), "{e}");
+    // a route path names a row of routes.csv as written there
+    let e = bad(
+        "param = \"facilities.mag_us.start\"",
+        "param = \"routes.*.JP.*.cost\"",
+    );
+    assert!(e.contains("no such row in routes.csv"), "{e}");
     // ids are unique; an investment's id is not suspendable
     let e = bad("id = \"sep_a\"", "id = \"mine_a\"");
     assert!(e.contains("event id `mine_a` is used twice"), "{e}");

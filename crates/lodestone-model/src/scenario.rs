@@ -486,8 +486,10 @@ pub enum Dist {
 /// One uncertain parameter (`[[uncertainty]]` in a scenario).
 ///
 /// `param` paths: `facilities.<id>.start` (months of delay added), `facilities.<id>.capacity`
-/// (multiplier on nameplate and steps), `facilities.<id>.ramp_months` and
-/// `facilities.<id>.utilization` (values), `sectors.<id>.elasticity` and
+/// (multiplier on nameplate and steps), `facilities.<id>.ramp_months`,
+/// `facilities.<id>.utilization` and `facilities.<id>.unit_cost` (values),
+/// `routes.<from>.<to>.<material>.cost` (value, USD/t, of that row of routes.csv, written
+/// as there: `*`, `kind:…`), `sectors.<id>.elasticity` and
 /// `sectors.<id>.wtp_multiplier` (values), `demand.growth` (multiplier on growth above the
 /// base year), `events.<id or index>.<field>` (value of a numeric event field;
 /// `start` and `end` shift by whole months, and an end never moves before the start),
@@ -1931,9 +1933,26 @@ impl Scenario {
                 }
                 need(
                     d,
-                    ["start", "capacity", "ramp_months", "utilization"].contains(attr),
-                    "facility attributes: start, capacity, ramp_months, utilization",
+                    [
+                        "start",
+                        "capacity",
+                        "ramp_months",
+                        "utilization",
+                        "unit_cost",
+                    ]
+                    .contains(attr),
+                    "facility attributes: start, capacity, ramp_months, utilization, unit_cost",
                 );
+            }
+            ["routes", from, to, material, attr] => {
+                need(
+                    d,
+                    ds.routes
+                        .iter()
+                        .any(|r| r.from == *from && r.to == *to && r.material == *material),
+                    "no such row in routes.csv (from, to and material as written there)",
+                );
+                need(d, *attr == "cost", "route attributes: cost");
             }
             ["sectors", id, attr] => {
                 if !ds.sectors.iter().any(|s| s.id == *id) {
