@@ -32,11 +32,17 @@ pub struct EnsembleOptions {
     pub threads: usize,
 }
 
-/// Streaming estimate of quantiles (P² algorithm, Jain & Chlamtac 1985) and the mean.
+/// Observations kept for exact quantiles; P² takes over beyond them.
+const EXACT_UP_TO: usize = 200;
+
+/// Streaming estimate of quantiles (P² algorithm, Jain & Chlamtac 1985) and the mean;
+/// exact while at most [`EXACT_UP_TO`] observations have been seen (P² starts from its
+/// first five, so for a few dozen replicates its P10 and P90 sit near the median).
 #[derive(Debug, Clone)]
 pub struct Stream {
     n: usize,
     sum: f64,
+    /// The first `EXACT_UP_TO` observations.
     first: Vec<f64>,
     est: [P2; 3],
 }
@@ -122,14 +128,14 @@ impl Stream {
     pub fn add(&mut self, x: f64) {
         self.n += 1;
         self.sum += x;
-        if self.first.len() < 5 {
+        if self.first.len() < EXACT_UP_TO {
             self.first.push(x);
-            if self.first.len() == 5 {
-                for e in &mut self.est {
-                    e.init(&self.first);
-                }
+        }
+        if self.n == 5 {
+            for e in &mut self.est {
+                e.init(&self.first[..5]);
             }
-        } else {
+        } else if self.n > 5 {
             for e in &mut self.est {
                 e.add(x);
             }
@@ -141,7 +147,7 @@ impl Stream {
         self.n
     }
 
-    /// P10, P50, P90 and mean (exact while fewer than 5 observations).
+    /// P10, P50, P90 and mean (exact while at most `EXACT_UP_TO` observations).
     pub fn quantiles(&self) -> Quantiles {
         let exact = |p: f64| -> f64 {
             let mut v = self.first.clone();
@@ -151,7 +157,7 @@ impl Stream {
             v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
         };
         let q = |i: usize, p: f64| {
-            if self.first.len() < 5 {
+            if self.n <= EXACT_UP_TO {
                 exact(p)
             } else {
                 self.est[i].q[2]
@@ -689,6 +695,19 @@ mod tests {
         assert_eq!(q.p50, 2.0);
         assert!((q.p10 - 1.2).abs() < 1e-12);
         assert!((q.mean - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_few_dozen_observations_are_exact() {
+        // P² from five markers would put P10 and P90 near the median here
+        let mut s = Stream::default();
+        for i in 0..21 {
+            s.add(f64::from(i));
+        }
+        let q = s.quantiles();
+        assert!((q.p10 - 2.0).abs() < 1e-12, "{q:?}");
+        assert!((q.p50 - 10.0).abs() < 1e-12, "{q:?}");
+        assert!((q.p90 - 18.0).abs() < 1e-12, "{q:?}");
     }
 
     #[test]
