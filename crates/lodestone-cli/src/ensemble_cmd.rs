@@ -158,13 +158,15 @@ fn render(s: &EnsembleSummary) -> String {
     let years: Vec<&String> = s.annual.keys().collect();
     let pick: Vec<&String> = {
         let mut v: Vec<&String> = Vec::new();
-        for y in [
-            years.first().copied(),
-            years.iter().find(|y| y.as_str() == "2030").copied(),
-            years.last().copied(),
-        ]
-        .into_iter()
-        .flatten()
+        // first, 2030 (or the middle year when 2030 is outside the horizon), last
+        let mid = years
+            .iter()
+            .find(|y| y.as_str() == "2030")
+            .or_else(|| years.get(years.len() / 2))
+            .copied();
+        for y in [years.first().copied(), mid, years.last().copied()]
+            .into_iter()
+            .flatten()
         {
             if !v.contains(&y) {
                 v.push(y);
@@ -186,9 +188,16 @@ fn render(s: &EnsembleSummary) -> String {
         "prices.JP.ndfeb_high_dy",
     ];
     let mut metrics: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    // a dataset without stages (soybeans) has no shares by stage: its headline is trade,
+    // the share of each importer's imports that comes from the supplier
+    let staged = pick
+        .iter()
+        .any(|y| s.annual[*y].keys().any(|k| k.starts_with("shares.")));
     for y in &pick {
         for k in s.annual[*y].keys() {
-            if k.starts_with("independence.") && !metrics.contains(k) {
+            let wanted =
+                k.starts_with("independence.") || (!staged && k.starts_with("import_share."));
+            if wanted && !metrics.contains(k) {
                 metrics.push(k.clone());
             }
         }
@@ -201,7 +210,10 @@ fn render(s: &EnsembleSummary) -> String {
                 Some(q) => {
                     any = true;
                     let f = |x: f64| {
-                        if m.starts_with("shares.") || m.starts_with("independence.") {
+                        if m.starts_with("shares.")
+                            || m.starts_with("independence.")
+                            || m.starts_with("import_share.")
+                        {
                             format!("{:.1}%", 100.0 * x)
                         } else {
                             format!("{x:.1}")

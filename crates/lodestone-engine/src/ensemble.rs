@@ -32,11 +32,17 @@ pub struct EnsembleOptions {
     pub threads: usize,
 }
 
-/// Streaming estimate of quantiles (P² algorithm, Jain & Chlamtac 1985) and the mean.
+/// Observations kept for exact quantiles; P² takes over beyond them.
+const EXACT_UP_TO: usize = 200;
+
+/// Streaming estimate of quantiles (P² algorithm, Jain & Chlamtac 1985) and the mean;
+/// exact while at most [`EXACT_UP_TO`] observations have been seen (P² starts from its
+/// first five, so for a few dozen replicates its P10 and P90 sit near the median).
 #[derive(Debug, Clone)]
 pub struct Stream {
     n: usize,
     sum: f64,
+    /// The first `EXACT_UP_TO` observations.
     first: Vec<f64>,
     est: [P2; 3],
 }
@@ -122,14 +128,14 @@ impl Stream {
     pub fn add(&mut self, x: f64) {
         self.n += 1;
         self.sum += x;
-        if self.first.len() < 5 {
+        if self.first.len() < EXACT_UP_TO {
             self.first.push(x);
-            if self.first.len() == 5 {
-                for e in &mut self.est {
-                    e.init(&self.first);
-                }
+        }
+        if self.n == 5 {
+            for e in &mut self.est {
+                e.init(&self.first[..5]);
             }
-        } else {
+        } else if self.n > 5 {
             for e in &mut self.est {
                 e.add(x);
             }
@@ -141,7 +147,7 @@ impl Stream {
         self.n
     }
 
-    /// P10, P50, P90 and mean (exact while fewer than 5 observations).
+    /// P10, P50, P90 and mean (exact while at most `EXACT_UP_TO` observations).
     pub fn quantiles(&self) -> Quantiles {
         let exact = |p: f64| -> f64 {
             let mut v = self.first.clone();
@@ -151,7 +157,7 @@ impl Stream {
             v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
         };
         let q = |i: usize, p: f64| {
-            if self.first.len() < 5 {
+            if self.n <= EXACT_UP_TO {
                 exact(p)
             } else {
                 self.est[i].q[2]
@@ -292,7 +298,11 @@ pub fn sample(sc: &Scenario, seed: u64) -> (Vec<(String, f64)>, Vec<EventSpec>) 
                 .unwrap_or_default();
             values.push((format!("disruption.{who}.count"), count));
         } else {
-            values.push((u.param.clone(), draw(u, &mut rng)));
+            let x = draw(u, &mut rng);
+            values.push((u.param.clone(), x));
+            for p in &u.also {
+                values.push((p.clone(), x));
+            }
         }
     }
     (values, extra)
@@ -312,6 +322,31 @@ pub fn apply(
         let parts: Vec<&str> = param.split('.').collect();
         match parts.as_slice() {
             ["facilities", id, attr] => {
+                // the scenario's own override of the attribute is applied after this
+                // (in `run`), so it takes the sample too
+                if let Some(o) = sc
+                    .overrides
+                    .get_mut("facilities")
+                    .and_then(|t| t.get_mut(*id))
+                    .and_then(|kv| kv.get_mut(*attr))
+                {
+                    match *attr {
+                        "start" => {
+                            if let Some(m) = o.as_str().and_then(Month::parse) {
+                                *o = toml::Value::String(m.plus(v.round() as i32).to_string());
+                            }
+                        }
+                        "capacity" => {
+                            let c = o.as_float().or_else(|| o.as_integer().map(|i| i as f64));
+                            if let Some(c) = c {
+                                *o = toml::Value::Float(c * v.max(0.0));
+                            }
+                        }
+                        "ramp_months" | "unit_cost" => *o = toml::Value::Float(v.max(0.0)),
+                        "utilization" => *o = toml::Value::Float(v.clamp(0.0, 1.0)),
+                        _ => {}
+                    }
+                }
                 if let Some(f) = ds.facilities.iter_mut().find(|f| f.id == *id) {
                     match *attr {
                         "start" => {
@@ -329,16 +364,32 @@ pub fn apply(
                         }
                         "ramp_months" => f.ramp_months = v.max(0.0),
                         "utilization" => f.utilization = v.clamp(0.0, 1.0),
+                        "unit_cost" => f.unit_cost = v.max(0.0),
                         _ => {}
                     }
                 }
             }
             ["sectors", id, attr] => {
+                if let Some(o) = sc
+                    .overrides
+                    .get_mut("sectors")
+                    .and_then(|t| t.get_mut(*id))
+                    .and_then(|kv| kv.get_mut(*attr))
+                {
+                    *o = toml::Value::Float(v.max(0.0));
+                }
                 if let Some(s) = ds.sectors.iter_mut().find(|s| s.id == *id) {
                     match *attr {
                         "elasticity" => s.elasticity = v.max(0.0),
                         "wtp_multiplier" => s.wtp_multiplier = v.max(0.0),
                         _ => {}
+                    }
+                }
+            }
+            ["routes", from, to, material, "cost"] => {
+                for r in ds.routes.iter_mut() {
+                    if r.from == *from && r.to == *to && r.material == *material {
+                        r.cost = v.max(0.0);
                     }
                 }
             }
@@ -349,14 +400,18 @@ pub fn apply(
             ["events", key, field] => {
                 if let Some(i) = sc.event_index(key) {
                     let mut val = serde_json::to_value(&sc.events[i].event).unwrap_or_default();
-                    if *field == "start" {
-                        let shifted = val
-                            .get("start")
-                            .and_then(|x| x.as_str())
-                            .and_then(Month::parse)
-                            .map(|m| m.plus(v.round() as i32));
+                    let month = |val: &serde_json::Value, k: &str| {
+                        val.get(k).and_then(|x| x.as_str()).and_then(Month::parse)
+                    };
+                    if *field == "start" || *field == "end" {
+                        // shift by whole months; an end never moves before the start
+                        let shifted = month(&val, field).map(|m| m.plus(v.round() as i32));
+                        let shifted = match (*field, shifted, month(&val, "start")) {
+                            ("end", Some(e), Some(s)) => Some(e.max(s)),
+                            (_, m, _) => m,
+                        };
                         if let (Some(m), Some(obj)) = (shifted, val.as_object_mut()) {
-                            obj.insert("start".into(), serde_json::Value::String(m.to_string()));
+                            obj.insert((*field).into(), serde_json::Value::String(m.to_string()));
                         }
                     } else if let Some(obj) = val.as_object_mut() {
                         // shares stay shares
@@ -433,6 +488,47 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
         for (p, v) in &y.platforms {
             put(format!("platforms.{p}"), *v);
         }
+        // share of each importer's imports of a material that comes from the supplier
+        // (trade is the headline of datasets without stages, e.g. soybeans)
+        let mut totals: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
+        for (imp, by_exp) in &y.imports {
+            for (exp, mats) in by_exp {
+                if imp == exp || *imp == s.supplier {
+                    continue;
+                }
+                for (mat, t) in mats {
+                    let e = totals.entry((imp.as_str(), mat.as_str())).or_default();
+                    e.0 += t;
+                    if *exp == s.supplier {
+                        e.1 += t;
+                    }
+                }
+            }
+        }
+        for ((imp, mat), (total, from_supplier)) in totals {
+            if total >= 1.0 {
+                put(
+                    format!("import_share.{imp}.{}.{mat}", s.supplier),
+                    from_supplier / total,
+                );
+            }
+        }
+    }
+    // simulated values of the dataset's observed statistics, under the statistic's year
+    for o in &s.observed_vs_simulated {
+        let partner = if o.partner.is_empty() {
+            String::new()
+        } else {
+            format!(".{}", o.partner)
+        };
+        out.push((
+            o.year.to_string(),
+            format!(
+                "simulated.{}.{}{partner}.{}",
+                o.metric, o.country, o.material
+            ),
+            o.simulated,
+        ));
     }
     out
 }
@@ -599,6 +695,19 @@ mod tests {
         assert_eq!(q.p50, 2.0);
         assert!((q.p10 - 1.2).abs() < 1e-12);
         assert!((q.mean - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_few_dozen_observations_are_exact() {
+        // P² from five markers would put P10 and P90 near the median here
+        let mut s = Stream::default();
+        for i in 0..21 {
+            s.add(f64::from(i));
+        }
+        let q = s.quantiles();
+        assert!((q.p10 - 2.0).abs() < 1e-12, "{q:?}");
+        assert!((q.p50 - 10.0).abs() < 1e-12, "{q:?}");
+        assert!((q.p90 - 18.0).abs() < 1e-12, "{q:?}");
     }
 
     #[test]

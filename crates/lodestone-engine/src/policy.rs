@@ -119,6 +119,7 @@ pub fn prepare(ds: &mut Dataset, sc: &Scenario) -> Plan {
             delay_probability,
             delay_months,
             ramp_months,
+            ..
         } = &e.event
         {
             let usd = amount

@@ -139,3 +139,210 @@ fn sampled_values_change_the_run_where_they_say() {
     assert_eq!(s2.events.len(), sc.events.len() + extra.len());
     assert_eq!(values.len(), 3);
 }
+
+const PATHS: &str = r#"name = "paths"
+[horizon]
+start = "2024-01"
+end = "2025-12"
+step = "quarter"
+
+[overrides.facilities.mag_us]
+start = "2025-06"
+
+[[events]]
+type = "investment"
+id = "mine_a"
+programme = "AU mine"
+amount = 100000000
+currency = "USD"
+country = "AU"
+stage = "mining"
+facility = "mine_au"
+capacity = 600
+start = "2024-01"
+lead_time_months = 6
+delay_probability = 0.5
+
+[[events]]
+type = "investment"
+id = "sep_a"
+programme = "JP separator"
+amount = 100000000
+currency = "USD"
+country = "JP"
+stage = "separation"
+facility = "sep_jp"
+capacity = 600
+start = "2024-01"
+lead_time_months = 9
+delay_probability = 0.5
+
+[[events]]
+type = "tariff"
+id = "duty"
+importer = "US"
+exporter = "CN"
+rate = 0.25
+start = "2024-04"
+end = "2024-09"
+
+# one cause, two projects: both slip or neither
+[[uncertainty]]
+param = "events.mine_a.delay_probability"
+also = ["events.sep_a.delay_probability"]
+dist = "bernoulli"
+p = 0.5
+
+[[uncertainty]]
+param = "events.duty.end"
+dist = "uniform"
+min = -2
+max = 6
+
+[[uncertainty]]
+param = "facilities.mag_us.start"
+dist = "uniform"
+min = 0
+max = 6
+"#;
+
+#[test]
+fn also_shares_the_draw_end_shifts_and_overrides_take_the_sample() {
+    let ds = tiny();
+    let sc = scenario(PATHS);
+    assert!(sc.validate(&ds).is_empty(), "{}", sc.validate(&ds));
+    for seed in 0..20 {
+        let (values, _) = sample(&sc, seed);
+        let get = |p: &str| values.iter().find(|(k, _)| k == p).unwrap().1;
+        let a = get("events.mine_a.delay_probability");
+        assert!(a == 0.0 || a == 1.0, "{a}");
+        assert_eq!(a, get("events.sep_a.delay_probability"));
+    }
+    let (_, s2) = apply(
+        &ds,
+        &sc,
+        &[("events.sep_a.delay_probability".into(), 1.0)],
+        vec![],
+    );
+    let sep = serde_json::to_value(&s2.events[s2.event_index("sep_a").unwrap()].event).unwrap();
+    assert_eq!(sep["delay_probability"], 1.0);
+    // the end moves by whole months, and never before the start
+    let end = |v: f64| {
+        let (_, s2) = apply(&ds, &sc, &[("events.duty.end".into(), v)], vec![]);
+        let e = serde_json::to_value(&s2.events[s2.event_index("duty").unwrap()].event).unwrap();
+        e["end"].as_str().unwrap().to_string()
+    };
+    assert_eq!(end(3.0), "2024-12");
+    assert_eq!(end(-12.0), "2024-04");
+    // the scenario's own override of the start is shifted too (it is applied after)
+    let (d2, s2) = apply(&ds, &sc, &[("facilities.mag_us.start".into(), 3.0)], vec![]);
+    let f = s2.apply(&d2);
+    let f = f.facilities.iter().find(|f| f.id == "mag_us").unwrap();
+    assert_eq!(f.start.to_string(), "2025-09");
+    // a route's cost and a facility's unit cost are values
+    let (d2, _) = apply(
+        &ds,
+        &sc,
+        &[
+            ("routes.*.CN.kind:concentrate.cost".into(), 55.0),
+            ("facilities.mine_au.unit_cost".into(), 2500.0),
+        ],
+        vec![],
+    );
+    let r = d2.routes.iter().find(|r| r.to == "CN").unwrap();
+    assert_eq!(r.cost, 55.0);
+    assert_eq!(d2.routes.iter().find(|r| r.to == "*").unwrap().cost, 200.0);
+    let f = d2.facilities.iter().find(|f| f.id == "mine_au").unwrap();
+    assert_eq!(f.unit_cost, 2500.0);
+    // and an ensemble of it runs, with the shared draw reported under both paths
+    let s = run_ensemble(
+        &ds,
+        &sc,
+        &EnsembleOptions {
+            runs: 6,
+            seed: 3,
+            threads: 1,
+        },
+        &|_| {},
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        s.parameters["events.mine_a.delay_probability"],
+        s.parameters["events.sep_a.delay_probability"]
+    );
+}
+
+#[test]
+fn uncertainty_paths_are_checked_against_event_dates_and_ids() {
+    let ds = tiny();
+    let bad = |from: &str, to: &str| {
+        let sc = scenario(&PATHS.replace(from, to));
+        sc.validate(&ds).to_string()
+    };
+    // a start shift that can pass the end
+    let e = bad(
+        "param = \"events.duty.end\"\ndist = \"uniform\"\nmin = -2\nmax = 6",
+        "param = \"events.duty.start\"\ndist = \"uniform\"\nmin = 0\nmax = 6",
+    );
+    assert!(
+        e.contains("moves `start` past the event's end (2024-09)"),
+        "{e}"
+    );
+    // an end shift that can precede the start
+    let e = bad("min = -2\nmax = 6", "min = -9\nmax = 6");
+    assert!(
+        e.contains("moves `end` before the event's start (2024-04)"),
+        "{e}"
+    );
+    // `also` is checked like `param`
+    let e = bad(
+        "events.sep_a.delay_probability\"]",
+        "events.sep_b.delay_probability\"]",
+    );
+    assert!(e.contains("no event `sep_b`"), "{e}");
+    // a route path names a row of routes.csv as written there
+    let e = bad(
+        "param = \"facilities.mag_us.start\"",
+        "param = \"routes.*.JP.*.cost\"",
+    );
+    assert!(e.contains("no such row in routes.csv"), "{e}");
+    // ids are unique; an investment's id is not suspendable
+    let e = bad("id = \"sep_a\"", "id = \"mine_a\"");
+    assert!(e.contains("event id `mine_a` is used twice"), "{e}");
+    let sc = scenario(&format!(
+        "{PATHS}\n[[events]]\ntype = \"suspend\"\nevent = \"mine_a\"\nstart = \"2024-06\"\n"
+    ));
+    let e = sc.validate(&ds).to_string();
+    assert!(
+        e.contains("`mine_a` is an `investment` event, which cannot be suspended"),
+        "{e}"
+    );
+}
+
+#[test]
+fn trade_shares_from_the_supplier_are_aggregated() {
+    let ds = tiny();
+    let sc = scenario(UNCERTAIN);
+    let s = run_ensemble(
+        &ds,
+        &sc,
+        &EnsembleOptions {
+            runs: 4,
+            seed: 1,
+            threads: 1,
+        },
+        &|_| {},
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let shares: Vec<_> = s.annual["2024"]
+        .iter()
+        .filter(|(k, _)| k.starts_with("import_share."))
+        .collect();
+    assert!(!shares.is_empty(), "{:?}", s.annual["2024"].keys());
+    for (k, q) in shares {
+        assert!(k.split('.').nth(2) == Some("CN"), "{k}");
+        assert!((0.0..=1.0 + 1e-9).contains(&q.p50), "{k} {q:?}");
+    }
+}

@@ -48,6 +48,9 @@ pub struct Target {
 pub enum Event {
     /// Change a facility's capacity from a month, or enable a planned/announced one.
     Capacity {
+        /// Id, so that `[[uncertainty]]` can refer to it (not suspendable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
         /// Facility id.
         facility: String,
         /// Month it takes effect.
@@ -261,6 +264,9 @@ pub enum Event {
     },
     /// Money for new or expanded capacity, with a lead time and a chance of delay.
     Investment {
+        /// Id, so that `[[uncertainty]]` can refer to it (not suspendable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
         /// Programme name.
         programme: String,
         /// Amount in `currency`.
@@ -410,6 +416,15 @@ impl Event {
             _ => None,
         }
     }
+
+    /// The event's `id` for `[[uncertainty]]` paths: the suspendable ids of [`Event::id`]
+    /// and the ids of `capacity` and `investment` events, which cannot be suspended.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            Event::Capacity { id, .. } | Event::Investment { id, .. } => id.as_deref(),
+            e => e.id(),
+        }
+    }
 }
 
 /// What the policy metrics are computed for (`[metrics]` in a scenario).
@@ -471,12 +486,16 @@ pub enum Dist {
 /// One uncertain parameter (`[[uncertainty]]` in a scenario).
 ///
 /// `param` paths: `facilities.<id>.start` (months of delay added), `facilities.<id>.capacity`
-/// (multiplier on nameplate and steps), `facilities.<id>.ramp_months` and
-/// `facilities.<id>.utilization` (values), `sectors.<id>.elasticity` and
+/// (multiplier on nameplate and steps), `facilities.<id>.ramp_months`,
+/// `facilities.<id>.utilization` and `facilities.<id>.unit_cost` (values),
+/// `routes.<from>.<to>.<material>.cost` (value, USD/t, of that row of routes.csv, written
+/// as there: `*`, `kind:…`), `sectors.<id>.elasticity` and
 /// `sectors.<id>.wtp_multiplier` (values), `demand.growth` (multiplier on growth above the
 /// base year), `events.<id or index>.<field>` (value of a numeric event field;
-/// `start` shifts by months), and `disruption` (a random outage: `facility` or `country`,
-/// yearly `probability`, duration drawn from `dist`, `loss`).
+/// `start` and `end` shift by whole months, and an end never moves before the start),
+/// and `disruption` (a random outage: `facility` or `country`, yearly `probability`,
+/// duration drawn from `dist`, `loss`). A facility or sector attribute that the scenario
+/// overrides takes the sample too. `also` lists further paths that take the same draw.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Uncertain {
@@ -526,6 +545,10 @@ pub struct Uncertain {
     /// Disruption: share of capacity lost.
     #[serde(default)]
     pub loss: Option<f64>,
+    /// Further parameter paths that take the same draw (one cause behind several
+    /// parameters, e.g. a project's mine and refinery slipping together).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     /// Source or reasoning for the range.
     #[serde(default)]
     pub source: Option<String>,
@@ -981,6 +1004,21 @@ impl Scenario {
             .iter()
             .filter_map(|e| e.event.id().map(str::to_string))
             .collect();
+        // event ids are unique (suspend and [[uncertainty]] paths resolve them)
+        let mut seen_ids: Vec<&str> = Vec::new();
+        for e in &self.events {
+            if let Some(id) = e.event.label() {
+                if seen_ids.contains(&id) {
+                    d.push(
+                        codes::DUPLICATE_ID,
+                        e.loc("id"),
+                        format!("event id `{id}` is used twice (in this file or a parent)"),
+                        None,
+                    );
+                }
+                seen_ids.push(id);
+            }
+        }
         let check =
             |d: &mut Diagnostics, e: &EventSpec, key: &str, what: &str, v: &str, set: &[String]| {
                 if !set.iter().any(|s| s == v) {
@@ -1230,12 +1268,27 @@ impl Scenario {
                 }
                 Event::Suspend { event, start, end } => {
                     if !event_ids.iter().any(|x| x == event) {
+                        let kind = self
+                            .events
+                            .iter()
+                            .find(|x| x.event.label() == Some(event.as_str()))
+                            .map(|x| x.event.kind());
                         d.push(
                             codes::UNKNOWN_ID,
                             e.loc("event"),
                             format!("no event with id `{event}` to suspend"),
-                            did_you_mean(event, event_ids.iter().map(String::as_str))
-                                .or(Some("give the suspended event an `id`".into())),
+                            match kind {
+                                Some(k) => Some(format!(
+                                    "`{event}` is {} `{k}` event, which cannot be suspended",
+                                    if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                                        "an"
+                                    } else {
+                                        "a"
+                                    }
+                                )),
+                                None => did_you_mean(event, event_ids.iter().map(String::as_str))
+                                    .or(Some("give the suspended event an `id`".into())),
+                            },
                         );
                     }
                     date_order(&mut d, e, *start, *end);
@@ -1692,6 +1745,7 @@ impl Scenario {
                     capacity,
                     ramp_months,
                     enable,
+                    ..
                 } => {
                     if let Some(f) = ds.facilities.iter_mut().find(|f| &f.id == facility) {
                         if enable == &Some(true) && !f.enabled {
@@ -1729,7 +1783,9 @@ impl Scenario {
         if let Ok(i) = key.parse::<usize>() {
             return (i < self.events.len()).then_some(i);
         }
-        self.events.iter().position(|e| e.event.id() == Some(key))
+        self.events
+            .iter()
+            .position(|e| e.event.label() == Some(key))
     }
 
     fn validate_uncertainty(&self, ds: &Dataset, d: &mut Diagnostics) {
@@ -1778,100 +1834,194 @@ impl Scenario {
                     "bernoulli needs p in 0..1",
                 ),
             }
-            let parts: Vec<&str> = u.param.split('.').collect();
-            match parts.as_slice() {
-                ["facilities", id, attr] => {
-                    if ds.facility(id).is_none()
-                        && !self.events.iter().any(
-                            |e| matches!(&e.event, Event::NewFacility { id: x, .. } if x == id),
-                        )
-                    {
-                        d.push(
-                            codes::UNKNOWN_ID,
-                            loc.clone(),
-                            format!("{what}: unknown facility `{id}`"),
-                            did_you_mean(id, ds.facilities.iter().map(|f| f.id.as_str())),
-                        );
-                    }
-                    need(
-                        d,
-                        ["start", "capacity", "ramp_months", "utilization"].contains(attr),
-                        "facility attributes: start, capacity, ramp_months, utilization",
-                    );
+            // bounds of the draw where it has them (to check shifted dates)
+            let support = match u.dist {
+                Dist::Uniform | Dist::Triangular => u.min.zip(u.max),
+                Dist::Discrete => {
+                    u.values
+                        .iter()
+                        .copied()
+                        .fold(None, |acc: Option<(f64, f64)>, v| {
+                            Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
+                        })
                 }
-                ["sectors", id, attr] => {
-                    if !ds.sectors.iter().any(|s| s.id == *id) {
-                        d.push(
-                            codes::UNKNOWN_ID,
-                            loc.clone(),
-                            format!("{what}: unknown sector `{id}`"),
-                            did_you_mean(id, ds.sectors.iter().map(|s| s.id.as_str())),
-                        );
+                Dist::Bernoulli => Some((0.0, 1.0)),
+                Dist::Normal | Dist::Lognormal => None,
+            };
+            if u.param == "disruption" {
+                match (&u.facility, &u.country) {
+                    (Some(f), _) => {
+                        if ds.facility(f).is_none() {
+                            d.push(
+                                codes::UNKNOWN_ID,
+                                loc.clone(),
+                                format!("{what}: unknown facility `{f}`"),
+                                did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
+                            );
+                        }
                     }
-                    need(
-                        d,
-                        ["elasticity", "wtp_multiplier"].contains(attr),
-                        "sector attributes: elasticity, wtp_multiplier",
-                    );
+                    (None, Some(c)) => {
+                        if ds.country(c).is_none() {
+                            d.push(
+                                codes::UNKNOWN_ID,
+                                loc.clone(),
+                                format!("{what}: unknown country `{c}`"),
+                                did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
+                            );
+                        }
+                    }
+                    _ => need(d, false, "a disruption needs `facility` or `country`"),
                 }
-                ["demand", "growth"] => {}
-                ["events", key, field] => match self.event_index(key) {
-                    None => d.push(
+                need(
+                    d,
+                    u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)),
+                    "a disruption needs `probability` (per year) in 0..1",
+                );
+                need(
+                    d,
+                    u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)),
+                    "`loss` must be in 0..1",
+                );
+                need(
+                    d,
+                    u.also.is_empty(),
+                    "a disruption cannot share its draw (`also`)",
+                );
+                continue;
+            }
+            for path in std::iter::once(&u.param).chain(&u.also) {
+                self.check_param_path(ds, d, &loc, &what, path, support);
+            }
+        }
+    }
+
+    /// Check one `[[uncertainty]]` parameter path (`param` or an entry of `also`).
+    fn check_param_path(
+        &self,
+        ds: &Dataset,
+        d: &mut Diagnostics,
+        loc: &Location,
+        what: &str,
+        path: &str,
+        support: Option<(f64, f64)>,
+    ) {
+        let need = |d: &mut Diagnostics, ok: bool, msg: &str| {
+            if !ok {
+                d.push(
+                    codes::SCENARIO,
+                    loc.clone(),
+                    format!("{what}: `{path}`: {msg}"),
+                    None,
+                );
+            }
+        };
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["facilities", id, attr] => {
+                if ds.facility(id).is_none()
+                    && !self
+                        .events
+                        .iter()
+                        .any(|e| matches!(&e.event, Event::NewFacility { id: x, .. } if x == id))
+                {
+                    d.push(
                         codes::UNKNOWN_ID,
                         loc.clone(),
-                        format!("{what}: no event `{key}`"),
-                        Some("use an event's `id` or its 0-based position".into()),
-                    ),
-                    Some(i) => {
-                        let v = serde_json::to_value(&self.events[i].event).unwrap_or_default();
-                        need(
-                            d,
-                            *field == "start" || v.get(*field).is_some_and(|x| x.is_number()),
-                            &format!("event `{key}` has no numeric field `{field}`"),
-                        );
-                    }
-                },
-                ["disruption"] => {
-                    match (&u.facility, &u.country) {
-                        (Some(f), _) => {
-                            if ds.facility(f).is_none() {
-                                d.push(
-                                    codes::UNKNOWN_ID,
-                                    loc.clone(),
-                                    format!("{what}: unknown facility `{f}`"),
-                                    did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
-                                );
-                            }
-                        }
-                        (None, Some(c)) => {
-                            if ds.country(c).is_none() {
-                                d.push(
-                                    codes::UNKNOWN_ID,
-                                    loc.clone(),
-                                    format!("{what}: unknown country `{c}`"),
-                                    did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
-                                );
-                            }
-                        }
-                        _ => need(d, false, "a disruption needs `facility` or `country`"),
-                    }
-                    need(
-                        d,
-                        u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)),
-                        "a disruption needs `probability` (per year) in 0..1",
-                    );
-                    need(
-                        d,
-                        u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)),
-                        "`loss` must be in 0..1",
+                        format!("{what}: unknown facility `{id}`"),
+                        did_you_mean(id, ds.facilities.iter().map(|f| f.id.as_str())),
                     );
                 }
-                _ => need(
+                need(
                     d,
-                    false,
-                    "unknown parameter path (see the `Uncertain` docs in scenarios/README.md)",
-                ),
+                    [
+                        "start",
+                        "capacity",
+                        "ramp_months",
+                        "utilization",
+                        "unit_cost",
+                    ]
+                    .contains(attr),
+                    "facility attributes: start, capacity, ramp_months, utilization, unit_cost",
+                );
             }
+            ["routes", from, to, material, attr] => {
+                need(
+                    d,
+                    ds.routes
+                        .iter()
+                        .any(|r| r.from == *from && r.to == *to && r.material == *material),
+                    "no such row in routes.csv (from, to and material as written there)",
+                );
+                need(d, *attr == "cost", "route attributes: cost");
+            }
+            ["sectors", id, attr] => {
+                if !ds.sectors.iter().any(|s| s.id == *id) {
+                    d.push(
+                        codes::UNKNOWN_ID,
+                        loc.clone(),
+                        format!("{what}: unknown sector `{id}`"),
+                        did_you_mean(id, ds.sectors.iter().map(|s| s.id.as_str())),
+                    );
+                }
+                need(
+                    d,
+                    ["elasticity", "wtp_multiplier"].contains(attr),
+                    "sector attributes: elasticity, wtp_multiplier",
+                );
+            }
+            ["demand", "growth"] => {}
+            ["events", key, field] => match self.event_index(key) {
+                None => d.push(
+                    codes::UNKNOWN_ID,
+                    loc.clone(),
+                    format!("{what}: no event `{key}`"),
+                    Some("use an event's `id` or its 0-based position".into()),
+                ),
+                Some(i) => {
+                    let v = serde_json::to_value(&self.events[i].event).unwrap_or_default();
+                    let month = |k: &str| v.get(k).and_then(|x| x.as_str()).and_then(Month::parse);
+                    let (start, end) = (month("start"), month("end"));
+                    match *field {
+                        "start" => {
+                            if let (Some(s), Some(e), Some((_, hi))) = (start, end, support) {
+                                need(
+                                    d,
+                                    s.plus(hi.round() as i32) <= e,
+                                    &format!(
+                                        "a shift of up to {hi} months moves `start` past the event's end ({e})"
+                                    ),
+                                );
+                            }
+                        }
+                        "end" => {
+                            need(
+                                d,
+                                end.is_some(),
+                                &format!("event `{key}` has no `end` to shift"),
+                            );
+                            if let (Some(s), Some(e), Some((lo, _))) = (start, end, support) {
+                                need(
+                                    d,
+                                    e.plus(lo.round() as i32) >= s,
+                                    &format!(
+                                        "a shift of {lo} months moves `end` before the event's start ({s})"
+                                    ),
+                                );
+                            }
+                        }
+                        f => need(
+                            d,
+                            v.get(f).is_some_and(|x| x.is_number()),
+                            &format!("event `{key}` has no numeric field `{f}`"),
+                        ),
+                    }
+                }
+            },
+            _ => need(
+                d,
+                false,
+                "unknown parameter path (see `[[uncertainty]]` in scenarios/README.md)",
+            ),
         }
     }
 }
