@@ -24,7 +24,7 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     let r = run(&ds, &sc).expect("runs");
-    let p = &r.periods[12];
+    let p = &r.periods[17];
     let prob = clearing::build(&r.network, &p.inputs, &r.settings);
     c.bench_function("clearing/one_period_build", |b| {
         b.iter(|| clearing::build(black_box(&r.network), black_box(&p.inputs), &r.settings))
@@ -39,9 +39,11 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
-    // the same period over the working set the previous period left (as in a run)
+    // the same period over the working set the earlier periods left (as in a run)
     let mut ws = clearing::WorkingSet::default();
-    clearing::clear(&r.network, &r.periods[11].inputs, &r.settings, &mut ws);
+    for q in &r.periods[..17] {
+        clearing::clear(&r.network, &q.inputs, &r.settings, &mut ws);
+    }
     c.bench_function("clearing/one_period_working_set", |b| {
         b.iter(|| {
             let mut w = ws.clone();
