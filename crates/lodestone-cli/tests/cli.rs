@@ -242,3 +242,38 @@ start = "2025-01"
     }
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn ensemble_step_override_coarsens_the_run_and_rejects_unknown_steps() {
+    let (_dir, _a, b) = common::two_scenarios();
+    let data = tiny();
+    let ens = |extra: &[&str]| {
+        let mut args = vec![
+            "ensemble",
+            b.as_str(),
+            "--data",
+            data.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let quarterly = ens(&[]);
+    let yearly = ens(&["--step", "year"]);
+    assert_eq!(quarterly.status.code(), Some(0), "{:?}", text(&quarterly));
+    assert_eq!(yearly.status.code(), Some(0), "{:?}", text(&yearly));
+    let q: serde_json::Value = serde_json::from_slice(&quarterly.stdout).unwrap();
+    let y: serde_json::Value = serde_json::from_slice(&yearly.stdout).unwrap();
+    // same years reported, different numbers: the disruption inside 2025 hits a whole
+    // year-long period differently from its quarters
+    assert_eq!(
+        q["annual"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        y["annual"].as_object().unwrap().keys().collect::<Vec<_>>()
+    );
+    assert_ne!(q["annual"], y["annual"]);
+    let bad = ens(&["--step", "week"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).1.contains("possible values"), "{:?}", text(&bad));
+}
