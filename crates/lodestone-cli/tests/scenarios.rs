@@ -4,9 +4,11 @@
 //! Each scenario is run once per test process (`run --json`, cached) and shared by the
 //! tests that need it; a run takes ~2–3 s with the engine's optimised dev profile.
 
+mod common;
+
+use common::{root, shipped_scenarios};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -20,26 +22,8 @@ const MAGNET_SECTORS: &[&str] = &[
     "consumer_electronics",
 ];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lodestone"))
-}
-
-/// Stems of `scenarios/*.toml`.
-fn shipped() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            (p.extension().is_some_and(|x| x == "toml"))
-                .then(|| p.file_stem().unwrap().to_string_lossy().to_string())
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn run_uncached(arg: &str) -> Value {
@@ -156,7 +140,7 @@ fn bloc_share(y: &Value, stage: &str, members: &BTreeSet<String>) -> f64 {
 
 #[test]
 fn every_shipped_scenario_validates_and_runs_balanced() {
-    let names = shipped();
+    let names = shipped_scenarios();
     for n in [
         "baseline",
         "china-2025-04-licensing",

@@ -2,14 +2,12 @@
 //! copies of one run; and the soybean ensemble (the fastest) shows spread in its headline,
 //! the US share of China's soybean imports.
 
+mod common;
+
+use common::{root, shipped_scenarios};
 use lodestone_model::Scenario;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// `scenarios/<name>.toml` parsed as the binary does, `extends` resolved beside the file.
 fn parse(name: &str) -> Scenario {
@@ -26,15 +24,7 @@ fn parse(name: &str) -> Scenario {
 
 #[test]
 fn every_shipped_scenario_declares_or_inherits_uncertainty() {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            (p.extension().is_some_and(|x| x == "toml"))
-                .then(|| p.file_stem().unwrap().to_string_lossy().to_string())
-        })
-        .collect();
-    names.sort();
+    let names = shipped_scenarios();
     assert!(names.len() >= 9, "{names:?}");
     let mut none = Vec::new();
     for n in &names {

@@ -46,3 +46,22 @@ pub fn two_scenarios() -> (tempfile::TempDir, String, String) {
     let (a, b) = (a.display().to_string(), b.display().to_string());
     (dir, a, b)
 }
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Stems of `scenarios/*.toml`, sorted.
+pub fn shipped_scenarios() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension().is_some_and(|x| x == "toml"))
+                .then(|| p.file_stem().unwrap().to_string_lossy().to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
