@@ -30,14 +30,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| clearing::build(black_box(&r.network), black_box(&p.inputs), &r.settings))
     });
     c.bench_function("clearing/one_period_solve", |b| {
-        b.iter(|| {
-            clearing::solve(
-                black_box(&r.network),
-                &p.inputs,
-                black_box(&prob),
-                &r.settings,
-            )
-        })
+        b.iter(|| clearing::solve(black_box(&r.network), black_box(&prob), &r.settings))
     });
     // the same period over the working set the earlier periods left (as in a run)
     let mut ws = clearing::WorkingSet::default();

@@ -361,7 +361,7 @@ fn csc(m: usize, n: usize, trip: &[(usize, usize, f64)]) -> CscMatrix<f64> {
 }
 
 /// Solve a problem. Never panics; a solver failure is a `Failed` status.
-pub fn solve(net: &Network, _inp: &PeriodInputs, prob: &Problem, s: &Settings) -> Clearing {
+pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
     let l = Layout::with_arcs(net, prob.arcs.len());
     let n = prob.n;
     // Scale tonnes so the largest right-hand side is about 1e3: x = S·x', b' = b/S, and the
@@ -571,7 +571,7 @@ pub fn clear(
     let (mut iterations, mut time, mut solves) = (0u32, 0.0f64, 0u32);
     let (mut c, prob) = loop {
         let prob = build_for(net, inp, s, &set);
-        let c = solve(net, inp, &prob, s);
+        let c = solve(net, &prob, s);
         iterations += c.iterations;
         time += c.solve_time;
         solves += 1;
@@ -620,7 +620,7 @@ pub fn clear(
     c.iterations = iterations;
     c.solve_time = time;
     c.solves = solves;
-    pin_idle_prices(net, inp, &mut c);
+    // the next period's set is chosen with the raw duals, like the pricing above
     if c.status != ClearingStatus::Failed {
         // interior-point solutions leave ~1e-8 of the largest flow on idle arcs
         let flow_eps = 1e-6 * c.flow.iter().fold(1.0f64, |m, f| m.max(f.abs()));
@@ -636,6 +636,7 @@ pub fn clear(
     } else {
         ws.arcs.clear();
     }
+    pin_idle_prices(net, inp, &mut c);
     (c, prob)
 }
 

@@ -352,7 +352,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         }
         if needs_ref {
             let prob = clearing::build(&net, &inputs, &settings);
-            let c = clearing::solve(&net, &inputs, &prob, &settings);
+            let c = clearing::solve(&net, &prob, &settings);
             for (k, r) in state.ref_flow.iter_mut().enumerate() {
                 if r.is_none() && state.controls[k].start <= m {
                     *r = Some(c.flow.iter().map(|f| f / p.months as f64).collect());
@@ -398,7 +398,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             clearing::clear(&net, &inputs, &settings, &mut working_set)
         } else {
             let prob = clearing::build(&net, &inputs, &settings);
-            let mut c = clearing::solve(&net, &inputs, &prob, &settings);
+            let mut c = clearing::solve(&net, &prob, &settings);
             clearing::pin_idle_prices(&net, &inputs, &mut c);
             (c, prob)
         };

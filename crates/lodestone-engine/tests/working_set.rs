@@ -21,7 +21,7 @@ fn working_set_periods_reach_the_full_problems_optimum() {
     for p in &r.periods {
         let full = build(&r.network, &p.inputs, &r.settings);
         let ours = objective(&full, &solution_vector(&r.network, &p.inputs, &p.clearing));
-        let c = solve(&r.network, &p.inputs, &full, &r.settings);
+        let c = solve(&r.network, &full, &r.settings);
         let best = objective(&full, &solution_vector(&r.network, &p.inputs, &c));
         let rel = (ours - best).abs() / best.abs().max(1.0);
         eprintln!(
