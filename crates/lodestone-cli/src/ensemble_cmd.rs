@@ -2,6 +2,7 @@
 //! quantiles per year, probability statements and per-replicate tidy tables.
 
 use crate::load::{self, bad_input, invalid};
+use crate::sink::{Cell, Format, Kind, Table};
 use anyhow::{Context, Result};
 use lodestone_engine::ensemble::{self, EnsembleOptions, EnsembleSummary};
 use std::io::Write;
@@ -27,9 +28,15 @@ pub struct EnsembleArgs {
     /// Print the ensemble summary as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write ensemble.json, replicates.csv (replicate, year, metric, value) and parameters.csv.
+    /// Write ensemble.json, replicates.csv (replicate, year, metric, value) and
+    /// parameters.csv (replicate, parameter, value) into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Format of the per-replicate tables written with --out: `csv`, or `parquet`
+    /// (replicates.parquet and parameters.parquet, ZSTD; needs a build with
+    /// `--features parquet`).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
     /// Override the scenario's time step for a faster, coarser exploration: `month`,
     /// `quarter` (about 3x fewer solves) or `year` (about 12x fewer). Annual metrics keep
     /// their meaning, but an event takes effect from the first period that starts in its
@@ -75,10 +82,27 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
     let mut writers = match &a.out {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let mut rep = csv::Writer::from_path(dir.join("replicates.csv"))?;
-            rep.write_record(["replicate", "year", "metric", "value"])?;
-            let mut par = csv::Writer::from_path(dir.join("parameters.csv"))?;
-            par.write_record(["replicate", "parameter", "value"])?;
+            let rep = Table::create(
+                dir,
+                "replicates",
+                &[
+                    ("replicate", Kind::Int),
+                    ("year", Kind::Text),
+                    ("metric", Kind::Text),
+                    ("value", Kind::Float),
+                ],
+                a.format,
+            )?;
+            let par = Table::create(
+                dir,
+                "parameters",
+                &[
+                    ("replicate", Kind::Int),
+                    ("parameter", Kind::Text),
+                    ("value", Kind::Float),
+                ],
+                a.format,
+            )?;
             Some((rep, par))
         }
         None => None,
@@ -97,11 +121,12 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         &mut |i, values, summary| {
             if let Some((rep, par)) = writers.as_mut() {
                 let mut go = || -> Result<()> {
+                    let i = i as i64;
                     for (p, v) in values {
-                        par.write_record([i.to_string(), p.clone(), v.to_string()])?;
+                        par.row(&[Cell::Int(i), Cell::Text(p), Cell::Float(*v)])?;
                     }
                     for (y, m, v) in ensemble::flatten(summary) {
-                        rep.write_record([i.to_string(), y, m, v.to_string()])?;
+                        rep.row(&[Cell::Int(i), Cell::Text(&y), Cell::Text(&m), Cell::Float(v)])?;
                     }
                     Ok(())
                 };
@@ -122,13 +147,19 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         return Err(e);
     }
     let doc = serde_json::to_string_pretty(&summary)?;
-    if let (Some(dir), Some((mut rep, mut par))) = (&a.out, writers) {
-        rep.flush()?;
-        par.flush()?;
+    if let (Some(dir), Some((rep, par))) = (&a.out, writers) {
+        let rep = rep.finish()?;
+        let par = par.finish()?;
         std::fs::write(dir.join("ensemble.json"), &doc)?;
         if !a.json {
+            let name = |p: &std::path::Path| {
+                p.file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+            };
             eprintln!(
-                "wrote ensemble.json, replicates.csv, parameters.csv to {}",
+                "wrote ensemble.json, {}, {} to {}",
+                name(&rep),
+                name(&par),
                 dir.display()
             );
         }

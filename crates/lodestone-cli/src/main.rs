@@ -11,6 +11,7 @@ mod news_ctx;
 mod report;
 mod report_cmd;
 mod serve_cmd;
+mod sink;
 mod tables;
 
 use anyhow::Result;

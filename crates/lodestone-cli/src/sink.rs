@@ -1,0 +1,247 @@
+//! Streaming writers for tidy tables: CSV always, Parquet with the `parquet` feature.
+//!
+//! Rows arrive one at a time (an ensemble writes each replicate as it finishes); the CSV
+//! writer streams them, the Parquet writer buffers at most one row group, so memory stays
+//! flat however many replicates run.
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Output format of tidy tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Apache Parquet, ZSTD-compressed (needs a build with `--features parquet`).
+    Parquet,
+}
+
+impl Format {
+    /// File extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// Type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 64-bit integer.
+    Int,
+    /// UTF-8 text.
+    Text,
+    /// 64-bit float.
+    Float,
+}
+
+/// One value of a row.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Integer.
+    Int(i64),
+    /// Text.
+    Text(&'a str),
+    /// Float.
+    Float(f64),
+}
+
+/// A table being written.
+pub struct Table {
+    path: PathBuf,
+    inner: Inner,
+}
+
+enum Inner {
+    Csv(Box<csv::Writer<std::fs::File>>),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<parquet_sink::Writer>),
+}
+
+impl Table {
+    /// Create `dir/name.ext` with the given columns.
+    pub fn create(
+        dir: &Path,
+        name: &str,
+        columns: &[(&str, Kind)],
+        format: Format,
+    ) -> Result<Table> {
+        let path = dir.join(format!("{name}.{}", format.ext()));
+        let inner = match format {
+            Format::Csv => {
+                let mut w = csv::Writer::from_path(&path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                w.write_record(columns.iter().map(|c| c.0))?;
+                Inner::Csv(Box::new(w))
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Inner::Parquet(Box::new(
+                parquet_sink::Writer::create(&path, name, columns)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            )),
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => {
+                return Err(crate::load::bad_input(
+                    "this build of lodestone has no Parquet support\n  hint: build it with \
+                     `cargo build --release --features parquet`, or use --format csv",
+                ));
+            }
+        };
+        Ok(Table { path, inner })
+    }
+
+    /// Append a row (cells in column order, of the declared kinds).
+    pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        match &mut self.inner {
+            Inner::Csv(w) => {
+                for c in cells {
+                    match c {
+                        Cell::Int(v) => w.write_field(v.to_string())?,
+                        Cell::Text(v) => w.write_field(v)?,
+                        Cell::Float(v) => w.write_field(v.to_string())?,
+                    }
+                }
+                w.write_record(None::<&[u8]>)?;
+            }
+            #[cfg(feature = "parquet")]
+            Inner::Parquet(w) => w.row(cells)?,
+        }
+        Ok(())
+    }
+
+    /// Flush and close; returns the file written.
+    pub fn finish(self) -> Result<PathBuf> {
+        match self.inner {
+            Inner::Csv(mut w) => w.flush()?,
+            #[cfg(feature = "parquet")]
+            Inner::Parquet(w) => w.finish()?,
+        }
+        Ok(self.path)
+    }
+}
+
+#[cfg(feature = "parquet")]
+mod parquet_sink {
+    //! Parquet through the parquet crate's low-level column writers (no arrow).
+
+    use super::{Cell, Kind};
+    use anyhow::{Result, bail};
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// Rows per row group: bounds the buffered memory (~2 MB for four columns).
+    const GROUP_ROWS: usize = 65_536;
+
+    enum Column {
+        Int(Vec<i64>),
+        Text(Vec<ByteArray>),
+        Float(Vec<f64>),
+    }
+
+    pub struct Writer {
+        file: SerializedFileWriter<std::fs::File>,
+        columns: Vec<Column>,
+        rows: usize,
+    }
+
+    impl Writer {
+        pub fn create(path: &Path, name: &str, columns: &[(&str, Kind)]) -> Result<Writer> {
+            let fields: String = columns
+                .iter()
+                .map(|(n, k)| match k {
+                    Kind::Int => format!("REQUIRED INT64 {n};"),
+                    Kind::Text => format!("REQUIRED BYTE_ARRAY {n} (UTF8);"),
+                    Kind::Float => format!("REQUIRED DOUBLE {n};"),
+                })
+                .collect();
+            let schema = Arc::new(parse_message_type(&format!(
+                "message {name} {{ {fields} }}"
+            ))?);
+            let props = Arc::new(
+                WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_created_by("lodestone".into())
+                    .build(),
+            );
+            let file = SerializedFileWriter::new(std::fs::File::create(path)?, schema, props)?;
+            let columns = columns
+                .iter()
+                .map(|(_, k)| match k {
+                    Kind::Int => Column::Int(Vec::new()),
+                    Kind::Text => Column::Text(Vec::new()),
+                    Kind::Float => Column::Float(Vec::new()),
+                })
+                .collect();
+            Ok(Writer {
+                file,
+                columns,
+                rows: 0,
+            })
+        }
+
+        pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
+            if cells.len() != self.columns.len() {
+                bail!(
+                    "row of {} cells for {} columns",
+                    cells.len(),
+                    self.columns.len()
+                );
+            }
+            for (col, cell) in self.columns.iter_mut().zip(cells) {
+                match (col, cell) {
+                    (Column::Int(v), Cell::Int(x)) => v.push(*x),
+                    (Column::Text(v), Cell::Text(x)) => v.push(ByteArray::from(*x)),
+                    (Column::Float(v), Cell::Float(x)) => v.push(*x),
+                    _ => bail!("cell of the wrong type for its column"),
+                }
+            }
+            self.rows += 1;
+            if self.rows == GROUP_ROWS {
+                self.flush_group()?;
+            }
+            Ok(())
+        }
+
+        fn flush_group(&mut self) -> Result<()> {
+            if self.rows == 0 {
+                return Ok(());
+            }
+            let mut group = self.file.next_row_group()?;
+            let mut cols = self.columns.iter_mut();
+            while let Some(mut w) = group.next_column()? {
+                match cols.next() {
+                    Some(Column::Int(v)) => {
+                        w.typed::<Int64Type>().write_batch(v, None, None)?;
+                        v.clear();
+                    }
+                    Some(Column::Text(v)) => {
+                        w.typed::<ByteArrayType>().write_batch(v, None, None)?;
+                        v.clear();
+                    }
+                    Some(Column::Float(v)) => {
+                        w.typed::<DoubleType>().write_batch(v, None, None)?;
+                        v.clear();
+                    }
+                    None => bail!("schema has more columns than the table"),
+                }
+                w.close()?;
+            }
+            group.close()?;
+            self.rows = 0;
+            Ok(())
+        }
+
+        pub fn finish(mut self) -> Result<()> {
+            self.flush_group()?;
+            self.file.close()?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! `lodestone ensemble --out`: the per-replicate tables as CSV, and as Parquet when the
+//! binary is built with the `parquet` feature (otherwise a clear error, exit 2).
+
+mod common;
+
+use common::{run, text, tiny};
+use std::path::Path;
+
+const SCENARIO: &str = r#"name = "tiny-uncertain"
+dataset = "tiny"
+[horizon]
+start = "2024-01"
+end = "2025-12"
+step = "quarter"
+
+[[uncertainty]]
+param = "demand.growth"
+dist = "normal"
+mean = 1.0
+sd = 0.3
+
+[[uncertainty]]
+param = "facilities.mag_us.start"
+dist = "uniform"
+min = 0
+max = 12
+"#;
+
+/// Runs a 5-replicate ensemble of the tiny scenario into `out` with the given format.
+fn ensemble(dir: &Path, out: &Path, format: &str) -> std::process::Output {
+    let sc = dir.join("u.toml");
+    std::fs::write(&sc, SCENARIO).unwrap();
+    run(&[
+        "ensemble",
+        sc.to_str().unwrap(),
+        "--data",
+        tiny().to_str().unwrap(),
+        "--runs",
+        "5",
+        "--seed",
+        "11",
+        "--threads",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        format,
+    ])
+}
+
+/// The CSV tables: (replicate, year, metric, value) and (replicate, parameter, value).
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_tables_hold_every_replicate_and_every_sampled_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = ensemble(dir.path(), &out, "csv");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let params = csv_rows(&out.join("parameters.csv"));
+    // two parameters per replicate, replicates 0..5
+    assert_eq!(params.len(), 10, "{params:?}");
+    let reps: std::collections::BTreeSet<&str> = params.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        reps.into_iter().collect::<Vec<_>>(),
+        ["0", "1", "2", "3", "4"]
+    );
+    let rows = csv_rows(&out.join("replicates.csv"));
+    assert!(rows.iter().any(|r| r[1] == "2025"), "no 2025 rows");
+    assert_eq!(rows.len() % 5, 0, "each replicate writes the same metrics");
+    assert!(out.join("ensemble.json").is_file());
+}
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ensemble(dir.path(), &dir.path().join("out"), "parquet");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("no Parquet support"), "{t}");
+    assert!(t.contains("--features parquet"), "{t}");
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_tables_hold_the_same_rows_as_csv() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::RowAccessor;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (pq, csv) = (dir.path().join("pq"), dir.path().join("csv"));
+    for (out, format) in [(&pq, "parquet"), (&csv, "csv")] {
+        let o = ensemble(dir.path(), out, format);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let read = |path: &Path, text_cols: &[usize]| -> Vec<Vec<String>> {
+        let r = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+        r.get_row_iter(None)
+            .unwrap()
+            .map(|row| {
+                let row = row.unwrap();
+                let n = row.len();
+                (0..n)
+                    .map(|i| {
+                        if i == 0 {
+                            row.get_long(i).unwrap().to_string()
+                        } else if text_cols.contains(&i) {
+                            row.get_string(i).unwrap().clone()
+                        } else {
+                            row.get_double(i).unwrap().to_string()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(
+        read(&pq.join("replicates.parquet"), &[1, 2]),
+        csv_rows(&csv.join("replicates.csv"))
+    );
+    assert_eq!(
+        read(&pq.join("parameters.parquet"), &[1]),
+        csv_rows(&csv.join("parameters.csv"))
+    );
+}
