@@ -522,6 +522,11 @@ pub struct WorkingSet {
     /// few, and often sit at nodes whose price is not pinned down, which would make them
     /// rejoin every period).
     sticky: Vec<bool>,
+    /// The last period needed more than one solve: the next one gives the solver every
+    /// arc. Where periods are long (quarters, years) the flows change so much that a
+    /// carried set misses arcs every period, and one solve over every arc is cheaper
+    /// than two over a working set.
+    grew: bool,
 }
 
 impl WorkingSet {
@@ -563,7 +568,7 @@ pub fn clear(
     const MAX_ROUNDS: u32 = 8;
     let closed = |r: usize| matches!(inp.arc_capacity.get(r), Some(Some(c)) if *c <= 0.0);
     let all: Vec<usize> = (0..net.arcs.len()).filter(|&r| !closed(r)).collect();
-    let mut set: Vec<usize> = if ws.arcs.is_empty() {
+    let mut set: Vec<usize> = if ws.arcs.is_empty() || ws.grew {
         all.clone()
     } else {
         ws.arcs.iter().copied().filter(|&r| !closed(r)).collect()
@@ -620,6 +625,7 @@ pub fn clear(
     c.iterations = iterations;
     c.solve_time = time;
     c.solves = solves;
+    ws.grew = solves > 1;
     // the next period's set is chosen with the raw duals, like the pricing above
     if c.status != ClearingStatus::Failed {
         // interior-point solutions leave ~1e-8 of the largest flow on idle arcs
