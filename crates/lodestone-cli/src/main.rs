@@ -39,9 +39,13 @@ enum Command {
         /// Print one JSON document on stdout instead of tables.
         #[arg(long)]
         json: bool,
-        /// Write tidy CSV tables and summary.json into this folder.
+        /// Write tidy tables and summary.json into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Format of the tables written with --out: `csv`, or `parquet` (needs a build
+        /// with `--features parquet`).
+        #[arg(long, value_enum, default_value = "csv")]
+        format: sink::Format,
     },
     /// Validate a dataset folder or a scenario file; every problem is reported.
     Validate {
@@ -128,7 +132,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             data,
             json,
             out,
-        } => cmd_run(&scenario, data, json, out),
+            format,
+        } => cmd_run(&scenario, data, json, out, format),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
@@ -152,7 +157,16 @@ fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
-fn cmd_run(scenario: &str, data: Option<PathBuf>, json: bool, out: Option<PathBuf>) -> Result<i32> {
+fn cmd_run(
+    scenario: &str,
+    data: Option<PathBuf>,
+    json: bool,
+    out: Option<PathBuf>,
+    format: sink::Format,
+) -> Result<i32> {
+    if out.is_some() {
+        format.check()?;
+    }
     let sc = load::scenario(scenario)?;
     let ds = load::dataset(data.as_deref(), &sc.dataset)?;
     let started = std::time::Instant::now();
@@ -164,7 +178,7 @@ fn cmd_run(scenario: &str, data: Option<PathBuf>, json: bool, out: Option<PathBu
     let summary = lodestone_engine::summarize(&r);
     let doc = serde_json::to_string_pretty(&summary)?;
     if let Some(dir) = &out {
-        let files = tables::write(&r, &doc, dir)?;
+        let files = tables::write(&r, &doc, dir, format)?;
         if !json {
             eprintln!("wrote {} files to {}", files.len(), dir.display());
         }

@@ -17,6 +17,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// An error (exit 2, with a hint) if this build cannot write the format.
+    pub fn check(self) -> Result<()> {
+        if self == Format::Parquet && !cfg!(feature = "parquet") {
+            return Err(no_parquet());
+        }
+        Ok(())
+    }
+
     /// File extension.
     pub fn ext(self) -> &'static str {
         match self {
@@ -24,6 +32,14 @@ impl Format {
             Format::Parquet => "parquet",
         }
     }
+}
+
+/// The error for `--format parquet` in a build without the feature (exit 2).
+fn no_parquet() -> anyhow::Error {
+    crate::load::bad_input(
+        "this build of lodestone has no Parquet support\n  hint: build it with \
+         `cargo build --release --features parquet`, or use --format csv",
+    )
 }
 
 /// Type of a column.
@@ -82,12 +98,7 @@ impl Table {
                     .with_context(|| format!("creating {}", path.display()))?,
             )),
             #[cfg(not(feature = "parquet"))]
-            Format::Parquet => {
-                return Err(crate::load::bad_input(
-                    "this build of lodestone has no Parquet support\n  hint: build it with \
-                     `cargo build --release --features parquet`, or use --format csv",
-                ));
-            }
+            Format::Parquet => return Err(no_parquet()),
         };
         Ok(Table { path, inner })
     }

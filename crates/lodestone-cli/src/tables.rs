@@ -1,5 +1,7 @@
-//! Tidy CSV tables of a run (`--out DIR`): one row per (period, entity, metric, value).
+//! Tidy tables of a run (`--out DIR`, CSV or Parquet): one row per (period, entity,
+//! metric, value, unit).
 
+use crate::sink::{Cell, Format, Kind, Table};
 use anyhow::{Context, Result};
 use lodestone_engine::RunResult;
 use std::path::Path;
@@ -96,24 +98,33 @@ pub fn build(r: &RunResult) -> Vec<(&'static str, Rows)> {
     ]
 }
 
-/// Write the tables and `summary.json` into `dir`.
-pub fn write(r: &RunResult, summary_json: &str, dir: &Path) -> Result<Vec<String>> {
+/// Write the tables (in `format`) and `summary.json` into `dir`.
+pub fn write(r: &RunResult, summary_json: &str, dir: &Path, format: Format) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written = Vec::new();
+    let columns = [
+        ("period", Kind::Text),
+        ("entity", Kind::Text),
+        ("metric", Kind::Text),
+        ("value", Kind::Float),
+        ("unit", Kind::Text),
+    ];
     for (name, rows) in build(r) {
-        let path = dir.join(format!("{name}.csv"));
-        let mut w =
-            csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+        let mut t = Table::create(dir, name, &columns, format)?;
         let unit = match name {
             "prices" => "usd_per_kg",
             _ => "tonnes",
         };
-        w.write_record(["period", "entity", "metric", "value", "unit"])?;
-        for (p, e, m, v) in rows {
-            w.write_record([p, e, m, format!("{v}"), unit.to_string()])?;
+        for (p, e, m, v) in &rows {
+            t.row(&[
+                Cell::Text(p),
+                Cell::Text(e),
+                Cell::Text(m),
+                Cell::Float(*v),
+                Cell::Text(unit),
+            ])?;
         }
-        w.flush()?;
-        written.push(path.display().to_string());
+        written.push(t.finish()?.display().to_string());
     }
     let path = dir.join("summary.json");
     std::fs::write(&path, summary_json).with_context(|| format!("writing {}", path.display()))?;

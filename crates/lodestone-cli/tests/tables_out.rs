@@ -1,5 +1,5 @@
-//! `lodestone ensemble --out`: the per-replicate tables as CSV, and as Parquet when the
-//! binary is built with the `parquet` feature (otherwise a clear error, exit 2).
+//! Tidy tables of `lodestone run --out` and `lodestone ensemble --out`: CSV, and Parquet
+//! when the binary is built with the `parquet` feature (otherwise a clear error, exit 2).
 
 mod common;
 
@@ -76,15 +76,35 @@ fn csv_tables_hold_every_replicate_and_every_sampled_parameter() {
     assert!(out.join("ensemble.json").is_file());
 }
 
+/// `lodestone run` of the tiny scenario's dataset into `out` with the given format.
+fn run_tables(out: &Path, format: &str) -> std::process::Output {
+    let (_dir, a, _b) = common::two_scenarios();
+    run(&[
+        "run",
+        &a,
+        "--data",
+        tiny().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        format,
+    ])
+}
+
 #[cfg(not(feature = "parquet"))]
 #[test]
 fn parquet_without_the_feature_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let o = ensemble(dir.path(), &dir.path().join("out"), "parquet");
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let t = text(&o);
-    assert!(t.contains("no Parquet support"), "{t}");
-    assert!(t.contains("--features parquet"), "{t}");
+    let r = run_tables(&dir.path().join("run"), "parquet");
+    for o in [o, r] {
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let t = text(&o);
+        assert!(t.contains("no Parquet support"), "{t}");
+        assert!(t.contains("--features parquet"), "{t}");
+    }
+    // nothing half-written: the run fails before it writes
+    assert!(!dir.path().join("run").exists());
 }
 
 #[cfg(feature = "parquet")]
@@ -128,4 +148,37 @@ fn parquet_tables_hold_the_same_rows_as_csv() {
         read(&pq.join("parameters.parquet"), &[1]),
         csv_rows(&csv.join("parameters.csv"))
     );
+    // the run tables: period, entity, metric, value, unit
+    for (out, format) in [(&pq, "parquet"), (&csv, "csv")] {
+        let o = run_tables(&out.join("run"), format);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    for table in [
+        "production",
+        "flows",
+        "consumption",
+        "shortfall",
+        "prices",
+        "stocks",
+    ] {
+        let file = pq.join("run").join(format!("{table}.parquet"));
+        let r = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        let rows: Vec<Vec<String>> = r
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| {
+                let row = row.unwrap();
+                vec![
+                    row.get_string(0).unwrap().clone(),
+                    row.get_string(1).unwrap().clone(),
+                    row.get_string(2).unwrap().clone(),
+                    row.get_double(3).unwrap().to_string(),
+                    row.get_string(4).unwrap().clone(),
+                ]
+            })
+            .collect();
+        let expected = csv_rows(&csv.join("run").join(format!("{table}.csv")));
+        assert!(!expected.is_empty(), "{table} is empty");
+        assert_eq!(rows, expected, "{table}");
+    }
 }
