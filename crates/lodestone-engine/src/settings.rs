@@ -27,8 +27,9 @@ pub struct Settings {
     /// the largest quantity in the period, an arc's marginal cost rises by this share of
     /// its unit cost. Default 1e-3.
     pub flow_regularization: f64,
-    /// Relative tolerance of the mass-balance check, scaled by the largest flow at a node.
-    /// Default 1e-6.
+    /// Relative tolerance of the mass-balance check, scaled by the largest flow at a node
+    /// (at least 1 t and at least 1e-4 of the period's largest flow, as solver round-off
+    /// is relative to the whole problem). Default 1e-6.
     pub balance_tolerance: f64,
     /// Solver feasibility and gap tolerance. Default 1e-8.
     pub solver_tolerance: f64,
