@@ -67,6 +67,7 @@ pub enum Cell<'a> {
 /// A table being written.
 pub struct Table {
     path: PathBuf,
+    kinds: Vec<Kind>,
     inner: Inner,
 }
 
@@ -100,11 +101,38 @@ impl Table {
             #[cfg(not(feature = "parquet"))]
             Format::Parquet => return Err(no_parquet()),
         };
-        Ok(Table { path, inner })
+        Ok(Table {
+            path,
+            kinds: columns.iter().map(|c| c.1).collect(),
+            inner,
+        })
     }
 
-    /// Append a row (cells in column order, of the declared kinds).
+    /// Append a row (cells in column order, of the declared kinds). A row of the wrong
+    /// width or with a cell of the wrong kind is an error and writes nothing.
     pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        if cells.len() != self.kinds.len() {
+            anyhow::bail!(
+                "row of {} cells for {} columns in {}",
+                cells.len(),
+                self.kinds.len(),
+                self.path.display()
+            );
+        }
+        let fits = |(cell, kind): (&Cell, &Kind)| {
+            matches!(
+                (cell, kind),
+                (Cell::Int(_), Kind::Int)
+                    | (Cell::Text(_), Kind::Text)
+                    | (Cell::Float(_), Kind::Float)
+            )
+        };
+        if let Some(k) = cells.iter().zip(&self.kinds).position(|c| !fits(c)) {
+            anyhow::bail!(
+                "cell {k} of a row has the wrong type for its column in {}",
+                self.path.display()
+            );
+        }
         match &mut self.inner {
             Inner::Csv(w) => {
                 for c in cells {
@@ -198,13 +226,7 @@ mod parquet_sink {
         }
 
         pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
-            if cells.len() != self.columns.len() {
-                bail!(
-                    "row of {} cells for {} columns",
-                    cells.len(),
-                    self.columns.len()
-                );
-            }
+            // `Table::row` checked width and kinds, so every cell lands in its column
             for (col, cell) in self.columns.iter_mut().zip(cells) {
                 match (col, cell) {
                     (Column::Int(v), Cell::Int(x)) => v.push(*x),
@@ -254,5 +276,57 @@ mod parquet_sink {
             self.file.close()?;
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cell, Format, Kind, Table};
+
+    const COLUMNS: [(&str, Kind); 3] = [("i", Kind::Int), ("s", Kind::Text), ("x", Kind::Float)];
+
+    #[test]
+    fn csv_rows_round_trip_and_a_short_row_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Table::create(dir.path(), "t", &COLUMNS, Format::Csv).unwrap();
+        t.row(&[Cell::Int(1), Cell::Text("a,b"), Cell::Float(0.5)])
+            .unwrap();
+        assert!(t.row(&[Cell::Int(2)]).is_err());
+        let path = t.finish().unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(text, "i,s,x\n1,\"a,b\",0.5\n");
+    }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn parquet_rejects_a_mistyped_row_without_misaligning_the_columns() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::record::RowAccessor;
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Table::create(dir.path(), "t", &COLUMNS, Format::Parquet).unwrap();
+        t.row(&[Cell::Int(1), Cell::Text("a"), Cell::Float(0.5)])
+            .unwrap();
+        // right first cell, wrong second: nothing of it may be kept
+        let err = t
+            .row(&[Cell::Int(2), Cell::Float(1.0), Cell::Float(2.0)])
+            .unwrap_err();
+        assert!(err.to_string().contains("cell 1"), "{err}");
+        t.row(&[Cell::Int(3), Cell::Text("c"), Cell::Float(1.5)])
+            .unwrap();
+        let path = t.finish().unwrap();
+        let r = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+        let rows: Vec<(i64, String, f64)> = r
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| {
+                let row = row.unwrap();
+                (
+                    row.get_long(0).unwrap(),
+                    row.get_string(1).unwrap().clone(),
+                    row.get_double(2).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(rows, vec![(1, "a".into(), 0.5), (3, "c".into(), 1.5)]);
     }
 }
