@@ -35,7 +35,7 @@ pub struct EnsembleArgs {
     /// Format of the per-replicate tables written with --out: `csv`, or `parquet`
     /// (replicates.parquet and parameters.parquet, ZSTD; needs a build with
     /// `--features parquet`).
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_enum, default_value = "csv", requires = "out")]
     pub format: Format,
     /// Override the scenario's time step for a faster, coarser exploration: `month`,
     /// `quarter` (about 3x fewer solves) or `year` (about 12x fewer). Annual metrics keep

@@ -44,7 +44,7 @@ enum Command {
         out: Option<PathBuf>,
         /// Format of the tables written with --out: `csv`, or `parquet` (needs a build
         /// with `--features parquet`).
-        #[arg(long, value_enum, default_value = "csv")]
+        #[arg(long, value_enum, default_value = "csv", requires = "out")]
         format: sink::Format,
     },
     /// Validate a dataset folder or a scenario file; every problem is reported.

@@ -182,3 +182,12 @@ fn parquet_tables_hold_the_same_rows_as_csv() {
         assert_eq!(rows, expected, "{table}");
     }
 }
+
+#[test]
+fn format_without_out_is_a_usage_error() {
+    for cmd in ["run", "ensemble"] {
+        let o = run(&[cmd, "baseline", "--format", "csv"]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("--out"), "{}", text(&o));
+    }
+}
