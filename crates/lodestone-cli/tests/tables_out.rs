@@ -28,6 +28,11 @@ max = 12
 
 /// Runs a 5-replicate ensemble of the tiny scenario into `out` with the given format.
 fn ensemble(dir: &Path, out: &Path, format: &str) -> std::process::Output {
+    ensemble_threads(dir, out, format, "2")
+}
+
+/// As `ensemble`, on the given number of threads.
+fn ensemble_threads(dir: &Path, out: &Path, format: &str, threads: &str) -> std::process::Output {
     let sc = dir.join("u.toml");
     std::fs::write(&sc, SCENARIO).unwrap();
     run(&[
@@ -40,7 +45,7 @@ fn ensemble(dir: &Path, out: &Path, format: &str) -> std::process::Output {
         "--seed",
         "11",
         "--threads",
-        "2",
+        threads,
         "--out",
         out.to_str().unwrap(),
         "--format",
@@ -105,6 +110,24 @@ fn parquet_without_the_feature_is_a_clear_error() {
     }
     // nothing half-written: the run fails before it writes
     assert!(!dir.path().join("run").exists());
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_tables_are_the_same_bytes_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .flat_map(|t| {
+            let out = dir.path().join(format!("t{t}"));
+            let o = ensemble_threads(dir.path(), &out, "parquet", t);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            ["replicates.parquet", "parameters.parquet"]
+                .map(|f| std::fs::read(out.join(f)).unwrap())
+        })
+        .collect();
+    assert_eq!(files[0], files[2]);
+    assert_eq!(files[1], files[3]);
 }
 
 #[cfg(feature = "parquet")]
