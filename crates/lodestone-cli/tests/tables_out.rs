@@ -130,45 +130,43 @@ fn parquet_tables_are_the_same_bytes_at_one_and_two_threads() {
     assert_eq!(files[1], files[3]);
 }
 
+/// The rows of a Parquet table as the strings its CSV twin holds.
+#[cfg(feature = "parquet")]
+fn parquet_rows(path: &Path) -> Vec<Vec<String>> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let r = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    r.get_row_iter(None)
+        .unwrap()
+        .map(|row| {
+            row.unwrap()
+                .get_column_iter()
+                .map(|(name, f)| match f {
+                    Field::Long(v) => v.to_string(),
+                    Field::Str(v) => v.clone(),
+                    Field::Double(v) => v.to_string(),
+                    other => panic!("{}: column {name} holds {other:?}", path.display()),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn parquet_tables_hold_the_same_rows_as_csv() {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    use parquet::record::RowAccessor;
-
     let dir = tempfile::tempdir().unwrap();
     let (pq, csv) = (dir.path().join("pq"), dir.path().join("csv"));
     for (out, format) in [(&pq, "parquet"), (&csv, "csv")] {
         let o = ensemble(dir.path(), out, format);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
-    let read = |path: &Path, text_cols: &[usize]| -> Vec<Vec<String>> {
-        let r = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-        r.get_row_iter(None)
-            .unwrap()
-            .map(|row| {
-                let row = row.unwrap();
-                let n = row.len();
-                (0..n)
-                    .map(|i| {
-                        if i == 0 {
-                            row.get_long(i).unwrap().to_string()
-                        } else if text_cols.contains(&i) {
-                            row.get_string(i).unwrap().clone()
-                        } else {
-                            row.get_double(i).unwrap().to_string()
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
-    };
     assert_eq!(
-        read(&pq.join("replicates.parquet"), &[1, 2]),
+        parquet_rows(&pq.join("replicates.parquet")),
         csv_rows(&csv.join("replicates.csv"))
     );
     assert_eq!(
-        read(&pq.join("parameters.parquet"), &[1]),
+        parquet_rows(&pq.join("parameters.parquet")),
         csv_rows(&csv.join("parameters.csv"))
     );
     // the run tables: period, entity, metric, value, unit
@@ -184,22 +182,7 @@ fn parquet_tables_hold_the_same_rows_as_csv() {
         "prices",
         "stocks",
     ] {
-        let file = pq.join("run").join(format!("{table}.parquet"));
-        let r = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
-        let rows: Vec<Vec<String>> = r
-            .get_row_iter(None)
-            .unwrap()
-            .map(|row| {
-                let row = row.unwrap();
-                vec![
-                    row.get_string(0).unwrap().clone(),
-                    row.get_string(1).unwrap().clone(),
-                    row.get_string(2).unwrap().clone(),
-                    row.get_double(3).unwrap().to_string(),
-                    row.get_string(4).unwrap().clone(),
-                ]
-            })
-            .collect();
+        let rows = parquet_rows(&pq.join("run").join(format!("{table}.parquet")));
         let expected = csv_rows(&csv.join("run").join(format!("{table}.csv")));
         assert!(!expected.is_empty(), "{table} is empty");
         assert_eq!(rows, expected, "{table}");
