@@ -49,14 +49,20 @@ pub fn trace(
         .iter()
         .map(|f| country_idx(&f.country))
         .collect();
-    let mut mined = vec![vec![0.0; nc]; nn];
-    let mut sep = vec![vec![0.0; nc]; nn];
+    // flat node × country buffers, reused across passes (row n is n*nc..(n+1)*nc)
+    let mut mined = vec![0.0; nn * nc];
+    let mut sep = vec![0.0; nn * nc];
     let mut inflow = vec![0.0; nn];
+    let mut nm = vec![0.0; nn * nc];
+    let mut ns = vec![0.0; nn * nc];
+    let mut tot = vec![0.0; nn];
+    let mut om = vec![0.0; nc];
+    let mut os = vec![0.0; nc];
     // activities' output origin, recomputed each pass
     for _pass in 0..12 {
-        let mut nm = vec![vec![0.0; nc]; nn];
-        let mut ns = vec![vec![0.0; nc]; nn];
-        let mut tot = vec![0.0; nn];
+        nm.fill(0.0);
+        ns.fill(0.0);
+        tot.fill(0.0);
         for (k, act) in net.activities.iter().enumerate() {
             let a = c.activity[k].max(0.0);
             if a <= 0.0 {
@@ -64,8 +70,8 @@ pub fn trace(
             }
             let f = &ds.facilities[act.facility];
             let fc = fac_country[act.facility];
-            let mut om = vec![0.0; nc];
-            let mut os = vec![0.0; nc];
+            om.fill(0.0);
+            os.fill(0.0);
             if act.inputs.is_empty() {
                 om[fc] = 1.0;
             } else {
@@ -77,23 +83,25 @@ pub fn trace(
                 if w > 0.0 {
                     for (n, q) in &act.inputs {
                         let x = q * re[net.nodes[*n].material] / w;
+                        let (m_in, s_in) = (&mined[n * nc..][..nc], &sep[n * nc..][..nc]);
                         for i in 0..nc {
-                            om[i] += x * mined[*n][i];
-                            os[i] += x * sep[*n][i];
+                            om[i] += x * m_in[i];
+                            os[i] += x * s_in[i];
                         }
                     }
                 }
             }
             if f.stage == Stage::Separation {
-                os = vec![0.0; nc];
+                os.fill(0.0);
                 os[fc] = 1.0;
             }
             for (n, q) in &act.outputs {
                 let amt = q * a * re[net.nodes[*n].material];
                 tot[*n] += amt;
+                let (m_out, s_out) = (&mut nm[n * nc..][..nc], &mut ns[n * nc..][..nc]);
                 for i in 0..nc {
-                    nm[*n][i] += amt * om[i];
-                    ns[*n][i] += amt * os[i];
+                    m_out[i] += amt * om[i];
+                    s_out[i] += amt * os[i];
                 }
             }
         }
@@ -103,9 +111,10 @@ pub fn trace(
                 continue;
             }
             tot[arc.to] += amt;
+            let (from, to) = (arc.from * nc, arc.to * nc);
             for i in 0..nc {
-                nm[arc.to][i] += amt * mined[arc.from][i];
-                ns[arc.to][i] += amt * sep[arc.from][i];
+                nm[to + i] += amt * mined[from + i];
+                ns[to + i] += amt * sep[from + i];
             }
         }
         for (k, sv) in net.stocks.iter().enumerate() {
@@ -118,28 +127,36 @@ pub fn trace(
             }
             tot[sv.node] += amt;
             if let Some((sm, ss)) = stock_in.get(k) {
+                let at = sv.node * nc;
                 for i in 0..nc {
-                    nm[sv.node][i] += amt * sm[i];
-                    ns[sv.node][i] += amt * ss[i];
+                    nm[at + i] += amt * sm[i];
+                    ns[at + i] += amt * ss[i];
                 }
             }
         }
         for n in 0..nn {
             if tot[n] > 0.0 {
                 for i in 0..nc {
-                    nm[n][i] /= tot[n];
-                    ns[n][i] /= tot[n];
+                    nm[n * nc + i] /= tot[n];
+                    ns[n * nc + i] /= tot[n];
                 }
             }
         }
         let done = nm == mined && ns == sep;
-        mined = nm;
-        sep = ns;
-        inflow = tot;
+        std::mem::swap(&mut mined, &mut nm);
+        std::mem::swap(&mut sep, &mut ns);
+        inflow.copy_from_slice(&tot);
         if done {
             break;
         }
     }
+    let rows = |flat: &[f64]| -> Vec<Vec<f64>> {
+        if nc == 0 {
+            return vec![Vec::new(); nn];
+        }
+        flat.chunks(nc).map(<[f64]>::to_vec).collect()
+    };
+    let (mined, sep) = (rows(&mined), rows(&sep));
     let stock_out = net
         .stocks
         .iter()
