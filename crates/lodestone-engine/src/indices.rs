@@ -68,10 +68,12 @@ pub fn top_n_share(shares: &[f64], n: usize) -> f64 {
 /// `stock_change` is the increase of stocks over the period (end − begin): a stock build
 /// is not consumption, a drawdown (negative) adds to it — the "± stock change" of USGS.
 ///
-/// Returns `None` when apparent consumption is ≤ 0 (the ratio is undefined). A net
-/// exporter (exports + stock build > imports) gets a **negative** value and is reported as
-/// such, with `net_exporter = true` in [`NetImportReliance`]; USGS prints "E" for these
-/// instead of a number. Values are fractions (0.8 = 80 %).
+/// Returns `None` when apparent consumption is ≤ 0 or no more than [`NIR_ROUND_OFF`] of
+/// the largest of the four terms (the ratio is undefined: a market that exports all it
+/// produces has an apparent consumption of solver round-off, ~1e-13 t, and the ratio
+/// would be −10¹⁵). A net exporter (exports + stock build > imports) gets a **negative**
+/// value and is reported as such, with `net_exporter = true` in [`NetImportReliance`];
+/// USGS prints "E" for these instead of a number. Values are fractions (0.8 = 80 %).
 pub fn net_import_reliance(
     production: f64,
     imports: f64,
@@ -79,8 +81,19 @@ pub fn net_import_reliance(
     stock_change: f64,
 ) -> Option<f64> {
     let ac = production + imports - exports - stock_change;
-    (ac > 0.0).then(|| (imports - exports - stock_change) / ac)
+    let scale = production
+        .abs()
+        .max(imports.abs())
+        .max(exports.abs())
+        .max(stock_change.abs());
+    (ac > 0.0 && ac > NIR_ROUND_OFF * scale).then(|| (imports - exports - stock_change) / ac)
 }
+
+/// Apparent consumption at or below this share of a market's largest flow (production,
+/// imports, exports, stock change) is round-off, not consumption. In the shipped scenarios
+/// the degenerate cases sit below 1e-7 of their flows and the smallest real apparent
+/// consumption above 0.3 of them.
+pub const NIR_ROUND_OFF: f64 = 1e-6;
 
 /// Import risk term of GeoPolRisk: `Σ_i g_i f_i / (p + F)`, where `imports` holds
 /// `(f_i, g_i)` per supplier `i` (tonnes imported from `i`; its political (in)stability
@@ -603,7 +616,9 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
                     surplus: w,
                     apparent_consumption: p + i - x - ds_ - w,
                     nir,
-                    net_exporter: nir.is_some_and(|v| v < 0.0),
+                    // also where apparent consumption is only round-off (everything
+                    // produced is exported): USGS's "E"
+                    net_exporter: nir.map_or(x + ds_ + w > i && p > 0.0, |v| v < 0.0),
                 },
             );
         }
@@ -791,6 +806,12 @@ mod tests {
         assert_eq!(net_import_reliance(10.0, 0.0, 10.0, 0.0), None);
         assert_eq!(net_import_reliance(0.0, 0.0, 0.0, 0.0), None);
         assert_eq!(net_import_reliance(10.0, 0.0, 5.0, 6.0), None);
+        // a market exporting all it mines, up to round-off: undefined, not −10¹⁵
+        assert_eq!(net_import_reliance(3000.0, 0.0, 3000.0 - 2e-10, 0.0), None);
+        assert_eq!(net_import_reliance(3000.0, 0.0, 2999.999, 0.0), None);
+        // a real but small apparent consumption still counts: AC = 10 of 3000
+        let v = net_import_reliance(3000.0, 0.0, 2990.0, 0.0).unwrap();
+        assert!(close(v, -299.0));
     }
 
     #[test]
