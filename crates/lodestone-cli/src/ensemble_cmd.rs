@@ -167,14 +167,16 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
     if a.json {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{doc}")?;
-        return Ok(0);
+    } else {
+        print!("{}", render(&summary));
+        println!(
+            "{} replicates in {:.1} s on {threads} thread(s)",
+            summary.runs,
+            started.elapsed().as_secs_f64()
+        );
     }
-    print!("{}", render(&summary));
-    println!(
-        "{} replicates in {:.1} s on {threads} thread(s)",
-        summary.runs,
-        started.elapsed().as_secs_f64()
-    );
+    // as `run`: a replicate that failed the mass-balance check fails the command, with
+    // or without --json (the JSON says how many in `unbalanced_runs`)
     Ok(if summary.unbalanced_runs == 0 { 0 } else { 1 })
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{root, shipped_scenarios};
+use common::{root, run, shipped_scenarios, tiny};
 use lodestone_model::Scenario;
 use serde_json::Value;
 use std::process::Command;
@@ -96,4 +96,37 @@ fn soybean_ensemble_spreads_the_us_share_of_china_imports() {
         let q = &params[p];
         assert!(q["p10"].as_f64() < q["p90"].as_f64(), "{p}: {q}");
     }
+}
+
+/// A replicate that fails the mass-balance check fails the command (exit 1), in the
+/// table and the JSON form alike; the JSON counts them. A tolerance no solver meets
+/// makes every replicate fail.
+#[test]
+fn unbalanced_replicates_fail_the_ensemble_with_and_without_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("strict.toml");
+    std::fs::write(
+        &sc,
+        "name = \"strict\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-12\"\nstep = \"quarter\"\n[settings]\nbalance_tolerance = 1e-300\n[[uncertainty]]\nparam = \"demand.growth\"\ndist = \"uniform\"\nmin = 0.9\nmax = 1.1\n",
+    )
+    .unwrap();
+    let data = tiny();
+    let base = [
+        "ensemble",
+        sc.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--runs",
+        "3",
+        "--seed",
+        "1",
+    ];
+    let o = run(&base);
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
+    let mut with_json = base.to_vec();
+    with_json.push("--json");
+    let o = run(&with_json);
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["unbalanced_runs"], 3);
 }
