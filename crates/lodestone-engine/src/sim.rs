@@ -455,7 +455,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
 /// node, but never to less than 1 t or 1e-4 of the period's largest term: the solver's
 /// round-off is relative to the whole problem (a few grams in a year of ~10⁶ t), so a
 /// node that moves a few kilograms would otherwise fail on round-off alone.
-fn balance_errors(residuals: &[(f64, f64)]) -> (f64, f64) {
+pub(crate) fn balance_errors(residuals: &[(f64, f64)]) -> (f64, f64) {
     let largest = residuals.iter().fold(0.0f64, |m, r| m.max(r.1));
     let floor = (1e-4 * largest).max(1.0);
     residuals

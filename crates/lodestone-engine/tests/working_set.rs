@@ -80,3 +80,25 @@ fn annual_replicates_of_s2_pass_the_balance_check() {
         assert!(r.balance.max_abs_error_t < 1e-3, "{:?}", r.balance);
     }
 }
+
+/// A solve runs Clarabel without iterative refinement first and keeps that answer when
+/// its node balances are within the margin; otherwise it solves again with refinement.
+/// Forcing the retry (a tolerance no answer meets) gives the same optimum in two calls.
+#[test]
+fn a_solve_that_misses_the_balance_margin_is_repeated_with_refinement() {
+    let r = run("baseline", "2024-06", "month");
+    let p = &r.periods[5];
+    let full = build(&r.network, &p.inputs, &r.settings);
+    let fast = solve(&r.network, &full, &r.settings);
+    assert_eq!(fast.solves, 1, "{}", fast.solver_status);
+    let strict = lodestone_engine::Settings {
+        balance_tolerance: 1e-300,
+        ..r.settings.clone()
+    };
+    let retried = solve(&r.network, &full, &strict);
+    assert_eq!(retried.solves, 2, "{}", retried.solver_status);
+    assert!(retried.iterations > fast.iterations);
+    let obj = |c| objective(&full, &solution_vector(&r.network, &p.inputs, c));
+    let (a, b) = (obj(&fast), obj(&retried));
+    assert!((a - b).abs() / b.abs().max(1.0) < 1e-8, "{a} vs {b}");
+}
