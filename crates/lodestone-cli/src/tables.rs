@@ -35,7 +35,7 @@ pub fn build(r: &RunResult) -> Vec<(&'static str, Rows)> {
             }
         }
         for (a, arc) in net.arcs.iter().enumerate() {
-            if c.flow[a] > 1e-9 {
+            if c.flow[a] > c.noise {
                 let (from, to) = (&net.nodes[arc.from], &net.nodes[arc.to]);
                 flows.push((
                     label.clone(),

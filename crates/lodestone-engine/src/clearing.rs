@@ -94,6 +94,10 @@ pub struct Clearing {
     pub iterations: u32,
     /// Solver time, seconds (measured by the solver).
     pub solve_time: f64,
+    /// Quantities at or below this are solver round-off, not activity: 1e-6 of the period's
+    /// largest quantity (an interior-point answer leaves ~1e-8 of it on idle variables).
+    /// Trade tables list only flows above it.
+    pub noise: f64,
     /// Solver calls it took (more than one when a working set of arcs had to grow, or when
     /// a solve without iterative refinement missed the balance margin; see `solve`).
     pub solves: u32,
@@ -447,6 +451,7 @@ fn solve_once(
         conversion: vec![0.0; net.conversions.len()],
         price: vec![f64::NAN; net.nodes.len()],
         traded: vec![false; net.nodes.len()],
+        noise: 0.0,
         iterations: 0,
         solve_time: 0.0,
         solves: 1,
@@ -482,26 +487,30 @@ fn solve_once(
         // d(objective)/d(stock_begin) = z; a unit of supply is worth −z.
         price: sol.z[..net.nodes.len()].iter().map(|z| -z).collect(),
         traded: Vec::new(),
+        noise: 0.0,
         iterations: sol.iterations,
         solve_time: sol.solve_time,
         solves: 1,
     };
+    c.noise = noise_floor(&c);
     c.traded = traded_nodes(net, &c);
     (Some(x), c)
 }
 
-/// The nodes where material changed hands. An interior-point solution leaves round-off
-/// (~1e-8 of the largest quantity) on idle variables, so "changed hands" means above 1e-6
-/// of the largest quantity in the period.
-fn traded_nodes(net: &Network, c: &Clearing) -> Vec<bool> {
-    let big = c
+/// 1e-6 of the largest quantity in the period (at least 1e-6 t): see `Clearing::noise`.
+fn noise_floor(c: &Clearing) -> f64 {
+    1e-6 * c
         .activity
         .iter()
         .chain(&c.flow)
         .chain(&c.consumption)
         .chain(&c.stock_end)
-        .fold(1.0f64, |m, v| m.max(v.abs()));
-    let eps = 1e-6 * big;
+        .fold(1.0f64, |m, v| m.max(v.abs()))
+}
+
+/// The nodes where material changed hands: some quantity there above `Clearing::noise`.
+fn traded_nodes(net: &Network, c: &Clearing) -> Vec<bool> {
+    let eps = c.noise;
     let mut traded = vec![false; net.nodes.len()];
     for (k, act) in net.activities.iter().enumerate() {
         if c.activity[k] > eps {

@@ -543,7 +543,7 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
     let mut imp: BTreeMap<Key, f64> = BTreeMap::new();
     let mut exp: BTreeMap<Key, f64> = BTreeMap::new();
     let mut by_supplier: BTreeMap<Key, BTreeMap<&str, f64>> = BTreeMap::new();
-    for (importer, from) in &y.imports {
+    for (importer, from) in &y.imports_all {
         for (exporter, mats) in from {
             if importer == exporter {
                 continue;

@@ -125,13 +125,23 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
         for (a, arc) in net.arcs.iter().enumerate() {
             if c.flow[a] > 1e-9 {
                 let (f, t) = (&net.nodes[arc.from], &net.nodes[arc.to]);
-                *y.imports
-                    .entry(net.markets[t.market].clone())
-                    .or_default()
-                    .entry(net.markets[f.market].clone())
-                    .or_default()
-                    .entry(net.materials[f.material].clone())
-                    .or_default() += c.flow[a];
+                let key = (
+                    &net.markets[t.market],
+                    &net.markets[f.market],
+                    &net.materials[f.material],
+                );
+                let add = |m: &mut BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>| {
+                    *m.entry(key.0.clone())
+                        .or_default()
+                        .entry(key.1.clone())
+                        .or_default()
+                        .entry(key.2.clone())
+                        .or_default() += c.flow[a];
+                };
+                add(&mut y.imports_all);
+                if c.flow[a] > c.noise {
+                    add(&mut y.imports);
+                }
             }
         }
         // dependency: inflows at the entity's nodes, by stage

@@ -29,8 +29,14 @@ pub struct YearSummary {
     pub stocks: BTreeMap<String, BTreeMap<String, f64>>,
     /// Surplus stockpiled or discarded by producers, t: market → material.
     pub surplus: BTreeMap<String, BTreeMap<String, f64>>,
-    /// Trade, t: importer market → exporter market → material.
+    /// Trade, t: importer market → exporter market → material. Only flows above the
+    /// period's noise floor (`Clearing::noise`) count, so no route lists round-off.
     pub imports: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
+    /// Trade as `imports` with every flow, round-off included: the indices balance it
+    /// against production (which counts every tonne), and dropping grams on one side only
+    /// would turn a pure exporter's zero apparent consumption into a small positive one.
+    #[serde(skip)]
+    pub imports_all: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
     /// Dependency on the supplier: entity → stage → {direct, indirect, mined} → supplier → share.
     pub dependency: BTreeMap<String, BTreeMap<String, Shares>>,
     /// Share of a bloc's demand at each stage its own plants meet without supplier-origin
