@@ -377,7 +377,7 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
     let Some(x) = x else {
         return first; // the solver could not be set up: no retry would help
     };
-    let (_, rel) = crate::sim::balance_errors(&row_residuals(prob, &x));
+    let (_, rel) = balance_errors(&row_residuals(prob, &x));
     if first.status != ClearingStatus::Failed && rel <= 0.5 * s.balance_tolerance {
         return first;
     }
@@ -389,7 +389,7 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
 }
 
 /// Node-balance residuals of a solution vector, from the problem's node rows (the first
-/// rows): (Σⱼ aᵢⱼxⱼ − bᵢ, largest term), in the form `sim::balance_errors` takes.
+/// rows): (Σⱼ aᵢⱼxⱼ − bᵢ, largest term), in the form `balance_errors` takes.
 fn row_residuals(prob: &Problem, x: &[f64]) -> Vec<(f64, f64)> {
     let rows = prob.n_eq.min(prob.b.len());
     let mut res: Vec<(f64, f64)> = prob.b[..rows].iter().map(|b| (-b, b.abs())).collect();
@@ -738,6 +738,21 @@ pub fn residuals(net: &Network, inp: &PeriodInputs, c: &Clearing) -> Vec<(f64, f
     res
 }
 
+/// The largest absolute and relative mass-balance errors of a period, from each node's
+/// (inflow − outflow, largest term). An error is relative to the largest term at its
+/// node, but never to less than 1 t or 1e-4 of the period's largest term: the solver's
+/// round-off is relative to the whole problem (a few grams in a year of ~10⁶ t), so a
+/// node that moves a few kilograms would otherwise fail on round-off alone.
+pub fn balance_errors(residuals: &[(f64, f64)]) -> (f64, f64) {
+    let largest = residuals.iter().fold(0.0f64, |m, r| m.max(r.1));
+    let floor = (1e-4 * largest).max(1.0);
+    residuals
+        .iter()
+        .fold((0.0f64, 0.0f64), |(abs, rel), (err, scale)| {
+            (abs.max(err.abs()), rel.max(err.abs() / scale.max(floor)))
+        })
+}
+
 /// Objective value ½xᵀPx + qᵀx of a solution (kUSD), for comparing with other solvers.
 pub fn objective(prob: &Problem, x: &[f64]) -> f64 {
     x.iter()
@@ -833,4 +848,23 @@ pub fn to_mps(prob: &Problem, name: &str) -> String {
     }
     let _ = writeln!(s, "ENDATA");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balance_errors;
+
+    #[test]
+    fn balance_errors_are_relative_to_the_node_with_a_floor_from_the_period() {
+        // a year's market of 10⁶ t; a node moving 0.5 t is off by 5 g of round-off
+        let (abs, rel) = balance_errors(&[(1e-7, 1e6), (5e-6, 0.5)]);
+        assert_eq!(abs, 5e-6);
+        assert!((rel - 5e-8).abs() < 1e-18, "{rel}"); // 5e-6 / (1e-4 × 10⁶)
+        // a real loss of 1 t at a node moving 100 t is caught
+        let (_, rel) = balance_errors(&[(1e-7, 1e6), (1.0, 100.0)]);
+        assert!((rel - 0.01).abs() < 1e-12, "{rel}");
+        // a small problem keeps the 1 t floor
+        let (_, rel) = balance_errors(&[(2e-7, 50.0), (3e-7, 0.1)]);
+        assert!((rel - 3e-7).abs() < 1e-18, "{rel}");
+    }
 }

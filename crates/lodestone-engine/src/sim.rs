@@ -416,7 +416,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         }
         let (mut abs, mut rel) = (0.0f64, 0.0f64);
         if c.status != ClearingStatus::Failed {
-            (abs, rel) = balance_errors(&clearing::residuals(&net, &inputs, &c));
+            (abs, rel) = clearing::balance_errors(&clearing::residuals(&net, &inputs, &c));
             stock = c.stock_end.iter().map(|x| x.max(0.0)).collect();
         }
         for (k, sub) in inputs.activity_subsidy.iter().enumerate() {
@@ -448,21 +448,6 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         price_floor_cost_usd: floor_cost,
         metrics: sc.metrics.clone(),
     })
-}
-
-/// The largest absolute and relative mass-balance errors of a period, from each node's
-/// (inflow − outflow, largest term). An error is relative to the largest term at its
-/// node, but never to less than 1 t or 1e-4 of the period's largest term: the solver's
-/// round-off is relative to the whole problem (a few grams in a year of ~10⁶ t), so a
-/// node that moves a few kilograms would otherwise fail on round-off alone.
-pub(crate) fn balance_errors(residuals: &[(f64, f64)]) -> (f64, f64) {
-    let largest = residuals.iter().fold(0.0f64, |m, r| m.max(r.1));
-    let floor = (1e-4 * largest).max(1.0);
-    residuals
-        .iter()
-        .fold((0.0f64, 0.0f64), |(abs, rel), (err, scale)| {
-            (abs.max(err.abs()), rel.max(err.abs() / scale.max(floor)))
-        })
 }
 
 /// Tariffs, production quotas and price floors for one period.
@@ -562,24 +547,5 @@ fn apply_period_policies(
             }
             _ => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::balance_errors;
-
-    #[test]
-    fn balance_errors_are_relative_to_the_node_with_a_floor_from_the_period() {
-        // a year's market of 10⁶ t; a node moving 0.5 t is off by 5 g of round-off
-        let (abs, rel) = balance_errors(&[(1e-7, 1e6), (5e-6, 0.5)]);
-        assert_eq!(abs, 5e-6);
-        assert!((rel - 5e-8).abs() < 1e-18, "{rel}"); // 5e-6 / (1e-4 × 10⁶)
-        // a real loss of 1 t at a node moving 100 t is caught
-        let (_, rel) = balance_errors(&[(1e-7, 1e6), (1.0, 100.0)]);
-        assert!((rel - 0.01).abs() < 1e-12, "{rel}");
-        // a small problem keeps the 1 t floor
-        let (_, rel) = balance_errors(&[(2e-7, 50.0), (3e-7, 0.1)]);
-        assert!((rel - 3e-7).abs() < 1e-18, "{rel}");
     }
 }
