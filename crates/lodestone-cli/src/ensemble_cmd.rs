@@ -50,6 +50,11 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
     if a.runs == 0 {
         return Err(bad_input("--runs must be at least 1"));
     }
+    if a.threads == Some(0) {
+        return Err(bad_input(
+            "--threads must be at least 1 (leave it out to use every core)",
+        ));
+    }
     let mut sc = load::scenario(&a.scenario)?;
     if let Some(step) = &a.step {
         sc.horizon.step = match step.as_str() {

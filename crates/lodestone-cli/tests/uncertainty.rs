@@ -130,3 +130,24 @@ fn unbalanced_replicates_fail_the_ensemble_with_and_without_json() {
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["unbalanced_runs"], 3);
 }
+
+#[test]
+fn zero_runs_or_threads_are_usage_errors() {
+    for (flag, value) in [("--runs", "0"), ("--threads", "0")] {
+        let mut args = vec!["ensemble", "baseline", "--runs", "2", "--step", "year"];
+        if flag == "--runs" {
+            args[3] = value;
+        } else {
+            args.extend([flag, value]);
+        }
+        let o = run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{flag} {value}: {}",
+            common::text(&o)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&format!("{flag} must be at least 1")), "{err}");
+    }
+}
