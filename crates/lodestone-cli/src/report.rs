@@ -203,6 +203,16 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
         ph.push(format!("{y} ex-CN"));
     }
     let mut t = Table::new(&ph.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut glut = false;
+    let mut price = |p: f64| {
+        glut |= p < 0.05;
+        // no "-0.0": a price that rounds to zero is shown as 0.0
+        if p.abs() < 0.05 {
+            "0.0".to_string()
+        } else {
+            format!("{p:.1}")
+        }
+    };
     for m in &materials {
         let mut r = vec![m.clone()];
         for y in &mid {
@@ -214,16 +224,24 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
                 .filter(|(k, _)| k.as_str() != "CN")
                 .filter_map(|(_, x)| x.get(m).copied())
                 .collect();
-            r.push(cn.map_or("–".into(), |p| format!("{:.1}", p.max(0.0))));
+            r.push(cn.map_or("–".into(), |p| price(*p)));
             r.push(if ex.is_empty() {
                 "–".into()
             } else {
-                format!("{:.1}", (ex.iter().sum::<f64>() / ex.len() as f64).max(0.0))
+                price(ex.iter().sum::<f64>() / ex.len() as f64)
             });
         }
         t.row(r);
     }
     out.push_str(&t.render());
+    if glut {
+        let _ = writeln!(
+            out,
+            "A price at or below zero: a joint product in surplus, stockpiled or discarded at a cost \
+             (the price is minus that cost; the clearing does not value stock at a future price). \
+             See scenarios/README.md, S1."
+        );
+    }
 
     policy_metrics(&mut out, s, &mid);
 

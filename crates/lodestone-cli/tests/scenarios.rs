@@ -449,3 +449,63 @@ fn s8_china_shifts_soybean_imports_away_from_the_us() {
         "no CN-from-US imports row with an error"
     );
 }
+
+fn total(v: &Value) -> f64 {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, x)| x.as_f64().unwrap_or_else(|| total(x)))
+        .sum()
+}
+
+/// The sensitivity `china-quota-trend`: quotas growing on 2024's pace (+6.4%/yr light
+/// mining, +4.2%/yr separation) instead of the baseline's frozen 2024 quota mean more
+/// mining, less unmet demand and cheaper NdPr in 2030, a larger Chinese mining share, and
+/// identical 2024 (the growth starts in 2025).
+#[test]
+fn quota_trend_relieves_the_baselines_ndpr_scarcity() {
+    let (q, base) = (run("china-quota-trend"), run("baseline"));
+    assert_eq!(
+        year(&q, "2024")["production"],
+        year(&base, "2024")["production"]
+    );
+    let (y, b) = (year(&q, "2030"), year(&base, "2030"));
+    let mining = |v: &Value| total(&v["production"]["mining"]);
+    assert!(
+        mining(y) > 1.15 * mining(b),
+        "{} vs {}",
+        mining(y),
+        mining(b)
+    );
+    let short = |v: &Value| total(&v["shortfall"]);
+    assert!(short(y) < 0.1 * short(b), "{} vs {}", short(y), short(b));
+    let ndpr = |v: &Value| cn_and_ex_cn(v, "ndpr_oxide").0.unwrap();
+    assert!(ndpr(y) < 0.5 * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
+    let cn_share = |v: &Value| f(&v["shares"]["mining"]["CN"]).unwrap();
+    assert!(
+        cn_share(y) > cn_share(b) + 0.03,
+        "{} vs {}",
+        cn_share(y),
+        cn_share(b)
+    );
+}
+
+/// What scenarios/README.md (S1) says of the baseline's heavy rare earths after thrifting:
+/// in surplus, China's stock grows and the price is minus the monthly holding cost (0.2%
+/// of the reference price: Dy 260 → −0.52, Tb 810 → −1.62 USD/kg).
+#[test]
+fn baseline_heavy_surplus_is_priced_at_minus_the_holding_cost() {
+    let base = run("baseline");
+    let (y0, y1) = (year(&base, "2030"), year(&base, "2035"));
+    for (m, reference) in [("dy_oxide", 260.0), ("tb_oxide", 810.0)] {
+        let p = f(&y1["prices"]["CN"][m]).unwrap();
+        assert!((p + 0.002 * reference).abs() < 0.01, "{m}: {p}");
+        let stock = |v: &Value| f(&v["stocks"]["CN"][m]).unwrap();
+        assert!(
+            stock(y1) > stock(y0) + 100.0,
+            "{m}: {} → {}",
+            stock(y0),
+            stock(y1)
+        );
+    }
+}
