@@ -69,6 +69,50 @@ fn top_shares(m: Option<&std::collections::BTreeMap<String, f64>>, k: usize) -> 
     s.join("  ")
 }
 
+/// Capacity committed in response to prices (`expansion` events), by stage: how much, how
+/// much of it in China, and when the first and last decisions fell.
+fn expansions(out: &mut String, s: &Summary) {
+    if s.expansions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nCapacity committed in response to prices (capacity per year at full ramp; {} decisions)",
+        s.expansions.len()
+    );
+    let mut t = Table::new(&["stage", "committed", "in CN", "decided", "online"]);
+    for st in ["mining", "separation", "metal", "magnet"] {
+        let ds: Vec<_> = s.expansions.iter().filter(|d| d.stage == st).collect();
+        let all: f64 = ds.iter().map(|d| d.capacity_per_year).sum();
+        if ds.is_empty() || all <= 0.0 {
+            continue;
+        }
+        let cn: f64 = ds
+            .iter()
+            .filter(|d| d.country == "CN")
+            .map(|d| d.capacity_per_year)
+            .sum();
+        // years of the first and last month in a list of YYYY-MM (decisions are in date
+        // order, and so are their online months within a stage)
+        let span = |months: Vec<&str>| {
+            let years: Vec<&str> = months.iter().map(|m| m.get(..4).unwrap_or(m)).collect();
+            match (years.iter().min(), years.iter().max()) {
+                (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+                (Some(a), _) => a.to_string(),
+                _ => "–".into(),
+            }
+        };
+        t.row(vec![
+            st.to_string(),
+            fmt_t(all),
+            format!("{:.0}%", 100.0 * cn / all),
+            span(ds.iter().map(|d| d.decided.as_str()).collect()),
+            span(ds.iter().map(|d| d.online.as_str()).collect()),
+        ]);
+    }
+    out.push_str(&t.render());
+}
+
 fn fmt_t(x: f64) -> String {
     if x.abs() >= 100_000.0 {
         format!("{:.0}k", x / 1000.0)
@@ -141,6 +185,7 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
         t.row(r);
     }
     out.push_str(&t.render());
+    expansions(&mut out, s);
 
     let _ = writeln!(out, "\nShortfall (t unmet; share of demand)");
     let mut t = Table::new(

@@ -277,3 +277,41 @@ fn ensemble_step_override_coarsens_the_run_and_rejects_unknown_steps() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).1.contains("possible values"), "{:?}", text(&bad));
 }
+
+#[test]
+fn invalid_expansion_events_give_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("expansion.toml");
+    std::fs::write(
+        &bad,
+        r#"name = "bad-expansion"
+extends = "baseline"
+
+[[events]]
+type = "expansion"
+facility = "mt_wield"
+rent_threshold = -1
+rate = 0
+lead_months = 24
+max_multiple = 0.5
+start = "2026-01"
+end = "2025-01"
+"#,
+    )
+    .unwrap();
+    let o = run(&["validate", bad.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = bad.display().to_string();
+    for needle in [
+        format!("{f}:6:12: error[E008]: unknown facility `mt_wield`"),
+        "did you mean `mt_weld`".to_string(),
+        format!("{f}:7:18: error[E007]: `rent_threshold` = -1 is out of range"),
+        format!("{f}:8:8: error[E007]: `rate` = 0 is out of range"),
+        format!("{f}:10:16: error[E007]: `max_multiple` = 0.5 is out of range"),
+        format!("{f}:12:7: error[E011]"),
+    ] {
+        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -509,3 +509,49 @@ fn baseline_heavy_surplus_is_priced_at_minus_the_holding_cost() {
         );
     }
 }
+
+/// The sensitivity `price-response` (an `expansion` rule per stage on the baseline): 2024
+/// is the baseline's (decisions start in 2025 and take years to land), every decision is
+/// dated from 2025 with its stage's lead time, capacity grows where rents were high, and
+/// the baseline's long-run shortfall and NdPr price fall.
+#[test]
+fn price_response_closes_the_baselines_shortfall_with_new_capacity() {
+    let (r, base) = (run("price-response"), run("baseline"));
+    assert_eq!(
+        year(&r, "2024")["production"],
+        year(&base, "2024")["production"]
+    );
+    let decisions = r["expansions"].as_array().expect("expansions listed");
+    assert!(decisions.len() > 20, "{}", decisions.len());
+    let month = |v: &Value| {
+        let s = v.as_str().unwrap();
+        s[..4].parse::<i32>().unwrap() * 12 + s[5..].parse::<i32>().unwrap()
+    };
+    for d in decisions {
+        let (decided, online) = (month(&d["decided"]), month(&d["online"]));
+        assert!(decided > 2025 * 12, "decided before 2025-01: {d}");
+        assert!([24, 36].contains(&(online - decided)), "lead: {d}");
+        assert!(d["capacity_per_year"].as_f64().unwrap() > 0.0, "{d}");
+        assert!(d["rent_multiple"].as_f64().unwrap() >= 1.0, "{d}");
+    }
+    let added: f64 = ["2025", "2026", "2027"]
+        .iter()
+        .map(|y| total(&year(&r, y)["capacity_added"]["mining"]))
+        .sum();
+    assert!(
+        added > 50_000.0,
+        "mining capacity committed 2025-27: {added}"
+    );
+    let (y, b) = (year(&r, "2035"), year(&base, "2035"));
+    let mining = |v: &Value| total(&v["production"]["mining"]);
+    assert!(
+        mining(y) > 1.15 * mining(b),
+        "{} vs {}",
+        mining(y),
+        mining(b)
+    );
+    let short = |v: &Value| total(&v["shortfall"]);
+    assert!(short(y) < 0.1 * short(b), "{} vs {}", short(y), short(b));
+    let ndpr = |v: &Value| cn_and_ex_cn(v, "ndpr_oxide").0.unwrap();
+    assert!(ndpr(y) < 0.5 * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
+}

@@ -90,6 +90,10 @@ pub struct Clearing {
     /// Whether material changed hands at the node (produced, used, shipped, consumed or
     /// stocked beyond the solver's round-off).
     pub traded: Vec<bool>,
+    /// Shadow price of each dataset facility's capacity, USD/kg of activity (what one more
+    /// unit of capacity would have earned in the period): 0 where the facility had spare
+    /// capacity or no activity.
+    pub capacity_rent: Vec<f64>,
     /// Interior-point iterations.
     pub iterations: u32,
     /// Solver time, seconds (measured by the solver).
@@ -388,6 +392,22 @@ pub fn solve(net: &Network, prob: &Problem, s: &Settings) -> Clearing {
     c
 }
 
+/// The duals of the capacity rows (`build_for` puts one per facility with activities, in
+/// facility order, right after the equality rows), per dataset facility. Prices and these
+/// rents are in the objective's units, USD/kg; scaling tonnes leaves them unchanged.
+fn capacity_rents(net: &Network, prob: &Problem, z: &[f64]) -> Vec<f64> {
+    let mut rent = vec![0.0; net.facility_activities.len()];
+    let mut row = prob.n_eq;
+    for (fi, acts) in net.facility_activities.iter().enumerate() {
+        if acts.is_empty() {
+            continue;
+        }
+        rent[fi] = z.get(row).copied().unwrap_or(0.0).max(0.0);
+        row += 1;
+    }
+    rent
+}
+
 /// Node-balance residuals of a solution vector, from the problem's node rows (the first
 /// rows): (Σⱼ aᵢⱼxⱼ − bᵢ, largest term), in the form `balance_errors` takes.
 fn row_residuals(prob: &Problem, x: &[f64]) -> Vec<(f64, f64)> {
@@ -451,6 +471,7 @@ fn solve_once(
         conversion: vec![0.0; net.conversions.len()],
         price: vec![f64::NAN; net.nodes.len()],
         traded: vec![false; net.nodes.len()],
+        capacity_rent: vec![0.0; net.facility_activities.len()],
         noise: 0.0,
         iterations: 0,
         solve_time: 0.0,
@@ -487,6 +508,7 @@ fn solve_once(
         // d(objective)/d(stock_begin) = z; a unit of supply is worth −z.
         price: sol.z[..net.nodes.len()].iter().map(|z| -z).collect(),
         traded: Vec::new(),
+        capacity_rent: capacity_rents(net, prob, &sol.z),
         noise: 0.0,
         iterations: sol.iterations,
         solve_time: sol.solve_time,

@@ -488,6 +488,11 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
         for (p, v) in &y.platforms {
             put(format!("platforms.{p}"), *v);
         }
+        for (stage, m) in &y.capacity_added {
+            for (c, v) in m {
+                put(format!("capacity_added.{stage}.{c}"), *v);
+            }
+        }
         // share of each importer's imports of a material that comes from the supplier
         // (trade is the headline of datasets without stages, e.g. soybeans)
         let mut totals: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();

@@ -6,6 +6,7 @@
 pub mod clearing;
 pub mod compare;
 pub mod ensemble;
+pub mod expansion;
 pub mod indices;
 pub mod metrics;
 pub mod network;

@@ -2,6 +2,7 @@
 //! forward, mass balance checked every period.
 
 use crate::clearing::{self, Clearing, ClearingStatus, PeriodInputs};
+use crate::expansion::{Decision, Expansions};
 use crate::network::Network;
 use crate::policy;
 use crate::settings::Settings;
@@ -99,17 +100,21 @@ pub struct RunResult {
     pub price_floor_cost_usd: f64,
     /// Metrics requested by the scenario.
     pub metrics: MetricsSpec,
+    /// Capacity committed in response to prices (`expansion` events), in decision order.
+    pub expansions: Vec<Decision>,
 }
 
 fn covers(start: Month, end: Option<Month>, m: Month) -> bool {
     m >= start && end.is_none_or(|e| m <= e)
 }
 
-/// Capacity per facility for one period (t of activity), after ramps, utilization and disruptions.
-pub fn period_capacity(ds: &Dataset, sc: &Scenario, p: &Period) -> Vec<f64> {
+/// Capacity per facility for one period (t of activity), after ramps, expansions,
+/// utilization and disruptions.
+pub fn period_capacity(ds: &Dataset, sc: &Scenario, p: &Period, exp: &Expansions) -> Vec<f64> {
     ds.facilities
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(fi, f)| {
             if !f.enabled {
                 return 0.0;
             }
@@ -137,7 +142,10 @@ pub fn period_capacity(ds: &Dataset, sc: &Scenario, p: &Period) -> Vec<f64> {
                             }
                         }
                     }
-                    f.nameplate_at(m) * f.utilization * (1.0 - loss.min(1.0)) / 12.0
+                    (f.nameplate_at(m) + exp.added_at(fi, m))
+                        * f.utilization
+                        * (1.0 - loss.min(1.0))
+                        / 12.0
                 })
                 .sum()
         })
@@ -224,6 +232,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         .map(|m| m.ref_price.unwrap_or(1.0))
         .collect();
     let mut working_set = clearing::WorkingSet::default();
+    let mut expansions = Expansions::new(&data, sc);
     let mut stock: Vec<f64> = net
         .stocks
         .iter()
@@ -300,6 +309,11 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
                 }
             }
         }
+        // capacity decisions on the past year's rents (expansion events)
+        expansions.decide(m, &|fi, m| {
+            let f = &data.facilities[fi];
+            if f.enabled { f.nameplate_at(m) } else { 0.0 }
+        });
         let factors = policy::demand_factors(&plan, &sub_share, &row_of, m);
         let mut demand = period_demand(&data, sc, &net, &p, settings.demand_growth_scale);
         for (d, f) in demand.iter_mut().zip(&factors) {
@@ -308,7 +322,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         let (stock_target, stock_release_price) =
             policy::stock_terms(&data, &net, &plan, &settings, &p);
         let mut inputs = PeriodInputs {
-            capacity: period_capacity(&data, sc, &p),
+            capacity: period_capacity(&data, sc, &p, &expansions),
             unit_cost: data.facilities.iter().map(|f| f.unit_cost).collect(),
             demand,
             stock_begin: stock.clone(),
@@ -427,6 +441,12 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         if rel > settings.balance_tolerance {
             balance.ok = false;
         }
+        expansions.record(
+            p.months.max(0) as u32,
+            &inputs.capacity,
+            &c.capacity_rent,
+            &inputs.unit_cost,
+        );
         out.push(PeriodResult {
             period: p,
             inputs,
@@ -447,6 +467,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         settings,
         price_floor_cost_usd: floor_cost,
         metrics: sc.metrics.clone(),
+        expansions: expansions.decisions,
     })
 }
 

@@ -47,6 +47,11 @@ pub struct YearSummary {
     /// Risk indices: concentration by stage, net import reliance, GeoPolRisk, EU supply
     /// risk (`crate::indices`).
     pub indices: crate::indices::IndicesYear,
+    /// Capacity committed this year in response to prices (`expansion` events): stage →
+    /// facility country → capacity per year at full ramp (t REO for mining and separation,
+    /// t metal, t magnet). Empty without expansion events.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub capacity_added: ByStage,
 }
 
 /// An observed statistic next to its simulated value.
@@ -98,6 +103,9 @@ pub struct Summary {
     pub observed_vs_simulated: Vec<Observed>,
     /// What price floors cost their payers over the run, USD.
     pub price_floor_cost_usd: f64,
+    /// Every capacity expansion committed in response to prices, in decision order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expansions: Vec<crate::expansion::Decision>,
 }
 
 /// Output of each stage by facility country for one period: (stage, country, tonnes).
@@ -230,6 +238,16 @@ pub fn summarize(r: &RunResult) -> Summary {
             }
         }
     }
+    for e in &r.expansions {
+        if let Some(y) = annual.get_mut(e.decided.get(..4).unwrap_or_default()) {
+            add(
+                &mut y.capacity_added,
+                &e.stage,
+                &e.country,
+                e.capacity_per_year,
+            );
+        }
+    }
     let metrics = crate::metrics::compute(r, &mut annual);
     for (year, y) in annual.iter_mut() {
         if let Ok(yr) = year.parse::<i32>() {
@@ -241,6 +259,7 @@ pub fn summarize(r: &RunResult) -> Summary {
         time_to_independence: metrics.time_to_independence,
         observed_vs_simulated: metrics.observed,
         price_floor_cost_usd: r.price_floor_cost_usd,
+        expansions: r.expansions.clone(),
         scenario: r.scenario.clone(),
         dataset: r.dataset.clone(),
         periods: r.periods.iter().map(|p| p.period.label()).collect(),

@@ -364,6 +364,39 @@ pub enum Event {
         /// First month the option exists.
         start: Month,
     },
+    /// Capacity that answers prices (MODEL.md's slow response "new capacity when prices
+    /// stay high"): each January from `start` to `end`, every running facility in the
+    /// target whose capacity earned a rent (the clearing's shadow price of its capacity) of
+    /// at least `rent_threshold` × its unit cost on average over the past 12 months
+    /// commits `rate` × its capacity, online `lead_months` later over `ramp_months`, up to
+    /// `max_multiple` × its capacity when the rule first applied.
+    Expansion {
+        /// Id, so that `[[uncertainty]]` can refer to it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// What may expand (every facility if empty).
+        #[serde(flatten)]
+        target: Target,
+        /// Mean rent over the past 12 months, as a multiple of the unit cost, that triggers
+        /// an expansion (≥ 0).
+        rent_threshold: f64,
+        /// Capacity added per decision, as a share of the facility's capacity (0..1].
+        rate: f64,
+        /// Months from decision to first output.
+        lead_months: f64,
+        /// Ramp to the added capacity, months (default 12).
+        #[serde(default)]
+        ramp_months: Option<f64>,
+        /// Cap on a facility's capacity as a multiple of its capacity when the rule first
+        /// applied (≥ 1; default 2).
+        #[serde(default)]
+        max_multiple: Option<f64>,
+        /// First decision month.
+        start: Month,
+        /// Last decision month (inclusive); open-ended if absent.
+        #[serde(default)]
+        end: Option<Month>,
+    },
     /// A sector's (or country's, or material's) demand changes by a fraction for a while.
     DemandShock {
         /// Country (all if absent).
@@ -403,6 +436,7 @@ impl Event {
             Event::Investment { .. } => "investment",
             Event::TechnologyBan { .. } => "technology_ban",
             Event::Substitution { .. } => "substitution",
+            Event::Expansion { .. } => "expansion",
         }
     }
 
@@ -421,7 +455,9 @@ impl Event {
     /// and the ids of `capacity` and `investment` events, which cannot be suspended.
     pub fn label(&self) -> Option<&str> {
         match self {
-            Event::Capacity { id, .. } | Event::Investment { id, .. } => id.as_deref(),
+            Event::Capacity { id, .. }
+            | Event::Investment { id, .. }
+            | Event::Expansion { id, .. } => id.as_deref(),
             e => e.id(),
         }
     }
@@ -573,6 +609,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "investment",
     "technology_ban",
     "substitution",
+    "expansion",
 ];
 
 fn star() -> String {
@@ -1128,6 +1165,64 @@ impl Scenario {
                     if let Some(u) = utilization {
                         share(&mut d, e, "utilization", *u);
                     }
+                }
+                Event::Expansion {
+                    target,
+                    rent_threshold,
+                    rate,
+                    lead_months,
+                    ramp_months,
+                    max_multiple,
+                    start,
+                    end,
+                    ..
+                } => {
+                    if let Some(f) = &target.facility {
+                        check(&mut d, e, "facility", "facility", f, &all_facilities);
+                    }
+                    if let Some(c) = &target.country {
+                        check(&mut d, e, "country", "country", c, &country_ids);
+                    }
+                    let mut range = |key: &str, v: f64, ok: bool, hint: &str| {
+                        if !ok {
+                            d.push(
+                                codes::OUT_OF_RANGE,
+                                e.loc(key),
+                                format!("`{key}` = {v} is out of range"),
+                                Some(hint.into()),
+                            );
+                        }
+                    };
+                    range(
+                        "rent_threshold",
+                        *rent_threshold,
+                        rent_threshold.is_finite() && *rent_threshold >= 0.0,
+                        "a multiple of the unit cost, ≥ 0 (1 = the rent equals the cost)",
+                    );
+                    range(
+                        "rate",
+                        *rate,
+                        *rate > 0.0 && *rate <= 1.0,
+                        "a share of capacity per decision, in (0, 1]: 0.1 adds 10%",
+                    );
+                    range(
+                        "lead_months",
+                        *lead_months,
+                        lead_months.is_finite() && *lead_months >= 0.0,
+                        "months from decision to first output, ≥ 0",
+                    );
+                    if let Some(r) = ramp_months {
+                        range("ramp_months", *r, r.is_finite() && *r >= 0.0, "months, ≥ 0");
+                    }
+                    if let Some(m) = max_multiple {
+                        range(
+                            "max_multiple",
+                            *m,
+                            m.is_finite() && *m >= 1.0,
+                            "a multiple of the capacity when the rule first applies, ≥ 1",
+                        );
+                    }
+                    date_order(&mut d, e, *start, *end);
                 }
                 Event::Disruption {
                     target,
