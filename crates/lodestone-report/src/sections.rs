@@ -38,8 +38,11 @@ pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportErr
         ("trade", "Trade"),
         ("shortfall", "Shortfall"),
         ("prices", "Prices"),
-        ("dependency", "Dependency"),
     ];
+    if !c.s.expansions.is_empty() {
+        toc.push(("expansion", "Capacity"));
+    }
+    toc.push(("dependency", "Dependency"));
     if let Some(e) = ens {
         body.push_str(&uncertainty_section(&[&c], e, &mut charts));
         toc.push(("uncertainty", "Uncertainty"));
@@ -299,8 +302,72 @@ fn details(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     out.push_str(&trade_section(c, charts, p));
     out.push_str(&shortfall_section(c, charts, p));
     out.push_str(&prices_section(c, charts, p));
+    out.push_str(&expansion_section(c, p));
     out.push_str(&dependency_section(c, charts, p));
     out
+}
+
+/// Capacity committed in response to prices (`expansion` events), by stage and country;
+/// nothing when the scenario has no such event.
+fn expansion_section(c: &Ctx, p: &str) -> String {
+    let d = &c.s.expansions;
+    if d.is_empty() {
+        return String::new();
+    }
+    // (stage, country) → (capacity per year, first decision, first online, decisions)
+    let mut by: BTreeMap<(String, String), (f64, String, String, usize)> = BTreeMap::new();
+    for e in d {
+        let k = (e.stage.clone(), e.country.clone());
+        let v = by
+            .entry(k)
+            .or_insert_with(|| (0.0, e.decided.clone(), e.online.clone(), 0));
+        v.0 += e.capacity_per_year;
+        v.2 = v.2.clone().min(e.online.clone());
+        v.3 += 1;
+    }
+    let stage_rank = |s: &str| {
+        ["mining", "separation", "metal", "magnet"]
+            .iter()
+            .position(|x| *x == s)
+    };
+    let mut keys: Vec<_> = by.keys().cloned().collect();
+    keys.sort_by(|a, b| {
+        stage_rank(&a.0)
+            .cmp(&stage_rank(&b.0))
+            .then(by[b].0.total_cmp(&by[a].0))
+    });
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            let v = &by[k];
+            vec![
+                esc(&k.0),
+                esc(&c.name(&k.1)),
+                amount(v.0),
+                v.3.to_string(),
+                esc(&v.1),
+                esc(&v.2),
+            ]
+        })
+        .collect();
+    let mut inner = table(
+        &[
+            "Stage",
+            "Country",
+            "Capacity added / yr",
+            "Decisions",
+            "First decided",
+            "First online",
+        ],
+        &rows,
+        &[2, 3],
+    );
+    inner.push_str("<p class=\"note\">Capacity committed by the scenario's <code>expansion</code> events: once a year, plants whose capacity earned a rent (the clearing's shadow price of their capacity) of at least the rule's multiple of their unit cost over the past 12 months add the rule's share of their capacity, online after the lead time. Capacity in the facility's unit (t REO per year for mining and separation, t metal, t magnet).</p>");
+    section(
+        &format!("{p}expansion"),
+        "Capacity answering prices",
+        &inner,
+    )
 }
 
 fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> Vec<Series> {
@@ -904,7 +971,7 @@ fn prices_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
             ),
         );
     }
-    inner.push_str("</div><p class=\"note\">The materials with the largest output value over the run. Prices are the market-clearing prices of each period (duals of the market balances, USD/kg), averaged over the year where the material changed hands. Observed prices (prices.csv) are drawn dashed where the dataset has them.</p>");
+    inner.push_str("</div><p class=\"note\">The materials with the largest output value over the run. Prices are the market-clearing prices of each period (duals of the market balances, USD/kg), averaged over the year where the material changed hands. Observed prices (prices.csv) are drawn dashed where the dataset has them. A price at or below zero marks a joint product in surplus, stockpiled or discarded at a cost (the price is minus that cost): the clearing does not value stock at a future price.</p>");
     section(&id, "Prices", &inner)
 }
 

@@ -125,6 +125,10 @@ fn single_report_has_answer_charts_and_sources() {
     }
     assert!(rep.html.contains("does the tiny chain meet demand?"));
     assert!(rep.html.contains("Tiny chain, no events"));
+    assert!(
+        !rep.html.contains("id=\"expansion\""),
+        "no expansion events, no section"
+    );
     // the first answer sentence states the supplier's mining share in the first year
     let cn = s.annual["2024"].shares["mining"]["CN"];
     assert!(
@@ -257,4 +261,31 @@ fn embedded_baseline_question_is_found() {
     let (_, text) = lodestone_data::scenario("baseline").unwrap();
     let q = question_from_toml(&text).unwrap();
     assert!(q.contains("shares by stage"), "{q}");
+}
+
+#[test]
+fn expansion_decisions_get_their_section() {
+    let ds = tiny();
+    let text = format!(
+        "{A}\n[[events]]\ntype = \"expansion\"\nfacility = \"mine_au\"\nrent_threshold = 0.05\nrate = 0.5\nlead_months = 6\nstart = \"2024-01\"\n"
+    );
+    let (info, r, s) = run(&ds, &text);
+    assert!(!s.expansions.is_empty());
+    let rep = single(
+        &Run {
+            info: &info,
+            result: &r,
+            summary: &s,
+        },
+        None,
+    )
+    .unwrap();
+    check_page(&rep.html, &ds);
+    assert!(rep.html.contains("<section id=\"expansion\""));
+    assert!(
+        rep.html.contains("href=\"#expansion\""),
+        "in the table of contents"
+    );
+    // the AU mine's first decision: 2025-01 on 2024's rents, online six months later
+    assert!(rep.html.contains("2025-01") && rep.html.contains("2025-07"));
 }
