@@ -8,7 +8,7 @@
 
 use crate::sim::{EngineError, run};
 use crate::summary::{Summary, summarize};
-use lodestone_model::dataset::Dataset;
+use lodestone_model::dataset::{Dataset, Stage};
 use lodestone_model::scenario::{Dist, Event, EventSpec, Scenario, Target, Uncertain};
 use lodestone_model::time::Month;
 use rand::{RngExt, SeedableRng};
@@ -488,9 +488,13 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
         for (p, v) in &y.platforms {
             put(format!("platforms.{p}"), *v);
         }
-        for (stage, m) in &y.capacity_added {
-            for (c, v) in m {
-                put(format!("capacity_added.{stage}.{c}"), *v);
+        // capacity committed per stage, zeros included, so that its quantiles count the
+        // replicates that added nothing (by country: `run --json`'s `capacity_added`)
+        if s.expansion_rules > 0 {
+            for stage in Stage::CHAIN {
+                let st = stage.as_str();
+                let v = y.capacity_added.get(st).map_or(0.0, |m| m.values().sum());
+                put(format!("capacity_added.{st}"), v);
             }
         }
         // share of each importer's imports of a material that comes from the supplier

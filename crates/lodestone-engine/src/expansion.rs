@@ -148,9 +148,9 @@ impl Expansions {
         }
     }
 
-    /// Whether the scenario has any expansion rule.
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
+    /// Number of expansion rules in the scenario.
+    pub fn rules(&self) -> usize {
+        self.rules.len()
     }
 
     /// Nameplate added to facility `fi` in month `m` by past decisions, ramped.

@@ -100,6 +100,8 @@ pub struct RunResult {
     pub price_floor_cost_usd: f64,
     /// Metrics requested by the scenario.
     pub metrics: MetricsSpec,
+    /// Number of `expansion` events in the scenario.
+    pub expansion_rules: usize,
     /// Capacity committed in response to prices (`expansion` events), in decision order.
     pub expansions: Vec<Decision>,
 }
@@ -467,6 +469,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
         settings,
         price_floor_cost_usd: floor_cost,
         metrics: sc.metrics.clone(),
+        expansion_rules: expansions.rules(),
         expansions: expansions.decisions,
     })
 }

@@ -103,9 +103,16 @@ pub struct Summary {
     pub observed_vs_simulated: Vec<Observed>,
     /// What price floors cost their payers over the run, USD.
     pub price_floor_cost_usd: f64,
+    /// Number of `expansion` events in the scenario (0: capacity does not answer prices).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub expansion_rules: usize,
     /// Every capacity expansion committed in response to prices, in decision order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expansions: Vec<crate::expansion::Decision>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Output of each stage by facility country for one period: (stage, country, tonnes).
@@ -259,6 +266,7 @@ pub fn summarize(r: &RunResult) -> Summary {
         time_to_independence: metrics.time_to_independence,
         observed_vs_simulated: metrics.observed,
         price_floor_cost_usd: r.price_floor_cost_usd,
+        expansion_rules: r.expansion_rules,
         expansions: r.expansions.clone(),
         scenario: r.scenario.clone(),
         dataset: r.dataset.clone(),

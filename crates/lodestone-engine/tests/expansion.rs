@@ -73,3 +73,26 @@ fn a_threshold_no_rent_reaches_changes_nothing() {
         assert_eq!(s.annual[y].production, base.annual[y].production, "{y}");
     }
 }
+
+#[test]
+fn ensembles_see_capacity_added_per_stage_with_zeros_only_when_a_rule_exists() {
+    let ds = tiny();
+    let keys = |text: &str| -> Vec<(String, f64)> {
+        let s = summarize(&run(&ds, &scenario(text)).unwrap());
+        lodestone_engine::ensemble::flatten(&s)
+            .into_iter()
+            .filter(|(_, k, _)| k.starts_with("capacity_added"))
+            .map(|(y, k, v)| (format!("{y} {k}"), v))
+            .collect()
+    };
+    assert!(keys(THREE_YEARS).is_empty());
+    // a rule that never fires: every year, every stage, zero (so quantiles count it)
+    let none = keys(&with_rule(1e9));
+    assert_eq!(none.len(), 3 * 4, "{none:?}");
+    assert!(none.iter().all(|(_, v)| *v == 0.0), "{none:?}");
+    let some = keys(&with_rule(0.05));
+    assert!(
+        some.contains(&("2025 capacity_added.mining".to_string(), 600.0)),
+        "{some:?}"
+    );
+}
