@@ -153,7 +153,8 @@ impl Expansions {
         self.rules.len()
     }
 
-    /// Nameplate added to facility `fi` in month `m` by past decisions, ramped.
+    /// Nameplate added to facility `fi` in month `m` by past decisions, ramped (it runs
+    /// only while the facility's own nameplate is positive; `sim::period_capacity`).
     pub fn added_at(&self, fi: usize, m: Month) -> f64 {
         self.added.get(fi).map_or(0.0, |adds| {
             adds.iter()
@@ -238,8 +239,8 @@ impl Expansions {
                 let rule = &self.rules[k];
                 let fi = rule.facilities[j];
                 let own = nameplate(fi, m);
-                if own <= 0.0 && self.added_at(fi, m) <= 0.0 {
-                    continue; // not running (yet, or any more)
+                if own <= 0.0 {
+                    continue; // not running (yet, or any more): its expansions are idle too
                 }
                 let capacity = own + self.committed(fi);
                 let base = *self.rules[k].base[j].get_or_insert(capacity);

@@ -144,10 +144,14 @@ pub fn period_capacity(ds: &Dataset, sc: &Scenario, p: &Period, exp: &Expansions
                             }
                         }
                     }
-                    (f.nameplate_at(m) + exp.added_at(fi, m))
-                        * f.utilization
-                        * (1.0 - loss.min(1.0))
-                        / 12.0
+                    // an expansion is of the plant: it runs while the plant does
+                    let own = f.nameplate_at(m);
+                    let plate = if own > 0.0 {
+                        own + exp.added_at(fi, m)
+                    } else {
+                        0.0
+                    };
+                    plate * f.utilization * (1.0 - loss.min(1.0)) / 12.0
                 })
                 .sum()
         })

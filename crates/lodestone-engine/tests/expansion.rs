@@ -96,3 +96,23 @@ fn ensembles_see_capacity_added_per_stage_with_zeros_only_when_a_rule_exists() {
         "{some:?}"
     );
 }
+
+#[test]
+fn an_expansion_closes_with_its_plant() {
+    let ds = tiny();
+    let text = format!(
+        "{}[[events]]\ntype = \"capacity\"\nfacility = \"mine_au\"\nstart = \"2026-01\"\ncapacity = 0\n",
+        with_rule(0.05)
+    );
+    let r = run(&ds, &scenario(&text)).unwrap();
+    assert!(r.expansions.iter().any(|d| d.decided == "2025-01"));
+    assert!(r.periods[12].inputs.capacity[0] > 100.0, "2025: 1,800 t/yr");
+    for p in &r.periods[24..] {
+        assert_eq!(p.inputs.capacity[0], 0.0, "{}", p.period.label());
+    }
+    assert!(
+        r.expansions.iter().all(|d| d.decided.as_str() < "2026"),
+        "no decisions for a closed plant: {:?}",
+        r.expansions
+    );
+}
