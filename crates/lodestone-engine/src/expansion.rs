@@ -7,8 +7,8 @@
 //! first period of each calendar year) every running facility a rule covers whose mean
 //! rent is at least `rent_threshold` × its unit cost commits `rate` × its capacity, which
 //! comes online `lead_months` later and ramps over `ramp_months`, until the facility has
-//! `max_multiple` × the capacity it had when the rule first applied. Decisions use only
-//! past periods, so a run stays a sequence of one-period clearings.
+//! `max_multiple` × its own nameplate (the dataset's, with the scenario's capacity events).
+//! Decisions use only past periods, so a run stays a sequence of one-period clearings.
 
 use lodestone_model::dataset::Dataset;
 use lodestone_model::scenario::{Event, Scenario};
@@ -18,8 +18,7 @@ use std::collections::VecDeque;
 
 /// Ramp months when a rule gives none.
 const DEFAULT_RAMP_MONTHS: f64 = 12.0;
-/// Capacity cap, as a multiple of the capacity when the rule first applied, when a rule
-/// gives none.
+/// Capacity cap, as a multiple of the facility's own nameplate, when a rule gives none.
 const DEFAULT_MAX_MULTIPLE: f64 = 2.0;
 /// Months of rent history a decision averages over.
 const WINDOW_MONTHS: u32 = 12;
@@ -54,8 +53,6 @@ struct Rule {
     max_multiple: f64,
     start: Month,
     end: Option<Month>,
-    /// Capacity of each covered facility when the rule first applied (the cap's base).
-    base: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +110,6 @@ impl Expansions {
                         .map(|(i, _)| i)
                         .collect();
                     Some(Rule {
-                        base: vec![None; facilities.len()],
                         facilities,
                         threshold: *rent_threshold,
                         rate: *rate,
@@ -242,16 +238,14 @@ impl Expansions {
                 if own <= 0.0 {
                     continue; // not running (yet, or any more): its expansions are idle too
                 }
-                let capacity = own + self.committed(fi);
-                let base = *self.rules[k].base[j].get_or_insert(capacity);
-                let rule = &self.rules[k];
                 let Some(rent) = self.mean_rent(fi) else {
                     continue;
                 };
                 if rent < rule.threshold {
                     continue;
                 }
-                let add = (rule.rate * capacity).min(rule.max_multiple * base - capacity);
+                let capacity = own + self.committed(fi);
+                let add = (rule.rate * capacity).min(rule.max_multiple * own - capacity);
                 if add <= 0.0 {
                     continue;
                 }
@@ -296,7 +290,6 @@ mod tests {
                 max_multiple: 2.0,
                 start: month("2025-01"),
                 end: None,
-                base: vec![None],
             }],
             history: vec![VecDeque::new()],
             added: vec![Vec::new()],

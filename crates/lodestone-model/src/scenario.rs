@@ -369,7 +369,7 @@ pub enum Event {
     /// target whose capacity earned a rent (the clearing's shadow price of its capacity) of
     /// at least `rent_threshold` × its unit cost on average over the past 12 months
     /// commits `rate` × its capacity, online `lead_months` later over `ramp_months`, up to
-    /// `max_multiple` × its capacity when the rule first applied.
+    /// `max_multiple` × its own nameplate.
     Expansion {
         /// Id, so that `[[uncertainty]]` can refer to it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -387,8 +387,8 @@ pub enum Event {
         /// Ramp to the added capacity, months (default 12).
         #[serde(default)]
         ramp_months: Option<f64>,
-        /// Cap on a facility's capacity as a multiple of its capacity when the rule first
-        /// applied (≥ 1; default 2).
+        /// Cap on a facility's capacity, own nameplate plus expansions, as a multiple of its
+        /// own nameplate (≥ 1; default 2).
         #[serde(default)]
         max_multiple: Option<f64>,
         /// First decision month.
@@ -1219,7 +1219,7 @@ impl Scenario {
                             "max_multiple",
                             *m,
                             m.is_finite() && *m >= 1.0,
-                            "a multiple of the capacity when the rule first applies, ≥ 1",
+                            "a multiple of the facility's own nameplate, ≥ 1 (2 = may double)",
                         );
                     }
                     date_order(&mut d, e, *start, *end);
