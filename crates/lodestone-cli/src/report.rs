@@ -92,8 +92,7 @@ fn expansions(out: &mut String, s: &Summary) {
             .filter(|d| d.country == "CN")
             .map(|d| d.capacity_per_year)
             .sum();
-        // years of the first and last month in a list of YYYY-MM (decisions are in date
-        // order, and so are their online months within a stage)
+        // the years of the earliest and the latest of some YYYY-MM months
         let span = |months: Vec<&str>| {
             let years: Vec<&str> = months.iter().map(|m| m.get(..4).unwrap_or(m)).collect();
             match (years.iter().min(), years.iter().max()) {

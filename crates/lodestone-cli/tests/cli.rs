@@ -315,3 +315,21 @@ end = "2025-01"
     }
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn terminal_prices_show_surplus_prices_below_zero_with_a_footnote() {
+    let (_dir, a, _) = common::two_scenarios();
+    let data = tiny();
+    let o = run(&["run", &a, "--data", data.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // the fixture's Dy is a by-product nobody buys: priced at minus its surplus cost, as in
+    // the JSON (the table used to clamp it to 0.0)
+    let dy = out
+        .lines()
+        .find(|l| l.starts_with("dy_oxide"))
+        .unwrap_or_else(|| panic!("no dy_oxide row:\n{out}"));
+    assert!(dy.contains("-15.0"), "{dy}");
+    assert!(out.contains("A price at or below zero"), "{out}");
+    assert!(!out.contains("-0.0"), "{out}");
+}
