@@ -191,12 +191,26 @@ fn schema_and_scenarios_listings() {
     assert!(!out.contains("INVALID"), "{out}");
 }
 
+/// `lodestone validate` on a scenario file holding `toml` exits 2 without a panic and
+/// reports every needle (`{f}` in a needle stands for the file's path).
+fn assert_validate_reports(toml: &str, needles: &[String]) {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, toml).unwrap();
+    let o = run(&["validate", bad.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let f = bad.display().to_string();
+    for needle in needles {
+        let needle = needle.replace("{f}", &f);
+        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 #[test]
 fn invalid_policy_events_give_located_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("policy.toml");
-    std::fs::write(
-        &bad,
+    assert_validate_reports(
         r#"name = "bad-policy"
 extends = "baseline"
 
@@ -223,24 +237,16 @@ exporter = "US"
 rate = 25
 start = "2025-01"
 "#,
-    )
-    .unwrap();
-    let o = run(&["validate", bad.to_str().unwrap()]);
-    let (_, err) = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    let f = bad.display().to_string();
-    for needle in [
-        format!("{f}:6:12: error[E008]: unknown country `XQ`"),
-        format!("{f}:9:18: error[E007]: `approval_share` = 1.5 is outside 0..1"),
-        format!(
-            "{f}:15:13: error[E016]: `NG` produces none of the controlled materials (ndfeb_std)"
-        ),
-        format!("{f}:18:7: error[E011]"),
-        format!("{f}:24:8: error[E007]: rate = 25 is outside 0..10"),
-    ] {
-        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
+        &[
+            String::from("{f}:6:12: error[E008]: unknown country `XQ`"),
+            String::from("{f}:9:18: error[E007]: `approval_share` = 1.5 is outside 0..1"),
+            String::from(
+                "{f}:15:13: error[E016]: `NG` produces none of the controlled materials (ndfeb_std)",
+            ),
+            String::from("{f}:18:7: error[E011]"),
+            String::from("{f}:24:8: error[E007]: rate = 25 is outside 0..10"),
+        ],
+    );
 }
 
 #[test]
@@ -280,10 +286,7 @@ fn ensemble_step_override_coarsens_the_run_and_rejects_unknown_steps() {
 
 #[test]
 fn invalid_expansion_events_give_located_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("expansion.toml");
-    std::fs::write(
-        &bad,
+    assert_validate_reports(
         r#"name = "bad-expansion"
 extends = "baseline"
 
@@ -297,23 +300,15 @@ max_multiple = 0.5
 start = "2026-01"
 end = "2025-01"
 "#,
-    )
-    .unwrap();
-    let o = run(&["validate", bad.to_str().unwrap()]);
-    let (_, err) = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    let f = bad.display().to_string();
-    for needle in [
-        format!("{f}:6:12: error[E008]: unknown facility `mt_wield`"),
-        "did you mean `mt_weld`".to_string(),
-        format!("{f}:7:18: error[E007]: `rent_threshold` = -1 is out of range"),
-        format!("{f}:8:8: error[E007]: `rate` = 0 is out of range"),
-        format!("{f}:10:16: error[E007]: `max_multiple` = 0.5 is out of range"),
-        format!("{f}:12:7: error[E011]"),
-    ] {
-        assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
+        &[
+            String::from("{f}:6:12: error[E008]: unknown facility `mt_wield`"),
+            "did you mean `mt_weld`".to_string(),
+            String::from("{f}:7:18: error[E007]: `rent_threshold` = -1 is out of range"),
+            String::from("{f}:8:8: error[E007]: `rate` = 0 is out of range"),
+            String::from("{f}:10:16: error[E007]: `max_multiple` = 0.5 is out of range"),
+            String::from("{f}:12:7: error[E011]"),
+        ],
+    );
 }
 
 #[test]

@@ -458,6 +458,22 @@ fn total(v: &Value) -> f64 {
         .sum()
 }
 
+/// A year `y` of a supply sensitivity against the same year `b` of the baseline: over 15%
+/// more mining, under a tenth of the unmet demand, under half China's NdPr oxide price.
+fn assert_relieves_scarcity(y: &Value, b: &Value) {
+    let mining = |v: &Value| total(&v["production"]["mining"]);
+    assert!(
+        mining(y) > 1.15 * mining(b),
+        "{} vs {}",
+        mining(y),
+        mining(b)
+    );
+    let short = |v: &Value| total(&v["shortfall"]);
+    assert!(short(y) < 0.1 * short(b), "{} vs {}", short(y), short(b));
+    let ndpr = |v: &Value| cn_and_ex_cn(v, "ndpr_oxide").0.unwrap();
+    assert!(ndpr(y) < 0.5 * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
+}
+
 /// The sensitivity `china-quota-trend`: quotas growing on 2024's pace (+6.4%/yr light
 /// mining, +4.2%/yr separation) instead of the baseline's frozen 2024 quota mean more
 /// mining, less unmet demand and cheaper NdPr in 2030, a larger Chinese mining share, and
@@ -470,17 +486,7 @@ fn quota_trend_relieves_the_baselines_ndpr_scarcity() {
         year(&base, "2024")["production"]
     );
     let (y, b) = (year(&q, "2030"), year(&base, "2030"));
-    let mining = |v: &Value| total(&v["production"]["mining"]);
-    assert!(
-        mining(y) > 1.15 * mining(b),
-        "{} vs {}",
-        mining(y),
-        mining(b)
-    );
-    let short = |v: &Value| total(&v["shortfall"]);
-    assert!(short(y) < 0.1 * short(b), "{} vs {}", short(y), short(b));
-    let ndpr = |v: &Value| cn_and_ex_cn(v, "ndpr_oxide").0.unwrap();
-    assert!(ndpr(y) < 0.5 * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
+    assert_relieves_scarcity(y, b);
     let cn_share = |v: &Value| f(&v["shares"]["mining"]["CN"]).unwrap();
     assert!(
         cn_share(y) > cn_share(b) + 0.03,
@@ -542,16 +548,5 @@ fn price_response_closes_the_baselines_shortfall_with_new_capacity() {
         added > 50_000.0,
         "mining capacity committed 2025-27: {added}"
     );
-    let (y, b) = (year(&r, "2035"), year(&base, "2035"));
-    let mining = |v: &Value| total(&v["production"]["mining"]);
-    assert!(
-        mining(y) > 1.15 * mining(b),
-        "{} vs {}",
-        mining(y),
-        mining(b)
-    );
-    let short = |v: &Value| total(&v["shortfall"]);
-    assert!(short(y) < 0.1 * short(b), "{} vs {}", short(y), short(b));
-    let ndpr = |v: &Value| cn_and_ex_cn(v, "ndpr_oxide").0.unwrap();
-    assert!(ndpr(y) < 0.5 * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
+    assert_relieves_scarcity(year(&r, "2035"), year(&base, "2035"));
 }
