@@ -41,7 +41,7 @@ pub struct EnsembleArgs {
     /// `quarter` (about 3x fewer solves) or `year` (about 12x fewer). Annual metrics keep
     /// their meaning, but an event takes effect from the first period that starts in its
     /// window: with `year`, a control dated April starts the next January.
-    #[arg(long, value_parser = ["month", "quarter", "year"])]
+    #[arg(long, value_parser = load::STEPS)]
     pub step: Option<String>,
 }
 
@@ -56,13 +56,7 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         ));
     }
     let mut sc = load::scenario(&a.scenario)?;
-    if let Some(step) = &a.step {
-        sc.horizon.step = match step.as_str() {
-            "quarter" => lodestone_model::time::Step::Quarter,
-            "year" => lodestone_model::time::Step::Year,
-            _ => lodestone_model::time::Step::Month,
-        };
-    }
+    load::override_step(&mut sc, a.step.as_deref());
     let ds = load::dataset(a.data.as_deref(), &sc.dataset)?;
     let d = sc.validate(&ds);
     if !d.is_empty() {

@@ -92,3 +92,17 @@ pub fn scenario(arg: &str) -> Result<Scenario> {
     };
     Scenario::parse(&file, &text, &lookup(base)).map_err(invalid)
 }
+
+/// Values of the `--step` flag of `run` and `ensemble`.
+pub const STEPS: [&str; 3] = ["month", "quarter", "year"];
+
+/// Override a scenario's time step with a `--step` value (one of [`STEPS`]).
+pub fn override_step(sc: &mut Scenario, step: Option<&str>) {
+    if let Some(step) = step {
+        sc.horizon.step = match step {
+            "quarter" => lodestone_model::time::Step::Quarter,
+            "year" => lodestone_model::time::Step::Year,
+            _ => lodestone_model::time::Step::Month,
+        };
+    }
+}

@@ -46,6 +46,10 @@ enum Command {
         /// with `--features parquet`).
         #[arg(long, value_enum, default_value = "csv", requires = "out")]
         format: sink::Format,
+        /// Override the scenario's time step: `month`, `quarter` or `year` (see `ensemble
+        /// --step`).
+        #[arg(long, value_parser = load::STEPS)]
+        step: Option<String>,
     },
     /// Validate a dataset folder or a scenario file; every problem is reported.
     Validate {
@@ -133,7 +137,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             json,
             out,
             format,
-        } => cmd_run(&scenario, data, json, out, format),
+            step,
+        } => cmd_run(&scenario, data, json, out, format, step.as_deref()),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
@@ -163,11 +168,13 @@ fn cmd_run(
     json: bool,
     out: Option<PathBuf>,
     format: sink::Format,
+    step: Option<&str>,
 ) -> Result<i32> {
     if out.is_some() {
         format.check()?;
     }
-    let sc = load::scenario(scenario)?;
+    let mut sc = load::scenario(scenario)?;
+    load::override_step(&mut sc, step);
     let ds = load::dataset(data.as_deref(), &sc.dataset)?;
     let started = std::time::Instant::now();
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
