@@ -9,7 +9,7 @@
 use crate::sim::{EngineError, run};
 use crate::summary::{Summary, summarize};
 use lodestone_model::dataset::{Dataset, Stage};
-use lodestone_model::scenario::{Dist, Event, EventSpec, Scenario, Target, Uncertain};
+use lodestone_model::scenario::{Disruption, Dist, Event, EventSpec, Scenario, Target, Uncertain};
 use lodestone_model::time::Month;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -273,7 +273,7 @@ pub fn sample(sc: &Scenario, seed: u64) -> (Vec<(String, f64)>, Vec<EventSpec>) 
                     let dur = draw(u, &mut rng).round().max(1.0) as i32;
                     let start = Month::new(year, month.min(12)).unwrap_or(sc.horizon.start);
                     extra.push(EventSpec {
-                        event: Event::Disruption {
+                        event: Event::Disruption(Disruption {
                             target: Target {
                                 facility: u.facility.clone(),
                                 country: u.country.clone(),
@@ -282,7 +282,7 @@ pub fn sample(sc: &Scenario, seed: u64) -> (Vec<(String, f64)>, Vec<EventSpec>) 
                             start,
                             end: Some(start.plus(dur - 1)),
                             loss: u.loss.unwrap_or(1.0),
-                        },
+                        }),
                         source: u.source.clone(),
                         note: Some("sampled disruption".into()),
                         location: Default::default(),

@@ -6,12 +6,11 @@
 pub mod clearing;
 pub mod compare;
 pub mod ensemble;
-pub mod expansion;
 pub mod indices;
+pub mod levers;
 pub mod metrics;
 pub mod network;
 pub mod origin;
-pub mod policy;
 pub mod settings;
 pub mod sim;
 pub mod summary;

@@ -1,16 +1,15 @@
-//! The period loop: capacities and demand from data and events, clearing, stocks carried
-//! forward, mass balance checked every period.
+//! The period loop, in the steps of MODEL.md: capacities → demand → policies → clear →
+//! carry forward, with mass balance checked every period. What each lever does in a step
+//! lives in `levers`; this module only orders the steps.
 
-use crate::clearing::{self, Clearing, ClearingStatus, PeriodInputs};
-use crate::expansion::{Decision, Expansions};
+use crate::clearing::{self, Clearing, ClearingStatus, PeriodInputs, Problem};
+use crate::levers::{self, PeriodCx, Plan, State, expansion::Decision};
 use crate::network::Network;
-use crate::policy;
 use crate::settings::Settings;
 use lodestone_model::Diagnostics;
 use lodestone_model::dataset::Dataset;
-use lodestone_model::scenario::{ControlMode, MetricsSpec};
-use lodestone_model::scenario::{Event, Scenario};
-use lodestone_model::time::{Month, Period, periods};
+use lodestone_model::scenario::{MetricsSpec, Scenario};
+use lodestone_model::time::{Period, periods};
 use serde::Serialize;
 
 /// Why a run could not start. Shortages and solver trouble are results, not errors.
@@ -106,112 +105,6 @@ pub struct RunResult {
     pub expansions: Vec<Decision>,
 }
 
-fn covers(start: Month, end: Option<Month>, m: Month) -> bool {
-    m >= start && end.is_none_or(|e| m <= e)
-}
-
-/// Capacity per facility for one period (t of activity), after ramps, expansions,
-/// utilization and disruptions.
-pub fn period_capacity(ds: &Dataset, sc: &Scenario, p: &Period, exp: &Expansions) -> Vec<f64> {
-    ds.facilities
-        .iter()
-        .enumerate()
-        .map(|(fi, f)| {
-            if !f.enabled {
-                return 0.0;
-            }
-            (0..p.months)
-                .map(|i| {
-                    let m = p.start.plus(i);
-                    let mut loss: f64 = 0.0;
-                    for e in &sc.events {
-                        if let Event::Disruption {
-                            target,
-                            start,
-                            end,
-                            loss: l,
-                        } = &e.event
-                        {
-                            let hit = match (&target.facility, &target.country) {
-                                (Some(id), _) => id == &f.id,
-                                (None, Some(c)) => {
-                                    c == &f.country && target.stage.is_none_or(|s| s == f.stage)
-                                }
-                                _ => false,
-                            };
-                            if hit && covers(*start, *end, m) {
-                                loss += l;
-                            }
-                        }
-                    }
-                    // an expansion is of the plant: it runs while the plant does
-                    let own = f.nameplate_at(m);
-                    let plate = if own > 0.0 {
-                        own + exp.added_at(fi, m)
-                    } else {
-                        0.0
-                    };
-                    plate * f.utilization * (1.0 - loss.min(1.0)) / 12.0
-                })
-                .sum()
-        })
-        .collect()
-}
-
-/// Demand per demand variable for one period (t), after growth and shocks.
-pub fn period_demand(
-    ds: &Dataset,
-    sc: &Scenario,
-    net: &Network,
-    p: &Period,
-    growth_scale: f64,
-) -> Vec<f64> {
-    net.demands
-        .iter()
-        .map(|dv| {
-            let row = &ds.demand[dv.row];
-            let path = ds.growth.iter().find(|g| g.id == row.growth);
-            let base = path.map_or(1.0, |g| g.index_at(row.base_year as f64));
-            (0..p.months)
-                .map(|i| {
-                    let m = p.start.plus(i);
-                    let idx = path.map_or(1.0, |g| g.index_at(m.year_fraction() - 0.5));
-                    let mut mult = 1.0;
-                    for e in &sc.events {
-                        if let Event::DemandShock {
-                            country,
-                            sector,
-                            material,
-                            start,
-                            end,
-                            change,
-                        } = &e.event
-                            && country.as_ref().is_none_or(|c| c == &row.country)
-                            && sector.as_ref().is_none_or(|s| s == &row.sector)
-                            && material.as_ref().is_none_or(|x| x == &row.material)
-                            && covers(*start, *end, m)
-                        {
-                            mult *= 1.0 + change;
-                        }
-                    }
-                    let growth = 1.0 + growth_scale * (idx / base.max(1e-12) - 1.0);
-                    row.quantity * growth.max(0.0) * mult.max(0.0) / 12.0
-                })
-                .sum()
-        })
-        .collect()
-}
-
-/// Per-period policy state carried through the run.
-struct PolicyState {
-    controls: Vec<policy::ControlArcs>,
-    /// Reference (pre-control) flow per control and arc, t per month.
-    ref_flow: Vec<Option<Vec<f64>>>,
-    /// Substitution trigger month per rule.
-    /// Substitution trigger month per rule and per row of the rule (markets trigger apart).
-    sub_trigger: Vec<Vec<Option<Month>>>,
-}
-
 /// Run a scenario on a dataset (the scenario's overrides are applied here).
 pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     let problems = sc.validate(ds);
@@ -220,240 +113,184 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     }
     let settings = Settings::from_table(&sc.settings).map_err(EngineError::Settings)?;
     let mut data = sc.apply(ds);
-    let plan = policy::prepare(&mut data, sc);
+    let plan = levers::prepare(&mut data, sc);
     // origin colours are needed only when a control reaches goods made abroad
-    let taint = sc.events.iter().find_map(|e| match &e.event {
-        Event::ExportControl {
-            exporter,
-            extraterritorial: Some(_),
-            ..
-        } => Some(exporter.clone()),
-        _ => None,
-    });
-    let net = Network::build_with(&data, taint.as_deref());
+    let net = Network::build_with(&data, levers::traced_exporter(sc));
     let grid = periods(sc.horizon.start, sc.horizon.end, sc.horizon.step);
-    let ref_price: Vec<f64> = data
-        .materials
-        .iter()
-        .map(|m| m.ref_price.unwrap_or(1.0))
-        .collect();
-    let mut working_set = clearing::WorkingSet::default();
-    let mut expansions = Expansions::new(&data, sc);
-    let mut stock: Vec<f64> = net
-        .stocks
-        .iter()
-        .map(|s| data.stocks[s.row].quantity)
-        .collect();
-    let row_of: Vec<usize> = net.demands.iter().map(|d| d.row).collect();
-    let mut state = PolicyState {
-        controls: policy::resolve_controls(&data, &net, sc),
-        ref_flow: Vec::new(),
-        sub_trigger: plan
-            .substitutions
-            .iter()
-            .map(|r| vec![None; r.rows.len()])
-            .collect(),
-    };
-    state.ref_flow = vec![None; state.controls.len()];
-    let mut out: Vec<PeriodResult> = Vec::with_capacity(grid.len());
-    let mut stats = RunStats {
-        variables: 0,
-        rows: 0,
-        nonzeros: 0,
-        mean_variables: 0.0,
-        solves: 0,
-        periods: grid.len(),
-        iterations: 0,
-        solver_seconds: 0.0,
-        approximate_periods: 0,
-        failed_periods: 0,
-    };
-    let mut balance = Balance {
-        max_abs_error_t: 0.0,
-        max_rel_error: 0.0,
-        ok: true,
-    };
-    let mut floor_cost = 0.0;
+    let mut run = Runner::new(sc, data, net, plan, settings, grid.len());
     for p in grid {
-        let m = p.start;
-        let prev = out.last();
-        let prev_price = |node: usize| -> Option<f64> {
-            prev.map(|r| r.clearing.price[node])
-                .filter(|x| x.is_finite())
-        };
-        // substitution shares from last period's prices
-        let mut sub_share: Vec<Vec<f64>> = plan
-            .substitutions
+        let mut inputs = run.inputs(&p);
+        run.policies(&p, &mut inputs);
+        let (c, prob) = run.clear(&inputs);
+        run.carry_forward(p, inputs, c, &prob);
+    }
+    Ok(run.finish())
+}
+
+/// The state of a run between periods.
+struct Runner<'a> {
+    sc: &'a Scenario,
+    data: Dataset,
+    net: Network,
+    plan: Plan,
+    settings: Settings,
+    levers: State,
+    working_set: clearing::WorkingSet,
+    /// Reference price per material, USD/kg (1 where the dataset has none).
+    ref_price: Vec<f64>,
+    /// Stock at the start of the next period, per stock variable, t.
+    stock: Vec<f64>,
+    /// Demand row of each demand variable.
+    row_of: Vec<usize>,
+    out: Vec<PeriodResult>,
+    stats: RunStats,
+    balance: Balance,
+    floor_cost: f64,
+}
+
+impl<'a> Runner<'a> {
+    fn new(
+        sc: &'a Scenario,
+        data: Dataset,
+        net: Network,
+        plan: Plan,
+        settings: Settings,
+        periods: usize,
+    ) -> Runner<'a> {
+        let ref_price = data
+            .materials
             .iter()
-            .map(|r| vec![0.0; r.rows.len()])
+            .map(|m| m.ref_price.unwrap_or(1.0))
             .collect();
-        for (k, rule) in plan.substitutions.iter().enumerate() {
-            if m < rule.start {
-                continue;
-            }
-            let mi = net.materials.iter().position(|x| *x == rule.material);
-            for (j, &row) in rule.rows.iter().enumerate() {
-                if state.sub_trigger[k][j].is_none() {
-                    let market = policy::market_of(&data, &net, &data.demand[row].country);
-                    let node = mi
-                        .zip(market)
-                        .and_then(|(mi, mk)| net.node_index.get(&(mk, mi)).copied());
-                    if node
-                        .and_then(&prev_price)
-                        .is_some_and(|pp| pp > rule.trigger_multiple * ref_price[mi.unwrap_or(0)])
-                    {
-                        state.sub_trigger[k][j] = Some(m);
-                    }
-                }
-                if let Some(t) = state.sub_trigger[k][j] {
-                    let ramp = if rule.lag_months <= 0.0 {
-                        1.0
-                    } else {
-                        ((m.months_since(t) + 1) as f64 / rule.lag_months).min(1.0)
-                    };
-                    sub_share[k][j] = rule.max_share * ramp;
-                }
-            }
+        let stock = net
+            .stocks
+            .iter()
+            .map(|s| data.stocks[s.row].quantity)
+            .collect();
+        let row_of = net.demands.iter().map(|d| d.row).collect();
+        let levers = State::new(&data, &net, sc, &plan);
+        Runner {
+            sc,
+            levers,
+            working_set: clearing::WorkingSet::default(),
+            ref_price,
+            stock,
+            row_of,
+            out: Vec::with_capacity(periods),
+            stats: RunStats::new(periods),
+            balance: Balance {
+                max_abs_error_t: 0.0,
+                max_rel_error: 0.0,
+                ok: true,
+            },
+            floor_cost: 0.0,
+            data,
+            net,
+            plan,
+            settings,
         }
-        // capacity decisions on the past year's rents (expansion events)
-        expansions.decide(m, &|fi, m| {
+    }
+
+    /// Capacities and demand of a period, with the stocks carried in: substitution from
+    /// last period's prices, capacity decisions on past rents, then capacities (ramps,
+    /// closures, disruptions, expansions) and demand (growth, shocks, offtakes,
+    /// substitution).
+    fn inputs(&mut self, p: &Period) -> PeriodInputs {
+        let m = p.start;
+        let cx = PeriodCx {
+            ds: &self.data,
+            sc: self.sc,
+            net: &self.net,
+            p,
+            prev: self.out.last(),
+        };
+        self.levers.substitutions.update(&cx, &self.ref_price);
+        let data = &self.data;
+        self.levers.expansions.decide(m, &|fi, m| {
             let f = &data.facilities[fi];
             if f.enabled { f.nameplate_at(m) } else { 0.0 }
         });
-        let factors = policy::demand_factors(&plan, &sub_share, &row_of, m);
-        let mut demand = period_demand(&data, sc, &net, &p, settings.demand_growth_scale);
+        let factors =
+            levers::demand_factors(&self.plan, &self.levers.substitutions, &self.row_of, m);
+        let s = &self.settings;
+        let mut demand = levers::period_demand(data, self.sc, &self.net, p, s.demand_growth_scale);
         for (d, f) in demand.iter_mut().zip(&factors) {
             *d *= f;
         }
         let (stock_target, stock_release_price) =
-            policy::stock_terms(&data, &net, &plan, &settings, &p);
-        let mut inputs = PeriodInputs {
-            capacity: period_capacity(&data, sc, &p, &expansions),
+            levers::stock_terms(data, &self.net, &self.plan, s, p);
+        let net = &self.net;
+        PeriodInputs {
+            capacity: levers::period_capacity(data, self.sc, p, &self.levers.expansions),
             unit_cost: data.facilities.iter().map(|f| f.unit_cost).collect(),
             demand,
-            stock_begin: stock.clone(),
+            stock_begin: self.stock.clone(),
             stock_target,
-            ref_price: ref_price.clone(),
+            ref_price: self.ref_price.clone(),
             months: p.months as f64,
             arc_extra_cost: vec![0.0; net.arcs.len()],
-            arc_capacity: net
-                .arcs
-                .iter()
+            arc_capacity: (net.arcs.iter())
                 .map(|a| a.capacity.map(|c| c * p.year_share()))
                 .collect(),
             arc_groups: Vec::new(),
             activity_groups: Vec::new(),
             activity_subsidy: vec![0.0; net.activities.len()],
             stock_release_price,
+        }
+    }
+
+    /// The levers' terms of a period: tariffs, production quotas and price floors, then
+    /// export controls (which may need a solve without them for pre-control flows).
+    fn policies(&mut self, p: &Period, inputs: &mut PeriodInputs) {
+        let cx = PeriodCx {
+            ds: &self.data,
+            sc: self.sc,
+            net: &self.net,
+            p,
+            prev: self.out.last(),
         };
-        apply_period_policies(&data, sc, &net, &plan, &mut inputs, &p, prev, &settings);
-        // export controls need pre-control reference flows
-        let mut needs_ref = false;
-        for (c, ctl) in state.controls.iter().enumerate() {
-            let e = &sc.events[ctl.event].event;
-            let (start, end) = match e {
-                Event::ExportControl { start, end, .. } => (*start, *end),
-                _ => continue,
-            };
-            if policy::active(sc, e, start, end, m) && state.ref_flow[c].is_none() {
-                match prev {
-                    Some(r) => {
-                        state.ref_flow[c] = Some(
-                            r.clearing
-                                .flow
-                                .iter()
-                                .map(|f| f / r.period.months as f64)
-                                .collect(),
-                        )
-                    }
-                    None => needs_ref = true,
-                }
-            }
-        }
-        if needs_ref {
-            let prob = clearing::build(&net, &inputs, &settings);
-            let c = clearing::solve(&net, &prob, &settings);
-            for (k, r) in state.ref_flow.iter_mut().enumerate() {
-                if r.is_none() && state.controls[k].start <= m {
-                    *r = Some(c.flow.iter().map(|f| f / p.months as f64).collect());
-                }
-            }
-        }
-        for (c, ctl) in state.controls.iter().enumerate() {
-            let e = &sc.events[ctl.event].event;
-            let (start, end) = match e {
-                Event::ExportControl { start, end, .. } => (*start, *end),
-                _ => continue,
-            };
-            if !policy::active(sc, e, start, end, m) {
-                continue;
-            }
-            match ctl.mode {
-                ControlMode::Ban => {
-                    for &a in &ctl.arcs {
-                        inputs.arc_capacity[a] = Some(0.0);
-                    }
-                }
-                ControlMode::Licence => {
-                    let elapsed_days = m.months_since(ctl.start) as f64 * 30.44;
-                    let period_days = p.months as f64 * 30.44;
-                    let open = ((elapsed_days + period_days - ctl.delay_days) / period_days)
-                        .clamp(0.0, 1.0);
-                    let refs = state.ref_flow[c].as_deref().unwrap_or(&[]);
-                    for &a in &ctl.arcs {
-                        let allowed = ctl.approval
-                            * refs.get(a).copied().unwrap_or(0.0)
-                            * p.months as f64
-                            * open;
-                        inputs.arc_capacity[a] =
-                            Some(inputs.arc_capacity[a].map_or(allowed, |x| x.min(allowed)));
-                    }
-                }
-                ControlMode::Quota => inputs
-                    .arc_groups
-                    .push((ctl.arcs.clone(), ctl.quota * p.year_share())),
-            }
-        }
-        let (c, prob) = if settings.working_set {
-            clearing::clear(&net, &inputs, &settings, &mut working_set)
+        levers::period_terms(&cx, inputs);
+        self.levers.controls.apply(&cx, inputs, &self.settings);
+    }
+
+    /// Clear the period (over a working set of arcs unless the settings say otherwise).
+    fn clear(&mut self, inputs: &PeriodInputs) -> (Clearing, Problem) {
+        let (net, s) = (&self.net, &self.settings);
+        if s.working_set {
+            clearing::clear(net, inputs, s, &mut self.working_set)
         } else {
-            let prob = clearing::build(&net, &inputs, &settings);
-            let mut c = clearing::solve(&net, &prob, &settings);
-            clearing::pin_idle_prices(&net, &inputs, &mut c);
+            let prob = clearing::build(net, inputs, s);
+            let mut c = clearing::solve(net, &prob, s);
+            clearing::pin_idle_prices(net, inputs, &mut c);
             (c, prob)
-        };
-        stats.rows = stats.rows.max(prob.m);
-        stats.variables = stats.variables.max(prob.n);
-        stats.nonzeros = stats.nonzeros.max(prob.a.len());
-        stats.mean_variables += prob.n as f64;
-        stats.solves += c.solves as u64;
-        stats.iterations += c.iterations as u64;
-        stats.solver_seconds += c.solve_time;
-        match c.status {
-            ClearingStatus::Optimal => {}
-            ClearingStatus::Approximate => stats.approximate_periods += 1,
-            ClearingStatus::Failed => stats.failed_periods += 1,
         }
+    }
+
+    /// Count the solve, check mass balance, carry stocks forward, add up price-floor
+    /// payments and remember capacity rents for expansion decisions.
+    fn carry_forward(&mut self, p: Period, inputs: PeriodInputs, c: Clearing, prob: &Problem) {
+        self.stats.count(prob, &c);
         let (mut abs, mut rel) = (0.0f64, 0.0f64);
         if c.status != ClearingStatus::Failed {
-            (abs, rel) = clearing::balance_errors(&clearing::residuals(&net, &inputs, &c));
-            stock = c.stock_end.iter().map(|x| x.max(0.0)).collect();
+            (abs, rel) = clearing::balance_errors(&clearing::residuals(&self.net, &inputs, &c));
+            self.stock = c.stock_end.iter().map(|x| x.max(0.0)).collect();
         }
         for (k, sub) in inputs.activity_subsidy.iter().enumerate() {
-            floor_cost += sub * c.activity[k];
+            self.floor_cost += sub * c.activity[k];
         }
-        balance.max_abs_error_t = balance.max_abs_error_t.max(abs);
-        balance.max_rel_error = balance.max_rel_error.max(rel);
-        if rel > settings.balance_tolerance {
-            balance.ok = false;
+        let b = &mut self.balance;
+        b.max_abs_error_t = b.max_abs_error_t.max(abs);
+        b.max_rel_error = b.max_rel_error.max(rel);
+        if rel > self.settings.balance_tolerance {
+            b.ok = false;
         }
-        expansions.record(
+        self.levers.expansions.record(
             p.months.max(0) as u32,
             &inputs.capacity,
             &c.capacity_rent,
             &inputs.unit_cost,
         );
-        out.push(PeriodResult {
+        self.out.push(PeriodResult {
             period: p,
             inputs,
             clearing: c,
@@ -461,119 +298,55 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             max_rel_error: rel,
         });
     }
-    stats.mean_variables /= stats.periods.max(1) as f64;
-    Ok(RunResult {
-        scenario: sc.name.clone(),
-        dataset: data.name.clone(),
-        data,
-        network: net,
-        periods: out,
-        balance,
-        stats,
-        settings,
-        price_floor_cost_usd: floor_cost,
-        metrics: sc.metrics.clone(),
-        expansion_rules: expansions.rules(),
-        expansions: expansions.decisions,
-    })
+
+    fn finish(mut self) -> RunResult {
+        self.stats.mean_variables /= self.stats.periods.max(1) as f64;
+        RunResult {
+            scenario: self.sc.name.clone(),
+            dataset: self.data.name.clone(),
+            data: self.data,
+            network: self.net,
+            periods: self.out,
+            balance: self.balance,
+            stats: self.stats,
+            settings: self.settings,
+            price_floor_cost_usd: self.floor_cost,
+            metrics: self.sc.metrics.clone(),
+            expansion_rules: self.levers.expansions.rules(),
+            expansions: self.levers.expansions.decisions,
+        }
+    }
 }
 
-/// Tariffs, production quotas and price floors for one period.
-#[allow(clippy::too_many_arguments)]
-fn apply_period_policies(
-    ds: &Dataset,
-    sc: &Scenario,
-    net: &Network,
-    _plan: &policy::Plan,
-    inp: &mut PeriodInputs,
-    p: &Period,
-    prev: Option<&PeriodResult>,
-    _s: &Settings,
-) {
-    let m = p.start;
-    for e in &sc.events {
-        match &e.event {
-            Event::Tariff {
-                importer,
-                exporter,
-                materials,
-                rate,
-                start,
-                end,
-                ..
-            } if policy::active(sc, &e.event, *start, *end, m) => {
-                let Some(im) = policy::market_of(ds, net, importer) else {
-                    continue;
-                };
-                let xm = if exporter == "*" {
-                    None
-                } else {
-                    policy::market_of(ds, net, exporter)
-                };
-                for (a, arc) in net.arcs.iter().enumerate() {
-                    let (f, t) = (&net.nodes[arc.from], &net.nodes[arc.to]);
-                    let mat = &net.materials[f.material];
-                    if t.market == im
-                        && xm.is_none_or(|x| x == f.market)
-                        && (materials.iter().any(|x| x == "*" || x == mat))
-                    {
-                        inp.arc_extra_cost[a] += rate * inp.ref_price[f.material] * 1000.0;
-                    }
-                }
-            }
-            Event::ProductionQuota {
-                country,
-                stage,
-                tonnes_per_year,
-                start,
-                end,
-                ..
-            } if policy::active(sc, &e.event, *start, *end, m) => {
-                let acts: Vec<(usize, f64)> = net
-                    .activities
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, a)| &ds.facilities[a.facility].country == country)
-                    .map(|(k, _)| (k, policy::stage_weight(ds, net, k, *stage)))
-                    .filter(|(_, w)| *w > 0.0)
-                    .collect();
-                if !acts.is_empty() {
-                    inp.activity_groups
-                        .push((acts, tonnes_per_year * p.year_share()));
-                }
-            }
-            Event::PriceFloor {
-                facility,
-                company,
-                material,
-                price,
-                start,
-                end,
-                ..
-            } if covers(*start, *end, m) => {
-                let Some(mi) = net.materials.iter().position(|x| x == material) else {
-                    continue;
-                };
-                for (k, act) in net.activities.iter().enumerate() {
-                    let f = &ds.facilities[act.facility];
-                    if facility.as_ref().is_some_and(|x| x != &f.id)
-                        || (facility.is_none() && company.as_ref().is_some_and(|c| c != &f.company))
-                    {
-                        continue;
-                    }
-                    for &(node, q) in &act.outputs {
-                        if net.nodes[node].material != mi {
-                            continue;
-                        }
-                        let market_price = prev
-                            .map(|r| r.clearing.price[node])
-                            .filter(|x| x.is_finite())
-                            .unwrap_or(inp.ref_price[mi]);
-                        inp.activity_subsidy[k] += (price - market_price).max(0.0) * 1000.0 * q;
-                    }
-                }
-            }
-            _ => {}
+impl RunStats {
+    fn new(periods: usize) -> RunStats {
+        RunStats {
+            variables: 0,
+            rows: 0,
+            nonzeros: 0,
+            mean_variables: 0.0,
+            solves: 0,
+            periods,
+            iterations: 0,
+            solver_seconds: 0.0,
+            approximate_periods: 0,
+            failed_periods: 0,
+        }
+    }
+
+    /// Add one period's problem size and solver effort.
+    fn count(&mut self, prob: &Problem, c: &Clearing) {
+        self.rows = self.rows.max(prob.m);
+        self.variables = self.variables.max(prob.n);
+        self.nonzeros = self.nonzeros.max(prob.a.len());
+        self.mean_variables += prob.n as f64;
+        self.solves += c.solves as u64;
+        self.iterations += c.iterations as u64;
+        self.solver_seconds += c.solve_time;
+        match c.status {
+            ClearingStatus::Optimal => {}
+            ClearingStatus::Approximate => self.approximate_periods += 1,
+            ClearingStatus::Failed => self.failed_periods += 1,
         }
     }
 }

@@ -108,7 +108,7 @@ pub struct Summary {
     pub expansion_rules: usize,
     /// Every capacity expansion committed in response to prices, in decision order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub expansions: Vec<crate::expansion::Decision>,
+    pub expansions: Vec<crate::levers::expansion::Decision>,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -10,11 +10,16 @@
 //! `max_multiple` × its own nameplate (the dataset's, with the scenario's capacity events).
 //! Decisions use only past periods, so a run stays a sequence of one-period clearings.
 
+use super::Effect;
 use lodestone_model::dataset::Dataset;
-use lodestone_model::scenario::{Event, Scenario};
+use lodestone_model::scenario::{Event, Expansion, Scenario};
 use lodestone_model::time::Month;
 use serde::Serialize;
 use std::collections::VecDeque;
+
+/// The rules act through [`Expansions`], the run's state: decided in `sim`'s loop before
+/// capacities are set, recorded after each clearing.
+impl Effect for Expansion {}
 
 /// Ramp months when a rule gives none.
 const DEFAULT_RAMP_MONTHS: f64 = 12.0;
@@ -83,43 +88,22 @@ impl Expansions {
     /// facilities). Facilities the dataset does not have are skipped (validation reports
     /// unknown ids before a run).
     pub fn new(ds: &Dataset, sc: &Scenario) -> Expansions {
-        let rules: Vec<Rule> = sc
-            .events
-            .iter()
+        let rule = |x: &Expansion| Rule {
+            facilities: (ds.facilities.iter().enumerate())
+                .filter(|(_, f)| x.target.matches(f))
+                .map(|(i, _)| i)
+                .collect(),
+            threshold: x.rent_threshold,
+            rate: x.rate,
+            lead_months: x.lead_months.round() as i32,
+            ramp_months: x.ramp_months.unwrap_or(DEFAULT_RAMP_MONTHS),
+            max_multiple: x.max_multiple.unwrap_or(DEFAULT_MAX_MULTIPLE),
+            start: x.start,
+            end: x.end,
+        };
+        let rules: Vec<Rule> = (sc.events.iter())
             .filter_map(|e| match &e.event {
-                Event::Expansion {
-                    target,
-                    rent_threshold,
-                    rate,
-                    lead_months,
-                    ramp_months,
-                    max_multiple,
-                    start,
-                    end,
-                    ..
-                } => {
-                    let facilities: Vec<usize> = ds
-                        .facilities
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| {
-                            target.facility.as_ref().is_none_or(|id| *id == f.id)
-                                && target.country.as_ref().is_none_or(|c| *c == f.country)
-                                && target.stage.is_none_or(|s| s == f.stage)
-                        })
-                        .map(|(i, _)| i)
-                        .collect();
-                    Some(Rule {
-                        facilities,
-                        threshold: *rent_threshold,
-                        rate: *rate,
-                        lead_months: lead_months.round() as i32,
-                        ramp_months: ramp_months.unwrap_or(DEFAULT_RAMP_MONTHS),
-                        max_multiple: max_multiple.unwrap_or(DEFAULT_MAX_MULTIPLE),
-                        start: *start,
-                        end: *end,
-                    })
-                }
+                Event::Expansion(x) => Some(rule(x)),
                 _ => None,
             })
             .collect();
@@ -150,7 +134,7 @@ impl Expansions {
     }
 
     /// Nameplate added to facility `fi` in month `m` by past decisions, ramped (it runs
-    /// only while the facility's own nameplate is positive; `sim::period_capacity`).
+    /// only while the facility's own nameplate is positive; `levers::period_capacity`).
     pub fn added_at(&self, fi: usize, m: Month) -> f64 {
         self.added.get(fi).map_or(0.0, |adds| {
             adds.iter()

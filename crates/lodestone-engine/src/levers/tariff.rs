@@ -1,0 +1,33 @@
+//! `tariff`: while in force, every arc into the importer's market (from the exporter's,
+//! or from any) of a covered material costs `rate` × the material's reference price more.
+
+use super::{Effect, PeriodCx};
+use crate::clearing::PeriodInputs;
+use lodestone_model::scenario::Tariff;
+
+impl Effect for Tariff {
+    fn period_terms(&self, cx: &PeriodCx<'_>, inp: &mut PeriodInputs) {
+        if !cx.sc.in_force(self, cx.p.start) {
+            return;
+        }
+        let Some(im) = cx.market_of(&self.importer) else {
+            return;
+        };
+        let xm = if self.exporter == "*" {
+            None
+        } else {
+            cx.market_of(&self.exporter)
+        };
+        let net = cx.net;
+        for (a, arc) in net.arcs.iter().enumerate() {
+            let (f, t) = (&net.nodes[arc.from], &net.nodes[arc.to]);
+            let mat = &net.materials[f.material];
+            if t.market == im
+                && xm.is_none_or(|x| x == f.market)
+                && (self.materials.iter().any(|x| x == "*" || x == mat))
+            {
+                inp.arc_extra_cost[a] += self.rate * inp.ref_price[f.material] * 1000.0;
+            }
+        }
+    }
+}

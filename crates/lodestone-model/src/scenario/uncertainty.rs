@@ -1,0 +1,255 @@
+//! `[[uncertainty]]`: checks of the distributions and parameter paths that ensembles sample.
+
+use super::{Dist, Event, Scenario};
+use crate::dataset::Dataset;
+use crate::diag::{Diagnostics, Location, codes, did_you_mean};
+use crate::time::Month;
+
+impl Scenario {
+    /// Resolve `events.<id or index>` to an event index.
+    pub fn event_index(&self, key: &str) -> Option<usize> {
+        if let Ok(i) = key.parse::<usize>() {
+            return (i < self.events.len()).then_some(i);
+        }
+        self.events
+            .iter()
+            .position(|e| e.event.label() == Some(key))
+    }
+
+    pub(super) fn validate_uncertainty(&self, ds: &Dataset, d: &mut Diagnostics) {
+        let file = self.files.first().cloned().unwrap_or_default();
+        for (k, u) in self.uncertainty.iter().enumerate() {
+            let loc = Location::file(&file);
+            let what = format!("[[uncertainty]] #{} (`{}`)", k + 1, u.param);
+            let need = |d: &mut Diagnostics, ok: bool, msg: &str| {
+                if !ok {
+                    d.push(codes::SCENARIO, loc.clone(), format!("{what}: {msg}"), None);
+                }
+            };
+            match u.dist {
+                Dist::Uniform => need(
+                    d,
+                    u.min.zip(u.max).is_some_and(|(a, b)| a <= b),
+                    "uniform needs min ≤ max",
+                ),
+                Dist::Triangular => need(
+                    d,
+                    matches!((u.min, u.mode, u.max), (Some(a), Some(m), Some(b)) if a <= m && m <= b && a < b),
+                    "triangular needs min ≤ mode ≤ max with min < max",
+                ),
+                Dist::Normal => need(
+                    d,
+                    u.mean.is_some() && u.sd.is_some_and(|s| s >= 0.0),
+                    "normal needs mean and sd ≥ 0",
+                ),
+                Dist::Lognormal => need(
+                    d,
+                    u.median.is_some_and(|m| m > 0.0) && u.sigma.is_some_and(|s| s >= 0.0),
+                    "lognormal needs median > 0 and sigma ≥ 0",
+                ),
+                Dist::Discrete => need(
+                    d,
+                    !u.values.is_empty()
+                        && (u.weights.is_empty()
+                            || (u.weights.len() == u.values.len()
+                                && u.weights.iter().all(|w| *w >= 0.0)
+                                && u.weights.iter().sum::<f64>() > 0.0)),
+                    "discrete needs values (and as many non-negative weights, if any)",
+                ),
+                Dist::Bernoulli => need(
+                    d,
+                    u.p.is_some_and(|p| (0.0..=1.0).contains(&p)),
+                    "bernoulli needs p in 0..1",
+                ),
+            }
+            // bounds of the draw where it has them (to check shifted dates)
+            let support = match u.dist {
+                Dist::Uniform | Dist::Triangular => u.min.zip(u.max),
+                Dist::Discrete => {
+                    u.values
+                        .iter()
+                        .copied()
+                        .fold(None, |acc: Option<(f64, f64)>, v| {
+                            Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
+                        })
+                }
+                Dist::Bernoulli => Some((0.0, 1.0)),
+                Dist::Normal | Dist::Lognormal => None,
+            };
+            if u.param == "disruption" {
+                match (&u.facility, &u.country) {
+                    (Some(f), _) => {
+                        if ds.facility(f).is_none() {
+                            d.push(
+                                codes::UNKNOWN_ID,
+                                loc.clone(),
+                                format!("{what}: unknown facility `{f}`"),
+                                did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
+                            );
+                        }
+                    }
+                    (None, Some(c)) => {
+                        if ds.country(c).is_none() {
+                            d.push(
+                                codes::UNKNOWN_ID,
+                                loc.clone(),
+                                format!("{what}: unknown country `{c}`"),
+                                did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
+                            );
+                        }
+                    }
+                    _ => need(d, false, "a disruption needs `facility` or `country`"),
+                }
+                need(
+                    d,
+                    u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)),
+                    "a disruption needs `probability` (per year) in 0..1",
+                );
+                need(
+                    d,
+                    u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)),
+                    "`loss` must be in 0..1",
+                );
+                need(
+                    d,
+                    u.also.is_empty(),
+                    "a disruption cannot share its draw (`also`)",
+                );
+                continue;
+            }
+            for path in std::iter::once(&u.param).chain(&u.also) {
+                self.check_param_path(ds, d, &loc, &what, path, support);
+            }
+        }
+    }
+
+    /// Check one `[[uncertainty]]` parameter path (`param` or an entry of `also`).
+    fn check_param_path(
+        &self,
+        ds: &Dataset,
+        d: &mut Diagnostics,
+        loc: &Location,
+        what: &str,
+        path: &str,
+        support: Option<(f64, f64)>,
+    ) {
+        let need = |d: &mut Diagnostics, ok: bool, msg: &str| {
+            if !ok {
+                d.push(
+                    codes::SCENARIO,
+                    loc.clone(),
+                    format!("{what}: `{path}`: {msg}"),
+                    None,
+                );
+            }
+        };
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["facilities", id, attr] => {
+                if ds.facility(id).is_none()
+                    && !self
+                        .events
+                        .iter()
+                        .any(|e| matches!(&e.event, Event::NewFacility(x) if x.id == *id))
+                {
+                    d.push(
+                        codes::UNKNOWN_ID,
+                        loc.clone(),
+                        format!("{what}: unknown facility `{id}`"),
+                        did_you_mean(id, ds.facilities.iter().map(|f| f.id.as_str())),
+                    );
+                }
+                need(
+                    d,
+                    [
+                        "start",
+                        "capacity",
+                        "ramp_months",
+                        "utilization",
+                        "unit_cost",
+                    ]
+                    .contains(attr),
+                    "facility attributes: start, capacity, ramp_months, utilization, unit_cost",
+                );
+            }
+            ["routes", from, to, material, attr] => {
+                need(
+                    d,
+                    ds.routes
+                        .iter()
+                        .any(|r| r.from == *from && r.to == *to && r.material == *material),
+                    "no such row in routes.csv (from, to and material as written there)",
+                );
+                need(d, *attr == "cost", "route attributes: cost");
+            }
+            ["sectors", id, attr] => {
+                if !ds.sectors.iter().any(|s| s.id == *id) {
+                    d.push(
+                        codes::UNKNOWN_ID,
+                        loc.clone(),
+                        format!("{what}: unknown sector `{id}`"),
+                        did_you_mean(id, ds.sectors.iter().map(|s| s.id.as_str())),
+                    );
+                }
+                need(
+                    d,
+                    ["elasticity", "wtp_multiplier"].contains(attr),
+                    "sector attributes: elasticity, wtp_multiplier",
+                );
+            }
+            ["demand", "growth"] => {}
+            ["events", key, field] => match self.event_index(key) {
+                None => d.push(
+                    codes::UNKNOWN_ID,
+                    loc.clone(),
+                    format!("{what}: no event `{key}`"),
+                    Some("use an event's `id` or its 0-based position".into()),
+                ),
+                Some(i) => {
+                    let v = serde_json::to_value(&self.events[i].event).unwrap_or_default();
+                    let month = |k: &str| v.get(k).and_then(|x| x.as_str()).and_then(Month::parse);
+                    let (start, end) = (month("start"), month("end"));
+                    match *field {
+                        "start" => {
+                            if let (Some(s), Some(e), Some((_, hi))) = (start, end, support) {
+                                need(
+                                    d,
+                                    s.plus(hi.round() as i32) <= e,
+                                    &format!(
+                                        "a shift of up to {hi} months moves `start` past the event's end ({e})"
+                                    ),
+                                );
+                            }
+                        }
+                        "end" => {
+                            need(
+                                d,
+                                end.is_some(),
+                                &format!("event `{key}` has no `end` to shift"),
+                            );
+                            if let (Some(s), Some(e), Some((lo, _))) = (start, end, support) {
+                                need(
+                                    d,
+                                    e.plus(lo.round() as i32) >= s,
+                                    &format!(
+                                        "a shift of {lo} months moves `end` before the event's start ({s})"
+                                    ),
+                                );
+                            }
+                        }
+                        f => need(
+                            d,
+                            v.get(f).is_some_and(|x| x.is_number()),
+                            &format!("event `{key}` has no numeric field `{f}`"),
+                        ),
+                    }
+                }
+            },
+            _ => need(
+                d,
+                false,
+                "unknown parameter path (see `[[uncertainty]]` in scenarios/README.md)",
+            ),
+        }
+    }
+}
