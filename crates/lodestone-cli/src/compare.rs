@@ -64,9 +64,9 @@ pub fn run(a: &str, b: &str, data: Option<PathBuf>, json: bool) -> Result<i32> {
             b: &sb.name,
             years: &c.years,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        print!("{}", render(&sa, &sb, &c));
+        out!("{}", render(&sa, &sb, &c))?;
     }
     Ok(if sa.balance_ok && sb.balance_ok { 0 } else { 1 })
 }

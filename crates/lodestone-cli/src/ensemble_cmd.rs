@@ -167,12 +167,12 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{doc}")?;
     } else {
-        print!("{}", render(&summary));
-        println!(
+        out!("{}", render(&summary))?;
+        outln!(
             "{} replicates in {:.1} s on {threads} thread(s)",
             summary.runs,
             started.elapsed().as_secs_f64()
-        );
+        )?;
     }
     // as `run`: a replicate that failed the mass-balance check fails the command, with
     // or without --json (the JSON says how many in `unbalanced_runs`)

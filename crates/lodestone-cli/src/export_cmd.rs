@@ -56,7 +56,7 @@ pub fn run(a: ExportArgs) -> Result<i32> {
                 p.clearing.solve_time
             );
         }
-        None => print!("{mps}"),
+        None => out!("{mps}")?,
     }
     Ok(0)
 }

@@ -1,6 +1,25 @@
 //! `lodestone`: the command line — run scenarios, validate data, list sources.
 //!
-//! Exit codes: 0 success, 1 a run that failed (I/O, solver), 2 bad input (located errors).
+//! Exit codes: 0 success, 1 a run that failed (I/O, solver), 2 bad input (located errors),
+//! 141 (128 + SIGPIPE, as a program killed by it) when standard output was closed early
+//! (`lodestone run | head -1`).
+
+/// Write to standard output like `print!`, but return a [`StdoutError`] instead of
+/// panicking when it cannot be written (a closed pipe, a full disk).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($t)*).map_err($crate::StdoutError)
+    }};
+}
+
+/// [`out!`] with a newline, like `println!`.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*).map_err($crate::StdoutError)
+    }};
+}
 
 mod compare;
 mod ensemble_cmd;
@@ -116,17 +135,43 @@ enum DataCommand {
     Schema,
 }
 
+/// Standard output could not be written.
+#[derive(Debug)]
+struct StdoutError(std::io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write to standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
+/// Exit status of a program whose standard output was closed (128 + SIGPIPE).
+const CLOSED_STDOUT: i32 = 141;
+
 fn main() {
     let cli = Cli::parse();
-    let code = match dispatch(cli) {
+    let code = match dispatch(cli).and_then(|code| {
+        use std::io::Write as _;
+        std::io::stdout().flush().map_err(StdoutError)?;
+        Ok(code)
+    }) {
         Ok(code) => code,
-        Err(e) => {
-            let code = e.downcast_ref::<Failure>().map_or(1, |f| f.code);
-            eprintln!("{e:#}");
-            code
-        }
+        Err(e) => exit_code(&e),
     };
     std::process::exit(code);
+}
+
+/// Report an error on stderr (nothing for a closed stdout) and choose the exit status.
+fn exit_code(e: &anyhow::Error) -> i32 {
+    if let Some(StdoutError(io)) = e.downcast_ref::<StdoutError>()
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return CLOSED_STDOUT;
+    }
+    eprintln!("{e:#}");
+    e.downcast_ref::<Failure>().map_or(1, |f| f.code)
 }
 
 fn dispatch(cli: Cli) -> Result<i32> {
@@ -155,7 +200,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             } => cmd_sources(data, &dataset, json),
             DataCommand::Check { data } => cmd_check(data),
             DataCommand::Schema => {
-                print!("{}", lodestone_model::schema::Schema::get().to_markdown());
+                out!("{}", lodestone_model::schema::Schema::get().to_markdown())?;
                 Ok(0)
             }
         },
@@ -191,7 +236,7 @@ fn cmd_run(
         }
     }
     if json {
-        println!("{doc}");
+        outln!("{doc}")?;
     } else {
         let horizon = format!(
             "{} → {}, {} periods of {} month(s)",
@@ -200,8 +245,8 @@ fn cmd_run(
             r.periods.len(),
             sc.horizon.step.months()
         );
-        print!("{}", report::summary(&summary, &horizon));
-        println!("Run time: {elapsed:.2} s");
+        out!("{}", report::summary(&summary, &horizon))?;
+        outln!("Run time: {elapsed:.2} s")?;
     }
     Ok(if summary.balance.ok { 0 } else { 1 })
 }
@@ -210,14 +255,14 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
     let p = std::path::Path::new(path);
     if p.is_dir() {
         let ds = load::dataset(Some(p), "")?;
-        println!(
+        outln!(
             "{path}: dataset `{}` is valid: {} facilities, {} materials, {} demand rows, {} sources",
             ds.name,
             ds.facilities.len(),
             ds.materials.len(),
             ds.demand.len(),
             ds.sources.len()
-        );
+        )?;
         return Ok(0);
     }
     let sc = load::scenario(path)?;
@@ -228,7 +273,7 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
     }
     lodestone_engine::Settings::from_table(&sc.settings)
         .map_err(|e| bad_input(format!("{}: invalid [settings]: {e}", sc.files[0])))?;
-    println!(
+    outln!(
         "{}: scenario `{}` is valid against dataset `{}`: {} events, {} → {}",
         sc.files[0],
         sc.name,
@@ -236,7 +281,7 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
         sc.events.len(),
         sc.horizon.start,
         sc.horizon.end
-    );
+    )?;
     Ok(0)
 }
 
@@ -266,7 +311,7 @@ fn cmd_scenarios() -> Result<i32> {
             ]),
         }
     }
-    print!("{}", t.render());
+    out!("{}", t.render())?;
     Ok(0)
 }
 
@@ -279,7 +324,7 @@ fn cmd_sources(data: Option<PathBuf>, dataset: &str, json: bool) -> Result<i32> 
             .iter()
             .map(|s| serde_json::json!({"id": s.id, "kind": s.kind, "citation": s.citation, "url": s.url, "date": s.date, "vintage": s.vintage, "note": s.note, "rows": used.get(&s.id).copied().unwrap_or(0)}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(0);
     }
     let mut t = report::Table::new(&["id", "kind", "rows", "citation"]);
@@ -291,7 +336,7 @@ fn cmd_sources(data: Option<PathBuf>, dataset: &str, json: bool) -> Result<i32> 
             s.citation.chars().take(90).collect(),
         ]);
     }
-    print!("{}", t.render());
+    out!("{}", t.render())?;
     Ok(0)
 }
 
@@ -316,17 +361,17 @@ fn cmd_check(data: Option<PathBuf>) -> Result<i32> {
                     .collect();
                 let rows: usize = used.values().sum();
                 let assumptions = ds.sources.iter().filter(|s| s.kind == "assumption").count();
-                println!(
+                outln!(
                     "{name}: ok — {rows} source citations over {} sources ({} assumptions, each with a range); every reference resolves",
                     ds.sources.len(),
                     assumptions
-                );
+                )?;
                 if !unused.is_empty() {
-                    println!(
+                    outln!(
                         "  note: {} sources are not cited by any row: {}",
                         unused.len(),
                         unused.join(", ")
-                    );
+                    )?;
                 }
             }
             Err(d) => {

@@ -196,7 +196,7 @@ fn read_documents(paths: &[PathBuf], format: Option<FormatArg>) -> Result<Vec<Do
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?)?;
     Ok(())
 }
 
@@ -239,7 +239,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", lodestone_news::render::ingest(&report));
+                out!("{}", lodestone_news::render::ingest(&report))?;
             }
         }
         NewsCommand::List { json } => {
@@ -248,7 +248,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             if json {
                 print_json(&docs)?;
             } else {
-                print!("{}", lodestone_news::render::documents(&docs));
+                out!("{}", lodestone_news::render::documents(&docs))?;
             }
         }
         NewsCommand::Search {
@@ -279,7 +279,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             if json {
                 print_json(&hits)?;
             } else {
-                print!("{}", lodestone_news::render::search_hits(&hits));
+                out!("{}", lodestone_news::render::search_hits(&hits))?;
             }
         }
         NewsCommand::Claims { doc, json } => {
@@ -288,7 +288,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             if json {
                 print_json(&claims)?;
             } else {
-                print!("{}", lodestone_news::render::claims(&claims));
+                out!("{}", lodestone_news::render::claims(&claims))?;
             }
         }
         NewsCommand::Check { all, strict, json } => {
@@ -298,7 +298,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", lodestone_news::render::check(&report, all));
+                out!("{}", lodestone_news::render::check(&report, all))?;
             }
             if strict && (report.summary.contradicted > 0 || report.summary.conflicts > 0) {
                 return Ok(1);
@@ -328,7 +328,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
                 v["toml"] = serde_json::Value::String(toml);
                 print_json(&v)?;
             } else {
-                print!("{toml}");
+                out!("{toml}")?;
             }
         }
     }

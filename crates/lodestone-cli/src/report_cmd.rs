@@ -139,12 +139,12 @@ pub fn run(args: ReportArgs) -> Result<i32> {
                 .map_or(String::new(), |p| p.period.label()),
             s.result.periods.len()
         );
-        print!("{}", crate::report::summary(&s.summary, &horizon));
-        println!();
+        out!("{}", crate::report::summary(&s.summary, &horizon))?;
+        outln!()?;
     }
     let abs = file.canonicalize().unwrap_or(file);
-    println!("Report written; open it in a browser (works offline):");
-    println!("{}", abs.display());
+    outln!("Report written; open it in a browser (works offline):")?;
+    outln!("{}", abs.display())?;
     Ok(if sides.iter().all(|s| s.summary.balance.ok) {
         0
     } else {

@@ -328,3 +328,35 @@ fn terminal_prices_show_surplus_prices_below_zero_with_a_footnote() {
     assert!(out.contains("A price at or below zero"), "{out}");
     assert!(!out.contains("-0.0"), "{out}");
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_status_141_and_a_full_one_is_a_one_line_error() {
+    use std::process::{Command, Stdio};
+    // `lodestone run … --json | head -0`: the reader is gone before the JSON is written
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .args(["run", "baseline", "--step", "year", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(141), "{err}");
+    assert!(err.is_empty(), "no panic, no message: {err}");
+    // a full device (Linux's /dev/full)
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .arg("scenarios")
+        .stdout(full)
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.trim(),
+        "cannot write to standard output: No space left on device (os error 28)"
+    );
+}
