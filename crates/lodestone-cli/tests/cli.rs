@@ -360,3 +360,23 @@ fn a_closed_stdout_ends_quietly_with_status_141_and_a_full_one_is_a_one_line_err
         "cannot write to standard output: No space left on device (os error 28)"
     );
 }
+
+#[test]
+fn a_nan_quota_is_refused_at_its_line_instead_of_acting_as_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("nan.toml");
+    std::fs::write(
+        &p,
+        "name = \"x\"\nextends = \"baseline\"\n[[events]]\ntype = \"production_quota\"\ncountry = \"CN\"\nstage = \"mining\"\ntonnes_per_year = nan\nstart = \"2025-01\"\n",
+    )
+    .unwrap();
+    let o = run(&["run", p.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "nan.toml:7:19: error[E007]: `events[0].tonnes_per_year` = nan is not a finite number"
+        ),
+        "{err}"
+    );
+}

@@ -3,6 +3,7 @@
 //! `[[uncertainty]]` (`uncertainty`).
 
 pub mod levers;
+mod numbers;
 mod overrides;
 mod uncertainty;
 
@@ -321,6 +322,7 @@ fn parse_one(file: &str, text: &str, d: &mut Diagnostics) -> Option<(RawScenario
             return None;
         }
     };
+    numbers::check_finite(file, text, d);
     let mut events = Vec::new();
     let spans = event_spans(text);
     for (i, sp) in raw.events.iter().enumerate() {
