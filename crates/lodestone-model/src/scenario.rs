@@ -3,8 +3,10 @@
 //! `[[uncertainty]]` (`uncertainty`).
 
 pub mod levers;
-mod numbers;
+mod metrics;
 mod overrides;
+mod parse;
+mod spans;
 mod uncertainty;
 
 pub use levers::{
@@ -14,7 +16,7 @@ pub use levers::{
 };
 
 use crate::dataset::Dataset;
-use crate::diag::{Diagnostics, Location, codes, did_you_mean};
+use crate::diag::{Diagnostics, Location, codes};
 use crate::time::{Month, Step};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -168,6 +170,22 @@ pub struct Uncertain {
     /// Note.
     #[serde(default)]
     pub note: Option<String>,
+    /// Where the entry was written (its `[[uncertainty]]` header).
+    #[serde(skip)]
+    pub location: Location,
+    /// Where each of its keys' values was written.
+    #[serde(skip)]
+    pub keys: BTreeMap<String, Location>,
+}
+
+impl Uncertain {
+    /// Where `key`'s value was written (the entry's header if it was not).
+    pub fn loc(&self, key: &str) -> Location {
+        self.keys
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| self.location.clone())
+    }
 }
 
 /// An event with its provenance.
@@ -222,33 +240,10 @@ pub struct Scenario {
     pub settings: toml::Table,
     /// Metrics to compute.
     pub metrics: MetricsSpec,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHorizon {
-    start: Option<Month>,
-    end: Option<Month>,
-    step: Option<Step>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario {
-    name: Option<String>,
-    description: Option<String>,
-    dataset: Option<String>,
-    extends: Option<String>,
-    horizon: Option<RawHorizon>,
-    #[serde(default)]
-    overrides: BTreeMap<String, BTreeMap<String, BTreeMap<String, toml::Value>>>,
-    #[serde(default)]
-    events: Vec<toml::Spanned<toml::Table>>,
-    #[serde(default)]
-    uncertainty: Vec<Uncertain>,
-    #[serde(default)]
-    settings: toml::Table,
-    metrics: Option<MetricsSpec>,
+    /// Where each top-level value (horizon, overrides, settings, metrics, extends,
+    /// dataset) was written, by dotted path (`Scenario::loc`).
+    #[serde(skip)]
+    pub spans: BTreeMap<String, Location>,
 }
 
 /// Default horizon of the baseline.
@@ -264,250 +259,7 @@ pub const DEFAULT_HORIZON: Horizon = Horizon {
     step: Step::Month,
 };
 
-fn find_keys(text: &str, span: std::ops::Range<usize>) -> BTreeMap<String, (usize, usize)> {
-    let mut keys = BTreeMap::new();
-    let body = &text[span.start.min(text.len())..span.end.min(text.len())];
-    let mut offset = span.start;
-    for line in body.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if let Some(eq) = trimmed.find('=') {
-            let key = trimmed[..eq].trim();
-            if !key.is_empty() && !key.starts_with('#') && !key.starts_with('[') {
-                let indent = line.len() - trimmed.len();
-                let val_off = trimmed[eq + 1..].len() - trimmed[eq + 1..].trim_start().len();
-                keys.entry(key.to_string())
-                    .or_insert_with(|| line_col(text, offset + indent + eq + 1 + val_off));
-            }
-        }
-        offset += line.len();
-    }
-    keys
-}
-
-/// Byte ranges of each `[[events]]` table: from its header to the next table header.
-fn event_spans(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut open: Option<usize> = None;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim();
-        if t.starts_with('[') {
-            if let Some(s) = open.take() {
-                spans.push(s..offset);
-            }
-            if t.starts_with("[[events]]") {
-                open = Some(offset);
-            }
-        }
-        offset += line.len();
-    }
-    if let Some(s) = open {
-        spans.push(s..text.len());
-    }
-    spans
-}
-
-/// Parse one scenario file (no `extends` resolution).
-fn parse_one(file: &str, text: &str, d: &mut Diagnostics) -> Option<(RawScenario, Vec<EventSpec>)> {
-    let raw: RawScenario = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
-            d.push(
-                codes::SYNTAX,
-                Location::new(file, line, col),
-                e.message().trim().to_string(),
-                Some("see scenarios/README.md for the scenario format".into()),
-            );
-            return None;
-        }
-    };
-    numbers::check_finite(file, text, d);
-    let mut events = Vec::new();
-    let spans = event_spans(text);
-    for (i, sp) in raw.events.iter().enumerate() {
-        let span = spans.get(i).cloned().unwrap_or_else(|| sp.span());
-        let (line, col) = line_col(text, span.start);
-        let location = Location::new(file, line, col);
-        let keys = find_keys(text, span.clone());
-        let mut table = sp.get_ref().clone();
-        let take =
-            |t: &mut toml::Table, k: &str| t.remove(k).and_then(|v| v.as_str().map(str::to_string));
-        let source = take(&mut table, "source");
-        let note = take(&mut table, "note");
-        let kind = table
-            .get("type")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string();
-        match Event::deserialize(toml::Value::Table(table.clone())) {
-            Ok(event) => {
-                // serde's internally tagged enums ignore unknown fields: check them here
-                let known = serde_json::to_value(&event).ok();
-                let mut unknown = Vec::new();
-                if let Some(serde_json::Value::Object(map)) = known {
-                    for k in table.keys() {
-                        if k != "type" && !map.contains_key(k) {
-                            unknown.push(k.clone());
-                        }
-                    }
-                }
-                let spec = EventSpec {
-                    event,
-                    source,
-                    note,
-                    location: location.clone(),
-                    keys,
-                };
-                for k in unknown {
-                    d.push(
-                        codes::SCENARIO,
-                        spec.loc(&k),
-                        format!("unknown field `{k}` in `{kind}` event"),
-                        Some("check the event fields in scenarios/README.md".into()),
-                    );
-                }
-                events.push(spec);
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                let hint = if kind.is_empty() {
-                    Some("every event needs `type = \"…\"`".into())
-                } else if msg.contains("unknown variant") {
-                    did_you_mean(&kind, EVENT_KINDS.iter().copied())
-                        .or_else(|| Some(format!("event types: {}", EVENT_KINDS.join(", "))))
-                } else {
-                    None
-                };
-                d.push(
-                    codes::SCENARIO,
-                    location,
-                    format!("invalid `{kind}` event: {}", msg.trim()),
-                    hint,
-                );
-            }
-        }
-    }
-    Some((raw, events))
-}
-
 impl Scenario {
-    /// Parse a scenario, resolving `extends` through `lookup(name) -> (file, text)`.
-    pub fn parse(
-        file: &str,
-        text: &str,
-        lookup: &dyn Fn(&str) -> Option<(String, String)>,
-    ) -> Result<Scenario, Diagnostics> {
-        let mut d = Diagnostics::default();
-        let mut chain: Vec<(String, RawScenario, Vec<EventSpec>)> = Vec::new();
-        let mut cur = Some((file.to_string(), text.to_string()));
-        let mut names = Vec::new();
-        while let Some((f, t)) = cur.take() {
-            let Some((raw, events)) = parse_one(&f, &t, &mut d) else {
-                break;
-            };
-            names.push(raw.name.clone().unwrap_or_else(|| {
-                f.rsplit('/')
-                    .next()
-                    .unwrap_or(&f)
-                    .trim_end_matches(".toml")
-                    .to_string()
-            }));
-            if let Some(parent) = raw.extends.clone() {
-                if names.contains(&parent) {
-                    let (l, c) = t.find("extends").map_or((0, 0), |o| line_col(&t, o));
-                    d.push(
-                        codes::CYCLE,
-                        Location::new(&f, l, c),
-                        format!("`extends = \"{parent}\"` forms a cycle"),
-                        None,
-                    );
-                } else {
-                    match lookup(&parent) {
-                        Some(next) => cur = Some(next),
-                        None => {
-                            let (l, c) = t.find("extends").map_or((0, 0), |o| line_col(&t, o));
-                            d.push(
-                                codes::UNKNOWN_ID,
-                                Location::new(&f, l, c),
-                                format!("unknown scenario `{parent}` in `extends`"),
-                                Some("run `lodestone scenarios` to list them".into()),
-                            );
-                        }
-                    }
-                }
-            }
-            chain.push((f, raw, events));
-        }
-        if !d.is_empty() {
-            return Err(d);
-        }
-        // merge from the root ancestor down to the child
-        let mut s = Scenario {
-            name: String::new(),
-            description: String::new(),
-            dataset: "rare-earths".into(),
-            horizon: DEFAULT_HORIZON,
-            files: chain.iter().map(|c| c.0.clone()).collect(),
-            overrides: BTreeMap::new(),
-            events: Vec::new(),
-            uncertainty: Vec::new(),
-            settings: toml::Table::new(),
-            metrics: MetricsSpec::default(),
-        };
-        for (_, raw, events) in chain.into_iter().rev() {
-            if let Some(n) = raw.name {
-                s.name = n;
-            }
-            if let Some(x) = raw.description {
-                s.description = x;
-            }
-            if let Some(x) = raw.dataset {
-                s.dataset = x;
-            }
-            if let Some(h) = raw.horizon {
-                s.horizon.start = h.start.unwrap_or(s.horizon.start);
-                s.horizon.end = h.end.unwrap_or(s.horizon.end);
-                s.horizon.step = h.step.unwrap_or(s.horizon.step);
-            }
-            for (table, ids) in raw.overrides {
-                let t = s.overrides.entry(table).or_default();
-                for (id, attrs) in ids {
-                    t.entry(id).or_default().extend(attrs);
-                }
-            }
-            {
-                s.uncertainty.extend(raw.uncertainty);
-            }
-            s.settings.extend(raw.settings);
-            if let Some(m) = raw.metrics {
-                s.metrics = m;
-            }
-            s.events.extend(events);
-        }
-        if s.name.is_empty() {
-            s.name = file
-                .rsplit('/')
-                .next()
-                .unwrap_or(file)
-                .trim_end_matches(".toml")
-                .to_string();
-        }
-        if s.horizon.end < s.horizon.start {
-            let (l, c) = text.find("end").map_or((0, 0), |o| line_col(text, o));
-            d.push(
-                codes::DATE_ORDER,
-                Location::new(file, l, c),
-                format!(
-                    "horizon ends ({}) before it starts ({})",
-                    s.horizon.end, s.horizon.start
-                ),
-                None,
-            );
-        }
-        if d.is_empty() { Ok(s) } else { Err(d) }
-    }
-
     /// Check the scenario against a dataset: ids exist, values in range, dates in order.
     /// Each lever checks itself (`levers`); event ids must be unique.
     pub fn validate(&self, ds: &Dataset) -> Diagnostics {
@@ -526,6 +278,7 @@ impl Scenario {
         }
         self.validate_uncertainty(ds, &mut d);
         self.validate_overrides(&ids, &mut d);
+        self.validate_metrics(ds, &mut d);
         d
     }
 
@@ -663,9 +416,25 @@ chnage = 0.1
         let e = Scenario::parse("x.toml", unknown, &lookup).unwrap_err();
         assert!(
             e.to_string()
-                .contains("x.toml:1:1: error[E008]: unknown scenario `basline`"),
+                .contains("x.toml:1:11: error[E008]: unknown scenario `basline`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_file_that_extends_itself_under_another_name_is_a_cycle_not_a_runaway() {
+        let me = "name = \"other-name\"\nextends = \"me\"\n";
+        let lookup = |n: &str| (n == "me").then(|| ("me.toml".to_string(), me.to_string()));
+        let e = Scenario::parse("me.toml", me, &lookup).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("me.toml:2:11: error[E013]: `extends = \"me\"` forms a cycle"),
+            "{e}"
+        );
+        // a horizon error points at the value, not at "end" inside a comment or a name
+        let text = "name = \"dependent\"\n# the end\n[horizon]\nstart = \"2030-01\"\nend = \"2025-12\"\n";
+        let e = Scenario::parse("h.toml", text, &none).unwrap_err();
+        assert!(e.to_string().contains("h.toml:5:7: error[E011]"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::Scenario;
 use super::levers::{Id, Ids};
 use crate::dataset::{Dataset, Facility, Sector, Status};
-use crate::diag::{Diagnostics, Location, codes, did_you_mean};
+use crate::diag::{Diagnostics, codes, did_you_mean};
 use crate::time::Month;
 
 /// Overridable attributes of each table.
@@ -23,7 +23,6 @@ const MATERIAL_ATTRS: &[&str] = &["ref_price"];
 impl Scenario {
     /// Overrides refer to existing ids and attributes, with values of the right kind.
     pub(super) fn validate_overrides(&self, ids: &Ids, d: &mut Diagnostics) {
-        let file = self.files.first().cloned().unwrap_or_default();
         for (table, ids_) in &self.overrides {
             let (set, attrs): (&[String], &[&str]) = match table.as_str() {
                 "facilities" => (&ids.dataset_facilities, FACILITY_ATTRS),
@@ -32,7 +31,7 @@ impl Scenario {
                 _ => {
                     d.push(
                         codes::SCENARIO,
-                        Location::file(&file),
+                        self.loc(&format!("overrides.{table}")),
                         format!("cannot override table `{table}`"),
                         Some("overridable: facilities, sectors, materials".into()),
                     );
@@ -41,25 +40,31 @@ impl Scenario {
             };
             for (id, kv) in ids_ {
                 if !set.contains(id) {
+                    let noun = match table.as_str() {
+                        "facilities" => "facility",
+                        "sectors" => "sector",
+                        _ => "material",
+                    };
                     d.push(
                         codes::UNKNOWN_ID,
-                        Location::file(&file),
-                        format!("override of unknown {} `{id}`", table.trim_end_matches('s')),
+                        self.loc(&format!("overrides.{table}.{id}")),
+                        format!("override of unknown {noun} `{id}`"),
                         did_you_mean(id, set.iter().map(String::as_str)),
                     );
                 }
                 for (k, v) in kv {
+                    let at = self.loc(&format!("overrides.{table}.{id}.{k}"));
                     if !attrs.contains(&k.as_str()) {
                         d.push(
                             codes::SCENARIO,
-                            Location::file(&file),
+                            at,
                             format!("cannot override `{table}.{id}.{k}`"),
                             Some(format!("overridable attributes: {}", attrs.join(", "))),
                         );
                     } else if let Err(msg) = check_override_value(k, v) {
                         d.push(
                             codes::BAD_VALUE,
-                            Location::file(&file),
+                            at,
                             format!("override `{table}.{id}.{k}`: {msg}"),
                             None,
                         );

@@ -17,9 +17,8 @@ impl Scenario {
     }
 
     pub(super) fn validate_uncertainty(&self, ds: &Dataset, d: &mut Diagnostics) {
-        let file = self.files.first().cloned().unwrap_or_default();
         for (k, u) in self.uncertainty.iter().enumerate() {
-            let loc = Location::file(&file);
+            let loc = u.loc("dist");
             let what = format!("[[uncertainty]] #{} (`{}`)", k + 1, u.param);
             let need = |d: &mut Diagnostics, ok: bool, msg: &str| {
                 if !ok {
@@ -82,7 +81,7 @@ impl Scenario {
                         if ds.facility(f).is_none() {
                             d.push(
                                 codes::UNKNOWN_ID,
-                                loc.clone(),
+                                u.loc("facility"),
                                 format!("{what}: unknown facility `{f}`"),
                                 did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
                             );
@@ -92,7 +91,7 @@ impl Scenario {
                         if ds.country(c).is_none() {
                             d.push(
                                 codes::UNKNOWN_ID,
-                                loc.clone(),
+                                u.loc("country"),
                                 format!("{what}: unknown country `{c}`"),
                                 did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
                             );
@@ -117,8 +116,14 @@ impl Scenario {
                 );
                 continue;
             }
-            for path in std::iter::once(&u.param).chain(&u.also) {
-                self.check_param_path(ds, d, &loc, &what, path, support);
+            let param = std::iter::once((&u.param, u.loc("param")));
+            for (path, at) in param.chain(
+                u.also
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, u.loc(&format!("also[{i}]")))),
+            ) {
+                self.check_param_path(ds, d, &at, &what, path, support);
             }
         }
     }
