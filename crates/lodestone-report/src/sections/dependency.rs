@@ -1,0 +1,156 @@
+//! The dependency section: who depends on the supplier, directly and indirectly, and
+//! the time each bloc takes to become independent of it.
+
+use crate::chart::{self, Fmt, Frame, Series};
+use crate::colour;
+use crate::ctx::Ctx;
+use crate::derive::CHAIN;
+use crate::format::{esc, independence_years};
+use crate::html::{Charts, section, table};
+use std::fmt::Write;
+
+pub(super) fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
+    let id = format!("{p}dependency");
+    let title = "Who depends on whom";
+    let sup = c.s.supplier.clone();
+    let sname = c.name(&sup);
+    let first = &c.s.annual[c.first()];
+    if first.dependency.is_empty() && c.s.time_to_independence.is_empty() {
+        return section(
+            &id,
+            title,
+            "<p class=\"note\">This run computes no dependency metrics.</p>",
+        );
+    }
+    let span = format!("{}–{}", c.first(), c.last());
+    let mut entities: Vec<String> =
+        c.r.metrics
+            .countries
+            .iter()
+            .filter(|e| first.dependency.contains_key(*e))
+            .cloned()
+            .collect();
+    if entities.is_empty() {
+        entities = c
+            .demand_countries()
+            .into_iter()
+            .filter(|e| *e != sup && first.dependency.contains_key(e))
+            .collect();
+    }
+    entities.truncate(4);
+    let mut inner = String::from("<div class=\"grid2\">");
+    for e in &entities {
+        let mut series = Vec::new();
+        for st in ["separation", "metal", "magnet"] {
+            if c.years
+                .iter()
+                .all(|y| c.dependency(y, e, st, "indirect").is_none())
+            {
+                continue;
+            }
+            series.push(Series::new(
+                format!("{st} · indirect"),
+                colour::stage(st),
+                c.years
+                    .iter()
+                    .map(|y| c.dependency(y, e, st, "indirect"))
+                    .collect(),
+            ));
+            series.push(
+                Series::new(
+                    format!("{st} · direct"),
+                    colour::stage(st),
+                    c.years
+                        .iter()
+                        .map(|y| c.dependency(y, e, st, "direct"))
+                        .collect(),
+                )
+                .dashed(),
+            );
+        }
+        let t = format!("{}: dependency on {sname}", c.name(e));
+        inner.push_str(
+            &charts.figure(
+                &format!("{p}dependency-{e}"),
+                &t,
+                chart::line_chart(
+                    &Frame::new(&t, "% of supply at the stage", Fmt::Percent)
+                        .subtitle(format!("By stage, {span}")),
+                    &c.xs,
+                    &series,
+                ),
+                "",
+            ),
+        );
+    }
+    let blocs: Vec<String> = c.s.time_to_independence.keys().cloned().collect();
+    for st in ["magnet", "separation"] {
+        let series: Vec<Series> = blocs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let v: Vec<Option<f64>> = c
+                    .years
+                    .iter()
+                    .map(|y| {
+                        c.s.annual
+                            .get(y)
+                            .and_then(|a| a.independence.get(b))
+                            .and_then(|m| m.get(st))
+                            .copied()
+                    })
+                    .collect();
+                v.iter()
+                    .any(|x| x.is_some())
+                    .then(|| Series::new(c.name(b), colour::palette(i + 2), v))
+            })
+            .collect();
+        if series.is_empty() {
+            continue;
+        }
+        let t = format!("Independence from {sname}: {st} stage");
+        inner.push_str(&charts.figure(
+            &format!("{p}independence-{st}"),
+            &t,
+            chart::line_chart(
+                &Frame::new(&t, "% of the bloc's demand", Fmt::Percent).subtitle(format!(
+                    "Met by the bloc's own plants without {sname}-origin material, {span}"
+                )),
+                &c.xs,
+                &series,
+            ),
+            "",
+        ));
+    }
+    inner.push_str("</div>");
+    if !c.s.time_to_independence.is_empty() {
+        let rows: Vec<Vec<String>> =
+            c.s.time_to_independence
+                .iter()
+                .map(|(b, stages)| {
+                    let mut r = vec![esc(&c.name(b))];
+                    for st in CHAIN {
+                        r.push(stages.get(st).map_or("–".into(), independence_years));
+                    }
+                    r
+                })
+                .collect();
+        let _ = write!(
+            inner,
+            "<h3>Time to independence from {}</h3><p class=\"note\">First year a bloc's own plants meet 50 / 80 / 100% of its demand at each stage without {}-origin material (\"never\" = not within {span}).</p>",
+            esc(&sname),
+            esc(&sname)
+        );
+        inner.push_str(&table(
+            &["Bloc", "Mining", "Separation", "Metal", "Magnet"],
+            &rows,
+            &[],
+        ));
+    }
+    let _ = write!(
+        inner,
+        "<p class=\"note\">Direct dependency: share of a country's supply at a stage imported from {s}. Indirect: share of the rare earth content separated in {s}, wherever the product was made (origin traced through production, trade and stocks).</p>",
+        s = esc(&sname)
+    );
+    section(&id, title, &inner)
+}
