@@ -23,6 +23,27 @@ pub(super) fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> Strin
         );
     }
     let span = format!("{}–{}", c.first(), c.last());
+    let mut inner = String::from("<div class=\"grid2\">");
+    for e in &charted_entities(c, &sup) {
+        inner.push_str(&entity_chart(c, charts, p, e, &sname, &span));
+    }
+    inner.push_str(&independence_charts(c, charts, p, &sname, &span));
+    inner.push_str("</div>");
+    if !c.s.time_to_independence.is_empty() {
+        inner.push_str(&independence_table(c, &sname, &span));
+    }
+    let _ = write!(
+        inner,
+        "<p class=\"note\">Direct dependency: share of a country's supply at a stage imported from {s}. Indirect: share of the rare earth content separated in {s}, wherever the product was made (origin traced through production, trade and stocks).</p>",
+        s = esc(&sname)
+    );
+    section(&id, title, &inner)
+}
+
+/// The entities whose dependency is drawn: the scenario's metric countries, else the
+/// largest demand markets besides the supplier; at most four.
+fn charted_entities(c: &Ctx, sup: &str) -> Vec<String> {
+    let first = &c.s.annual[c.first()];
     let mut entities: Vec<String> =
         c.r.metrics
             .countries
@@ -38,51 +59,56 @@ pub(super) fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> Strin
             .collect();
     }
     entities.truncate(4);
-    let mut inner = String::from("<div class=\"grid2\">");
-    for e in &entities {
-        let mut series = Vec::new();
-        for st in ["separation", "metal", "magnet"] {
-            if c.years
+    entities
+}
+
+/// One entity's direct (dashed) and indirect dependency on the supplier by stage.
+fn entity_chart(c: &Ctx, charts: &mut Charts, p: &str, e: &str, sname: &str, span: &str) -> String {
+    let mut series = Vec::new();
+    for st in ["separation", "metal", "magnet"] {
+        if c.years
+            .iter()
+            .all(|y| c.dependency(y, e, st, "indirect").is_none())
+        {
+            continue;
+        }
+        series.push(Series::new(
+            format!("{st} · indirect"),
+            colour::stage(st),
+            c.years
                 .iter()
-                .all(|y| c.dependency(y, e, st, "indirect").is_none())
-            {
-                continue;
-            }
-            series.push(Series::new(
-                format!("{st} · indirect"),
+                .map(|y| c.dependency(y, e, st, "indirect"))
+                .collect(),
+        ));
+        series.push(
+            Series::new(
+                format!("{st} · direct"),
                 colour::stage(st),
                 c.years
                     .iter()
-                    .map(|y| c.dependency(y, e, st, "indirect"))
+                    .map(|y| c.dependency(y, e, st, "direct"))
                     .collect(),
-            ));
-            series.push(
-                Series::new(
-                    format!("{st} · direct"),
-                    colour::stage(st),
-                    c.years
-                        .iter()
-                        .map(|y| c.dependency(y, e, st, "direct"))
-                        .collect(),
-                )
-                .dashed(),
-            );
-        }
-        let t = format!("{}: dependency on {sname}", c.name(e));
-        inner.push_str(
-            &charts.figure(
-                &format!("{p}dependency-{e}"),
-                &t,
-                chart::line_chart(
-                    &Frame::new(&t, "% of supply at the stage", Fmt::Percent)
-                        .subtitle(format!("By stage, {span}")),
-                    &c.xs,
-                    &series,
-                ),
-                "",
-            ),
+            )
+            .dashed(),
         );
     }
+    let t = format!("{}: dependency on {sname}", c.name(e));
+    charts.figure(
+        &format!("{p}dependency-{e}"),
+        &t,
+        chart::line_chart(
+            &Frame::new(&t, "% of supply at the stage", Fmt::Percent)
+                .subtitle(format!("By stage, {span}")),
+            &c.xs,
+            &series,
+        ),
+        "",
+    )
+}
+
+/// The blocs' independence from the supplier at the magnet and separation stages.
+fn independence_charts(c: &Ctx, charts: &mut Charts, p: &str, sname: &str, span: &str) -> String {
+    let mut inner = String::new();
     let blocs: Vec<String> = c.s.time_to_independence.keys().cloned().collect();
     for st in ["magnet", "separation"] {
         let series: Vec<Series> = blocs
@@ -122,35 +148,34 @@ pub(super) fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> Strin
             "",
         ));
     }
-    inner.push_str("</div>");
-    if !c.s.time_to_independence.is_empty() {
-        let rows: Vec<Vec<String>> =
-            c.s.time_to_independence
-                .iter()
-                .map(|(b, stages)| {
-                    let mut r = vec![esc(&c.name(b))];
-                    for st in CHAIN {
-                        r.push(stages.get(st).map_or("–".into(), independence_years));
-                    }
-                    r
-                })
-                .collect();
-        let _ = write!(
-            inner,
-            "<h3>Time to independence from {}</h3><p class=\"note\">First year a bloc's own plants meet 50 / 80 / 100% of its demand at each stage without {}-origin material (\"never\" = not within {span}).</p>",
-            esc(&sname),
-            esc(&sname)
-        );
-        inner.push_str(&table(
-            &["Bloc", "Mining", "Separation", "Metal", "Magnet"],
-            &rows,
-            &[],
-        ));
-    }
+    inner
+}
+
+/// Table: the first year each bloc meets 50 / 80 / 100% of its demand at each stage
+/// without supplier-origin material.
+fn independence_table(c: &Ctx, sname: &str, span: &str) -> String {
+    let rows: Vec<Vec<String>> =
+        c.s.time_to_independence
+            .iter()
+            .map(|(b, stages)| {
+                let mut r = vec![esc(&c.name(b))];
+                for st in CHAIN {
+                    r.push(stages.get(st).map_or("–".into(), independence_years));
+                }
+                r
+            })
+            .collect();
+    let mut inner = String::new();
     let _ = write!(
         inner,
-        "<p class=\"note\">Direct dependency: share of a country's supply at a stage imported from {s}. Indirect: share of the rare earth content separated in {s}, wherever the product was made (origin traced through production, trade and stocks).</p>",
-        s = esc(&sname)
+        "<h3>Time to independence from {}</h3><p class=\"note\">First year a bloc's own plants meet 50 / 80 / 100% of its demand at each stage without {}-origin material (\"never\" = not within {span}).</p>",
+        esc(sname),
+        esc(sname)
     );
-    section(&id, title, &inner)
+    inner.push_str(&table(
+        &["Bloc", "Mining", "Separation", "Metal", "Magnet"],
+        &rows,
+        &[],
+    ));
+    inner
 }

@@ -1,5 +1,6 @@
 //! The flows section: Sankey diagrams of rare earth content from mine to end use.
 
+use super::common::panel_years;
 use crate::ctx::Ctx;
 use crate::format::{amount, esc};
 use crate::html::{Charts, section, tabs};
@@ -8,15 +9,7 @@ use std::fmt::Write;
 pub(super) fn flows_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}flows");
     let title = "Flows: mine → separation → metal → magnet → end use";
-    let mut years = vec![c.first().to_string()];
-    if let Some(y) = c.years.iter().find(|y| y.as_str() == "2030")
-        && !years.contains(y)
-    {
-        years.push(y.clone());
-    }
-    if !years.iter().any(|y| y == c.last()) {
-        years.push(c.last().to_string());
-    }
+    let years = panel_years(c);
     let unit = if c.d.has_content { "t RE content" } else { "t" };
     let name = |k: &str| c.name(k);
     let mut panels = Vec::new();

@@ -19,64 +19,8 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
         );
     }
     let span = format!("{}–{}", c.first(), c.last());
-    let sector_colour: BTreeMap<String, String> =
-        c.ds.sectors
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), colour::palette(i)))
-            .collect();
-    let scol = |s: &str| {
-        sector_colour
-            .get(s)
-            .cloned()
-            .unwrap_or_else(|| colour::OTHER.into())
-    };
-    let demand: Vec<Series> = sectors
-        .iter()
-        .map(|s| {
-            Series::new(
-                c.sector(s),
-                scol(s),
-                c.years
-                    .iter()
-                    .map(|y| c.by_sector(y).get(s).map(|x| x.1))
-                    .collect(),
-            )
-        })
-        .collect();
-    let short: Vec<Series> = sectors
-        .iter()
-        .map(|s| {
-            Series::new(
-                c.sector(s),
-                scol(s),
-                c.years
-                    .iter()
-                    .map(|y| c.by_sector(y).get(s).map(|x| x.0))
-                    .collect(),
-            )
-        })
-        .filter(|s| s.values.iter().flatten().any(|v| *v >= 0.5))
-        .collect();
-    let countries: Vec<String> = c.demand_countries().into_iter().take(8).collect();
-    let by_country: Vec<Series> = countries
-        .iter()
-        .map(|k| {
-            Series::new(
-                c.name(k),
-                colour::country(k),
-                c.years
-                    .iter()
-                    .map(|y| {
-                        let a = c.s.annual.get(y)?;
-                        let d: f64 = a.demand.get(k)?.values().sum();
-                        let s: f64 = a.shortfall.get(k).map_or(0.0, |m| m.values().sum());
-                        (d > 0.0).then_some(s / d)
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
+    let (demand, short) = sector_series(c, &sectors);
+    let by_country = country_series(c);
     let mut inner = String::from("<div class=\"grid2\">");
     let t = "Demand by sector";
     inner.push_str(
@@ -129,7 +73,80 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
         ),
     );
     inner.push_str("</div>");
-    // table: shortfall by sector in a few years
+    inner.push_str(&sector_table(c, &sectors));
+    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). A sector goes short when the market price exceeds its willingness to pay (sectors.csv: priority, WTP multiple, elasticity).</p>");
+    section(&id, "Demand and shortfall", &inner)
+}
+
+/// World demand by sector, and unmet demand of the sectors with any (0.5 t or more).
+fn sector_series(c: &Ctx, sectors: &[String]) -> (Vec<Series>, Vec<Series>) {
+    let sector_colour: BTreeMap<String, String> =
+        c.ds.sectors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), colour::palette(i)))
+            .collect();
+    let scol = |s: &str| {
+        sector_colour
+            .get(s)
+            .cloned()
+            .unwrap_or_else(|| colour::OTHER.into())
+    };
+    let demand: Vec<Series> = sectors
+        .iter()
+        .map(|s| {
+            Series::new(
+                c.sector(s),
+                scol(s),
+                c.years
+                    .iter()
+                    .map(|y| c.by_sector(y).get(s).map(|x| x.1))
+                    .collect(),
+            )
+        })
+        .collect();
+    let short: Vec<Series> = sectors
+        .iter()
+        .map(|s| {
+            Series::new(
+                c.sector(s),
+                scol(s),
+                c.years
+                    .iter()
+                    .map(|y| c.by_sector(y).get(s).map(|x| x.0))
+                    .collect(),
+            )
+        })
+        .filter(|s| s.values.iter().flatten().any(|v| *v >= 0.5))
+        .collect();
+    (demand, short)
+}
+
+/// Unmet share of demand in the eight largest demand markets.
+fn country_series(c: &Ctx) -> Vec<Series> {
+    let countries: Vec<String> = c.demand_countries().into_iter().take(8).collect();
+    countries
+        .iter()
+        .map(|k| {
+            Series::new(
+                c.name(k),
+                colour::country(k),
+                c.years
+                    .iter()
+                    .map(|y| {
+                        let a = c.s.annual.get(y)?;
+                        let d: f64 = a.demand.get(k)?.values().sum();
+                        let s: f64 = a.shortfall.get(k).map_or(0.0, |m| m.values().sum());
+                        (d > 0.0).then_some(s / d)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Table: shortfall by sector in the first year, 2027, 2030 and the last year.
+fn sector_table(c: &Ctx, sectors: &[String]) -> String {
     let mut ys = vec![c.first().to_string()];
     for y in ["2027", "2030"] {
         if c.years.iter().any(|x| x == y) && !ys.iter().any(|x| x == y) {
@@ -158,7 +175,5 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
         .collect();
     let head_ref: Vec<&str> = head.iter().map(String::as_str).collect();
     let numeric: Vec<usize> = (1..head.len()).collect();
-    inner.push_str(&table(&head_ref, &rows, &numeric));
-    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). A sector goes short when the market price exceeds its willingness to pay (sectors.csv: priority, WTP multiple, elasticity).</p>");
-    section(&id, "Demand and shortfall", &inner)
+    table(&head_ref, &rows, &numeric)
 }
