@@ -5,6 +5,7 @@ use crate::ctx::Ctx;
 use crate::ensemble::{Ensemble, describe};
 use crate::format::{amount, capitalise, join_and, pct, possessive, pp, the, usd};
 
+/// The supplier's share of a stage as a verb phrase (`mines 69% of the world's output`).
 fn verb(stage: &str, share: &str, first: bool) -> String {
     match (stage, first) {
         ("mining", true) => format!("mines {share} of the world's output"),

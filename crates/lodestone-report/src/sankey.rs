@@ -58,6 +58,7 @@ impl Key {
     }
 }
 
+/// The node key of a flow node.
 fn key_of(n: &FlowNode) -> Key {
     match n {
         FlowNode::Stage(s, c) => Key::Named(*s, c.clone()),
@@ -402,6 +403,7 @@ fn draw_nodes(out: &mut String, layout: &Layout, name: &dyn Fn(&str) -> String, 
     }
 }
 
+/// Tonnes for a label: to the nearest 100 t from 1000 t, compact.
 fn compact_t(x: f64) -> String {
     compact(if x >= 1000.0 {
         (x / 100.0).round() * 100.0

@@ -9,7 +9,8 @@ use crate::html::{card, section};
 use crate::narrative;
 use std::fmt::Write;
 
-pub(super) fn question_block(info: &ScenarioInfo) -> String {
+/// The scenario's description and the question its file states.
+fn question_block(info: &ScenarioInfo) -> String {
     let mut out = String::new();
     if !info.description.is_empty() {
         let _ = write!(out, "<p class=\"lead\">{}</p>", esc(&info.description));
@@ -23,6 +24,8 @@ pub(super) fn question_block(info: &ScenarioInfo) -> String {
     out
 }
 
+/// The question and answer of one run: question, sentences (with the ensemble's spread
+/// when there is one) and cards.
 pub(super) fn answer_section(c: &Ctx, ens: Option<&Ensemble>) -> String {
     let mut inner = question_block(c.info);
     let mut sentences = narrative::answer(c);
@@ -34,16 +37,15 @@ pub(super) fn answer_section(c: &Ctx, ens: Option<&Ensemble>) -> String {
     let _ = write!(
         inner,
         "<h3>Answer</h3><ul class=\"answer\">{}</ul>",
-        sentences
-            .iter()
-            .map(|s| format!("<li>{}</li>", esc(s)))
-            .collect::<String>()
+        items(&sentences)
     );
     inner.push_str(&cards(c));
     inner.push_str("<p class=\"note\">Every sentence and number above is computed from this run; the sections below show the series behind them and the sources of every input.</p>");
     section("answer", "Question and answer", &inner)
 }
 
+/// The key numbers as cards: the supplier's shares, unmet demand, the key price, the
+/// focus entity's magnet dependency.
 fn cards(c: &Ctx) -> String {
     let (y0, yl) = (c.first(), c.last());
     let sup = &c.s.supplier;
@@ -102,4 +104,40 @@ fn cards(c: &Ctx) -> String {
     }
     out.push_str("</div>");
     out
+}
+
+/// The question and answer of a comparison: both scenarios' questions, the comparison in
+/// words, and each run's answer folded away.
+pub(super) fn compare_answer_section(ca: &Ctx, cb: &Ctx, years: &[String]) -> String {
+    let mut inner = String::new();
+    for (tag, c) in [("A", ca), ("B", cb)] {
+        let _ = write!(
+            inner,
+            "<h3>{tag} · {}</h3>{}",
+            esc(&c.s.scenario),
+            question_block(c.info)
+        );
+    }
+    let _ = write!(
+        inner,
+        "<h3>What changes from A to B</h3><ul class=\"answer\">{}</ul>",
+        items(&narrative::compare(ca, cb, years))
+    );
+    for (tag, c) in [("A", ca), ("B", cb)] {
+        let _ = write!(
+            inner,
+            "<details><summary>{tag} · {} in words</summary><ul class=\"answer\">{}</ul></details>",
+            esc(&c.s.scenario),
+            items(&narrative::answer(c))
+        );
+    }
+    section("answer", "Question and answer", &inner)
+}
+
+/// Sentences as the items of a list.
+fn items(sentences: &[String]) -> String {
+    sentences
+        .iter()
+        .map(|s| format!("<li>{}</li>", esc(s)))
+        .collect::<String>()
 }

@@ -6,6 +6,8 @@ use crate::format::{esc, tonnes_exact};
 use crate::html::{section, table};
 use std::fmt::Write;
 
+/// The checks of each run: mass balance, clearing statistics, period status, observed
+/// vs simulated.
 pub(super) fn checks_section(ctxs: &[&Ctx]) -> String {
     let mut inner = String::new();
     for c in ctxs {

@@ -71,6 +71,7 @@ impl<'p, 'a> Pair<'p, 'a> {
     }
 }
 
+/// The comparison of B with A over their common `years`: key numbers and charts.
 pub(super) fn compare_section(a: &Ctx, b: &Ctx, years: &[String], charts: &mut Charts) -> String {
     let ab = Pair::new(a, b, years);
     let pick = table_years(a, b, years);

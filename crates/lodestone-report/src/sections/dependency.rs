@@ -9,6 +9,8 @@ use crate::format::{esc, independence_years};
 use crate::html::{Charts, section, table};
 use std::fmt::Write;
 
+/// Who depends on the supplier: dependency charts, independence charts and table; `p`
+/// prefixes the ids.
 pub(super) fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}dependency");
     let title = "Who depends on whom";

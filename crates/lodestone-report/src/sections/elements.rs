@@ -10,6 +10,7 @@ use crate::html::{Charts, section, tabs};
 use lodestone_model::dataset::Stage;
 use std::collections::BTreeMap;
 
+/// Output by element and country in the panel years; `p` prefixes the ids.
 pub(super) fn elements_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}elements");
     let title = "Shares by element";

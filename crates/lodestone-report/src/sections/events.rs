@@ -6,6 +6,7 @@ use crate::format::esc;
 use crate::html::{section, table};
 use std::fmt::Write;
 
+/// Each scenario's files, horizon and events.
 pub(super) fn scenario_section(infos: &[&ScenarioInfo]) -> String {
     let mut inner = String::new();
     for info in infos {

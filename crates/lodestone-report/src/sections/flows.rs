@@ -6,6 +6,7 @@ use crate::format::{amount, esc};
 use crate::html::{Charts, section, tabs};
 use std::fmt::Write;
 
+/// Sankey diagrams of content flows in the panel years; `p` prefixes the ids.
 pub(super) fn flows_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}flows");
     let title = "Flows: mine → separation → metal → magnet → end use";

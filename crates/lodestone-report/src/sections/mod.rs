@@ -21,10 +21,9 @@ mod uncertainty;
 use crate::ctx::Ctx;
 use crate::ensemble::Ensemble;
 use crate::format::esc;
-use crate::html::{self, Charts, section, tabs};
-use crate::narrative;
+use crate::html::{self, Charts, tabs};
 use crate::{Report, ReportError, Run};
-use answer::{answer_section, question_block};
+use answer::{answer_section, compare_answer_section};
 use capacity::expansion_section;
 use checks::checks_section;
 use compare::compare_section;
@@ -103,36 +102,7 @@ pub fn comparison(a: &Run<'_>, b: &Run<'_>, ens: Option<&Ensemble>) -> Result<Re
     let mut body = String::new();
     body.push_str(&warnings(&ca));
     body.push_str(&warnings(&cb));
-    // question and answer: both scenarios, then the comparison in words
-    let mut inner = String::new();
-    for (tag, c) in [("A", &ca), ("B", &cb)] {
-        let _ = write!(
-            inner,
-            "<h3>{tag} · {}</h3>{}",
-            esc(&c.s.scenario),
-            question_block(c.info)
-        );
-    }
-    let _ = write!(
-        inner,
-        "<h3>What changes from A to B</h3><ul class=\"answer\">{}</ul>",
-        narrative::compare(&ca, &cb, &years)
-            .iter()
-            .map(|s| format!("<li>{}</li>", esc(s)))
-            .collect::<String>()
-    );
-    for (tag, c) in [("A", &ca), ("B", &cb)] {
-        let _ = write!(
-            inner,
-            "<details><summary>{tag} · {} in words</summary><ul class=\"answer\">{}</ul></details>",
-            esc(&c.s.scenario),
-            narrative::answer(c)
-                .iter()
-                .map(|s| format!("<li>{}</li>", esc(s)))
-                .collect::<String>()
-        );
-    }
-    body.push_str(&section("answer", "Question and answer", &inner));
+    body.push_str(&compare_answer_section(&ca, &cb, &years));
     body.push_str(&compare_section(&ca, &cb, &years, &mut charts));
     let da = details(&ca, &mut charts, "a-");
     let db = details(&cb, &mut charts, "b-");
@@ -183,6 +153,7 @@ pub fn comparison(a: &Run<'_>, b: &Run<'_>, ens: Option<&Ensemble>) -> Result<Re
     })
 }
 
+/// The line under a single report's title: scenario, dataset, horizon, balance.
 fn meta(c: &Ctx) -> String {
     format!(
         "Scenario <b>{}</b> · dataset <b>{}</b> ({} facilities, {} sources) · {} · {} periods · mass balance {}",
@@ -196,6 +167,8 @@ fn meta(c: &Ctx) -> String {
     )
 }
 
+/// Warnings at the top of the page: mass balance above tolerance, approximate or failed
+/// periods.
 fn warnings(c: &Ctx) -> String {
     let mut w = Vec::new();
     if !c.s.balance.ok {

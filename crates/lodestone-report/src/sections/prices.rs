@@ -8,6 +8,7 @@ use crate::ctx::Ctx;
 use crate::html::{Charts, section};
 use std::collections::BTreeSet;
 
+/// Prices of the key materials by market, with observations; `p` prefixes the ids.
 pub(super) fn prices_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}prices");
     let mats = c.key_materials(6);

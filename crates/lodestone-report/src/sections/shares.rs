@@ -7,6 +7,8 @@ use crate::ctx::Ctx;
 use crate::format::{capitalise, esc, pct, tonnes_exact};
 use crate::html::{Charts, section, table, tabs};
 
+/// One series per top country of a stage, and "Other" for the rest, of `values(year,
+/// country)`.
 fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> Vec<Series> {
     let top = c.top_countries(stage, TOP, 0.01);
     let mut series: Vec<Series> = top
@@ -42,6 +44,8 @@ fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> V
     series
 }
 
+/// Who produces: shares and tonnes by stage and country, with a table of the first and
+/// last years; `p` prefixes the ids.
 pub(super) fn shares_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let stages = c.stages();
     if stages.is_empty() {

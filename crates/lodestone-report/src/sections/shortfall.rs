@@ -8,6 +8,7 @@ use crate::html::{Charts, section, table};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// Demand and unmet demand by sector and country, with a table; `p` prefixes the ids.
 pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}shortfall");
     let sectors = c.sectors();

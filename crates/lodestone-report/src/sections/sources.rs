@@ -3,13 +3,16 @@
 use crate::ctx::Ctx;
 use crate::format::esc;
 use crate::html::{section, table};
-use lodestone_model::dataset::Dataset;
+use lodestone_model::dataset::{Dataset, Source};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Source id → table → number of rows citing it.
-fn citations(ds: &Dataset) -> BTreeMap<String, BTreeMap<&'static str, usize>> {
-    let mut m: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
+type Citations = BTreeMap<String, BTreeMap<&'static str, usize>>;
+
+/// The dataset's citations, by source and table.
+fn citations(ds: &Dataset) -> Citations {
+    let mut m: Citations = BTreeMap::new();
     let mut add = |t: &'static str, v: &Vec<String>| {
         for s in v {
             *m.entry(s.clone()).or_default().entry(t).or_default() += 1;
@@ -48,34 +51,10 @@ fn citations(ds: &Dataset) -> BTreeMap<String, BTreeMap<&'static str, usize>> {
         .for_each(|x| add("statistics", &x.source));
     m
 }
-
+/// The sources cited by the dataset's rows and the scenarios, primary first.
 pub(super) fn sources_section(ctxs: &[&Ctx]) -> String {
     let ds = ctxs[ctxs.len() - 1].ds;
-    let mut cited = citations(ds);
-    for c in ctxs {
-        for e in &c.info.events {
-            if let Some(s) = &e.source
-                && ds.source(s).is_some()
-            {
-                *cited
-                    .entry(s.clone())
-                    .or_default()
-                    .entry("scenario events")
-                    .or_default() += 1;
-            }
-        }
-        for pl in &c.r.metrics.platforms {
-            if let Some(s) = &pl.source
-                && ds.source(s).is_some()
-            {
-                *cited
-                    .entry(s.clone())
-                    .or_default()
-                    .entry("scenario metrics")
-                    .or_default() += 1;
-            }
-        }
-    }
+    let cited = cited(ctxs, ds);
     let kind_rank = |k: &str| match k {
         "primary" => 0,
         "secondary" => 1,
@@ -107,49 +86,7 @@ pub(super) fn sources_section(ctxs: &[&Ctx]) -> String {
         rows_total,
         n_assume
     );
-    let rows: Vec<Vec<String>> = srcs
-        .iter()
-        .map(|s| {
-            let by = cited
-                .get(&s.id)
-                .map(|m| {
-                    m.iter()
-                        .map(|(t, n)| format!("{t} ×{n}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            let mut cit = esc(&s.citation);
-            let when: Vec<&str> = [s.date.as_str(), s.vintage.as_str()]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect();
-            if !when.is_empty() {
-                let _ = write!(
-                    cit,
-                    " <span class=\"note\">({})</span>",
-                    esc(&when.join(", "))
-                );
-            }
-            if s.url.starts_with("https://") || s.url.starts_with("http://") {
-                let _ = write!(
-                    cit,
-                    "<br><a href=\"{}\" rel=\"noreferrer\">{}</a>",
-                    esc(&s.url),
-                    esc(&short_url(&s.url))
-                );
-            } else if !s.url.is_empty() {
-                let _ = write!(cit, "<br><span class=\"note\">{}</span>", esc(&s.url));
-            }
-            vec![
-                format!("<span id=\"src-{}\"></span>{}", esc(&s.id), esc(&s.id)),
-                format!("<span class=\"kind {k}\">{k}</span>", k = esc(&s.kind)),
-                esc(&by),
-                cit,
-                esc(&s.note),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = srcs.iter().map(|s| source_row(s, &cited)).collect();
     let mut t = table(
         &[
             "Id",
@@ -170,6 +107,75 @@ pub(super) fn sources_section(ctxs: &[&Ctx]) -> String {
     section("sources", "Sources", &inner)
 }
 
+/// The dataset's citations, and those of the scenarios' events and metrics.
+fn cited(ctxs: &[&Ctx], ds: &Dataset) -> Citations {
+    let mut cited = citations(ds);
+    let mut cite = |source: &Option<String>, table: &'static str| {
+        if let Some(s) = source
+            && ds.source(s).is_some()
+        {
+            *cited
+                .entry(s.clone())
+                .or_default()
+                .entry(table)
+                .or_default() += 1;
+        }
+    };
+    for c in ctxs {
+        for e in &c.info.events {
+            cite(&e.source, "scenario events");
+        }
+        for pl in &c.r.metrics.platforms {
+            cite(&pl.source, "scenario metrics");
+        }
+    }
+    cited
+}
+
+/// A source's row: id (the target of links), kind, the tables citing it, citation with
+/// date and link, note.
+fn source_row(s: &Source, cited: &Citations) -> Vec<String> {
+    let by = cited
+        .get(&s.id)
+        .map(|m| {
+            m.iter()
+                .map(|(t, n)| format!("{t} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let mut cit = esc(&s.citation);
+    let when: Vec<&str> = [s.date.as_str(), s.vintage.as_str()]
+        .into_iter()
+        .filter(|x| !x.is_empty())
+        .collect();
+    if !when.is_empty() {
+        let _ = write!(
+            cit,
+            " <span class=\"note\">({})</span>",
+            esc(&when.join(", "))
+        );
+    }
+    if s.url.starts_with("https://") || s.url.starts_with("http://") {
+        let _ = write!(
+            cit,
+            "<br><a href=\"{}\" rel=\"noreferrer\">{}</a>",
+            esc(&s.url),
+            esc(&short_url(&s.url))
+        );
+    } else if !s.url.is_empty() {
+        let _ = write!(cit, "<br><span class=\"note\">{}</span>", esc(&s.url));
+    }
+    vec![
+        format!("<span id=\"src-{}\"></span>{}", esc(&s.id), esc(&s.id)),
+        format!("<span class=\"kind {k}\">{k}</span>", k = esc(&s.kind)),
+        esc(&by),
+        cit,
+        esc(&s.note),
+    ]
+}
+
+/// A URL without its scheme, cut at 70 characters.
 fn short_url(u: &str) -> String {
     let s = u
         .trim_start_matches("https://")

@@ -7,6 +7,7 @@ use crate::ctx::Ctx;
 use crate::html::{Charts, section};
 use std::collections::BTreeMap;
 
+/// The largest import flows by origin market; `p` prefixes the ids.
 pub(super) fn trade_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let id = format!("{p}trade");
     let title = "Trade: who ships to whom";

@@ -7,6 +7,8 @@ use crate::ensemble::{Ensemble, describe};
 use crate::format::{esc, pct};
 use crate::html::{Charts, section, table};
 
+/// Fan charts of the ensemble's key metrics (with the single run where it is the same
+/// scenario) and its probabilities.
 pub(super) fn uncertainty_section(ctxs: &[&Ctx], e: &Ensemble, charts: &mut Charts) -> String {
     let c = ctxs
         .iter()
