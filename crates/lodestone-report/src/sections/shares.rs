@@ -93,7 +93,17 @@ pub(super) fn shares_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
         ("Share of output (%)".into(), share_figs),
         ("Output (t)".into(), tonne_figs),
     ]);
-    // table: shares in the first and last years
+    inner.push_str(&shares_table(c, &stages));
+    inner.push_str("<p class=\"note\">Output by the country of each facility. Shares are of each stage's tonnage: mining and separation in t REO (rare earth oxide equivalent), metal in t of metal, magnets in t of magnet. Inputs: facilities.csv, capacity.csv, processes and process flows, demand and routes (see Sources).</p>");
+    section(
+        &format!("{p}shares"),
+        "Who produces: shares by stage",
+        &inner,
+    )
+}
+
+/// Table: world output and the largest shares at each stage in the first and last years.
+fn shares_table(c: &Ctx, stages: &[&str]) -> String {
     let (y0, yl) = (c.first(), c.last());
     let fmt_top = |y: &str, st: &str| -> String {
         let Some(m) = c.s.annual.get(y).and_then(|a| a.shares.get(st)) else {
@@ -131,11 +141,5 @@ pub(super) fn shares_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let h1 = format!("Largest shares {y0}");
     let h2 = format!("World output {yl}");
     let h3 = format!("Largest shares {yl}");
-    inner.push_str(&table(&["Stage", &h0, &h1, &h2, &h3], &rows, &[1, 3]));
-    inner.push_str("<p class=\"note\">Output by the country of each facility. Shares are of each stage's tonnage: mining and separation in t REO (rare earth oxide equivalent), metal in t of metal, magnets in t of magnet. Inputs: facilities.csv, capacity.csv, processes and process flows, demand and routes (see Sources).</p>");
-    section(
-        &format!("{p}shares"),
-        "Who produces: shares by stage",
-        &inner,
-    )
+    table(&["Stage", &h0, &h1, &h2, &h3], &rows, &[1, 3])
 }
