@@ -1,8 +1,12 @@
 //! Helpers shared by the report's sections: how many countries a chart names, the
-//! years a panel shows, and links to the sources table.
+//! years a panel shows, line-chart figures, the "Other" series, and links to the
+//! sources table.
 
+use crate::chart::{self, Frame, Series};
+use crate::colour;
 use crate::ctx::Ctx;
 use crate::format::esc;
+use crate::html::Charts;
 
 /// Countries drawn per stage before the rest is merged into "Other".
 pub(super) const TOP: usize = 7;
@@ -36,4 +40,24 @@ pub(super) fn panel_years(c: &Ctx) -> Vec<String> {
         years.push(c.last().to_string());
     }
     years
+}
+
+/// A line chart as a figure, titled as its frame.
+pub(super) fn line_figure(
+    charts: &mut Charts,
+    id: &str,
+    frame: Frame,
+    xs: &[i32],
+    series: &[Series],
+) -> String {
+    let t = frame.title.clone();
+    charts.figure(id, &t, chart::line_chart(&frame, xs, series), "")
+}
+
+/// `series`, and "Other" with the `rest` values when any of them is positive.
+pub(super) fn with_other(mut series: Vec<Series>, rest: Vec<Option<f64>>) -> Vec<Series> {
+    if rest.iter().flatten().any(|v| *v > 0.0) {
+        series.push(Series::new("Other", colour::OTHER, rest));
+    }
+    series
 }

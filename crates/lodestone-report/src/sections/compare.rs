@@ -1,7 +1,7 @@
 //! The comparison section of a two-scenario report: key numbers A vs B and their
 //! charts.
 
-use super::common::opt;
+use super::common::{line_figure, opt};
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
@@ -66,8 +66,7 @@ impl<'p, 'a> Pair<'p, 'a> {
 
     /// A line chart over the common years, as a figure.
     fn figure(&self, charts: &mut Charts, id: &str, frame: Frame, s: &[Series]) -> String {
-        let t = frame.title.clone();
-        charts.figure(id, &t, chart::line_chart(&frame, &self.xs, s), "")
+        line_figure(charts, id, frame, &self.xs, s)
     }
 }
 

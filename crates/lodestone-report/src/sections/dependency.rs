@@ -1,7 +1,8 @@
 //! The dependency section: who depends on the supplier, directly and indirectly, and
 //! the time each bloc takes to become independent of it.
 
-use crate::chart::{self, Fmt, Frame, Series};
+use super::common::line_figure;
+use crate::chart::{Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
 use crate::derive::CHAIN;
@@ -95,16 +96,13 @@ fn entity_chart(c: &Ctx, charts: &mut Charts, p: &str, e: &str, sname: &str, spa
         );
     }
     let t = format!("{}: dependency on {sname}", c.name(e));
-    charts.figure(
+    line_figure(
+        charts,
         &format!("{p}dependency-{e}"),
-        &t,
-        chart::line_chart(
-            &Frame::new(&t, "% of supply at the stage", Fmt::Percent)
-                .subtitle(format!("By stage, {span}")),
-            &c.xs,
-            &series,
-        ),
-        "",
+        Frame::new(&t, "% of supply at the stage", Fmt::Percent)
+            .subtitle(format!("By stage, {span}")),
+        &c.xs,
+        &series,
     )
 }
 
@@ -137,17 +135,14 @@ fn independence_charts(c: &Ctx, charts: &mut Charts, p: &str, sname: &str, span:
             continue;
         }
         let t = format!("Independence from {sname}: {st} stage");
-        inner.push_str(&charts.figure(
+        inner.push_str(&line_figure(
+            charts,
             &format!("{p}independence-{st}"),
-            &t,
-            chart::line_chart(
-                &Frame::new(&t, "% of the bloc's demand", Fmt::Percent).subtitle(format!(
-                    "Met by the bloc's own plants without {sname}-origin material, {span}"
-                )),
-                &c.xs,
-                &series,
-            ),
-            "",
+            Frame::new(&t, "% of the bloc's demand", Fmt::Percent).subtitle(format!(
+                "Met by the bloc's own plants without {sname}-origin material, {span}"
+            )),
+            &c.xs,
+            &series,
         ));
     }
     inner

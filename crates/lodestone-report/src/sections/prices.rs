@@ -1,7 +1,7 @@
 //! The prices section: annual average prices of the key materials by market, with
 //! observed prices.
 
-use super::common::opt;
+use super::common::{line_figure, opt};
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
@@ -59,19 +59,14 @@ pub(super) fn prices_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
             );
         }
         let t = format!("Price of {}", c.material(m));
-        inner.push_str(
-            &charts.figure(
-                &format!("{p}price-{m}"),
-                &t,
-                chart::line_chart(
-                    &Frame::new(&t, "USD/kg", Fmt::Usd)
-                        .subtitle(format!("Annual average by market, {span}")),
-                    &c.xs,
-                    &series,
-                ),
-                "",
-            ),
-        );
+        inner.push_str(&line_figure(
+            charts,
+            &format!("{p}price-{m}"),
+            Frame::new(&t, "USD/kg", Fmt::Usd)
+                .subtitle(format!("Annual average by market, {span}")),
+            &c.xs,
+            &series,
+        ));
     }
     inner.push_str("</div><p class=\"note\">The materials with the largest output value over the run. Prices are the market-clearing prices of each period (duals of the market balances, USD/kg), averaged over the year where the material changed hands. Observed prices (prices.csv) are drawn dashed where the dataset has them. A price at or below zero marks a joint product in surplus, stockpiled or discarded at a cost (the price is minus that cost): the clearing does not value stock at a future price.</p>");
     section(&id, "Prices", &inner)

@@ -1,6 +1,6 @@
 //! The shares section: who produces at each chain stage, as shares and tonnes.
 
-use super::common::TOP;
+use super::common::{TOP, with_other};
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
@@ -11,7 +11,7 @@ use crate::html::{Charts, section, table, tabs};
 /// country)`.
 fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> Vec<Series> {
     let top = c.top_countries(stage, TOP, 0.01);
-    let mut series: Vec<Series> = top
+    let series: Vec<Series> = top
         .iter()
         .map(|k| {
             Series::new(
@@ -38,10 +38,7 @@ fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> V
             Some(all)
         })
         .collect();
-    if rest.iter().flatten().any(|v| *v > 0.0) {
-        series.push(Series::new("Other", colour::OTHER, rest));
-    }
-    series
+    with_other(series, rest)
 }
 
 /// Who produces: shares and tonnes by stage and country, with a table of the first and

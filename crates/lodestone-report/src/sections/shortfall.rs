@@ -1,5 +1,6 @@
 //! The shortfall section: demand and unmet demand by sector and by country.
 
+use super::common::line_figure;
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
@@ -45,34 +46,24 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
             "<div><h3>{t}</h3><p>None: every sector's demand is met in every year {span} (unmet demand below 0.5 t in each sector).</p></div>"
         );
     } else {
-        inner.push_str(
-            &charts.figure(
-                &format!("{p}shortfall-sectors"),
-                t,
-                chart::line_chart(
-                    &Frame::new(t, "unmet demand, t/yr", Fmt::Number)
-                        .subtitle(format!("World, {span}; sectors with any shortfall")),
-                    &c.xs,
-                    &short,
-                ),
-                "",
-            ),
-        );
+        inner.push_str(&line_figure(
+            charts,
+            &format!("{p}shortfall-sectors"),
+            Frame::new(t, "unmet demand, t/yr", Fmt::Number)
+                .subtitle(format!("World, {span}; sectors with any shortfall")),
+            &c.xs,
+            &short,
+        ));
     }
     let t = "Unmet share of demand by country";
-    inner.push_str(
-        &charts.figure(
-            &format!("{p}shortfall-countries"),
-            t,
-            chart::line_chart(
-                &Frame::new(t, "% of the country's demand", Fmt::Percent)
-                    .subtitle(format!("Largest demand markets, {span}")),
-                &c.xs,
-                &by_country,
-            ),
-            "",
-        ),
-    );
+    inner.push_str(&line_figure(
+        charts,
+        &format!("{p}shortfall-countries"),
+        Frame::new(t, "% of the country's demand", Fmt::Percent)
+            .subtitle(format!("Largest demand markets, {span}")),
+        &c.xs,
+        &by_country,
+    ));
     inner.push_str("</div>");
     inner.push_str(&sector_table(c, &sectors));
     inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). A sector goes short when the market price exceeds its willingness to pay (sectors.csv: priority, WTP multiple, elasticity).</p>");

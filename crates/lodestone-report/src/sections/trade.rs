@@ -1,6 +1,6 @@
 //! The trade section: the largest import flows by origin market.
 
-use super::common::TOP;
+use super::common::{TOP, with_other};
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
@@ -37,7 +37,7 @@ pub(super) fn trade_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
             .take(TOP)
             .map(|(k, _)| k.clone())
             .collect();
-        let mut series: Vec<Series> = top
+        let series: Vec<Series> = top
             .iter()
             .map(|k| {
                 Series::new(
@@ -63,9 +63,7 @@ pub(super) fn trade_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
                 )
             })
             .collect();
-        if rest.iter().flatten().any(|v| *v > 0.0) {
-            series.push(Series::new("Other", colour::OTHER, rest));
-        }
+        let series = with_other(series, rest);
         let t = format!(
             "{} imports of {}",
             crate::format::possessive(&c.name(importer)),
