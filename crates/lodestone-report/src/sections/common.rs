@@ -54,6 +54,15 @@ pub(super) fn line_figure(
     charts.figure(id, &t, chart::line_chart(&frame, xs, series), "")
 }
 
+/// A country's series over the run's years, in the country's colour.
+pub(super) fn country_line(c: &Ctx, k: &str, value: impl Fn(&str) -> Option<f64>) -> Series {
+    Series::new(
+        c.name(k),
+        colour::country(k),
+        c.years.iter().map(|y| value(y)).collect(),
+    )
+}
+
 /// `series`, and "Other" with the `rest` values when any of them is positive.
 pub(super) fn with_other(mut series: Vec<Series>, rest: Vec<Option<f64>>) -> Vec<Series> {
     if rest.iter().flatten().any(|v| *v > 0.0) {

@@ -1,9 +1,8 @@
 //! The prices section: annual average prices of the key materials by market, with
 //! observed prices.
 
-use super::common::{line_figure, opt};
+use super::common::{country_line, line_figure, opt};
 use crate::chart::{self, Fmt, Frame, Series};
-use crate::colour;
 use crate::ctx::Ctx;
 use crate::html::{Charts, section};
 use std::collections::BTreeSet;
@@ -25,13 +24,7 @@ pub(super) fn prices_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
         let mut series: Vec<Series> = c
             .price_markets(m, 5)
             .iter()
-            .map(|k| {
-                Series::new(
-                    c.name(k),
-                    colour::country(k),
-                    c.years.iter().map(|y| opt(c.price(y, k, m))).collect(),
-                )
-            })
+            .map(|k| country_line(c, k, |y| opt(c.price(y, k, m))))
             .collect();
         series = chart::merge_identical(series, 0.005);
         // observed prices from the dataset, by region

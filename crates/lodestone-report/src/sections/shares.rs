@@ -1,8 +1,7 @@
 //! The shares section: who produces at each chain stage, as shares and tonnes.
 
-use super::common::{TOP, with_other};
+use super::common::{TOP, country_line, with_other};
 use crate::chart::{self, Fmt, Frame, Series};
-use crate::colour;
 use crate::ctx::Ctx;
 use crate::format::{capitalise, esc, pct, tonnes_exact};
 use crate::html::{Charts, section, table, tabs};
@@ -13,13 +12,7 @@ fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> V
     let top = c.top_countries(stage, TOP, 0.01);
     let series: Vec<Series> = top
         .iter()
-        .map(|k| {
-            Series::new(
-                c.name(k),
-                colour::country(k),
-                c.years.iter().map(|y| Some(values(y, k))).collect(),
-            )
-        })
+        .map(|k| country_line(c, k, |y| Some(values(y, k))))
         .collect();
     let rest: Vec<Option<f64>> = c
         .years

@@ -1,6 +1,6 @@
 //! The shortfall section: demand and unmet demand by sector and by country.
 
-use super::common::line_figure;
+use super::common::{country_line, line_figure};
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::colour;
 use crate::ctx::Ctx;
@@ -120,19 +120,12 @@ fn country_series(c: &Ctx) -> Vec<Series> {
     countries
         .iter()
         .map(|k| {
-            Series::new(
-                c.name(k),
-                colour::country(k),
-                c.years
-                    .iter()
-                    .map(|y| {
-                        let a = c.s.annual.get(y)?;
-                        let d: f64 = a.demand.get(k)?.values().sum();
-                        let s: f64 = a.shortfall.get(k).map_or(0.0, |m| m.values().sum());
-                        (d > 0.0).then_some(s / d)
-                    })
-                    .collect(),
-            )
+            country_line(c, k, |y| {
+                let a = c.s.annual.get(y)?;
+                let d: f64 = a.demand.get(k)?.values().sum();
+                let s: f64 = a.shortfall.get(k).map_or(0.0, |m| m.values().sum());
+                (d > 0.0).then_some(s / d)
+            })
         })
         .collect()
 }

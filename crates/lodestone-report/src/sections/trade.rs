@@ -1,8 +1,7 @@
 //! The trade section: the largest import flows by origin market.
 
-use super::common::{TOP, with_other};
+use super::common::{TOP, country_line, with_other};
 use crate::chart::{self, Fmt, Frame, Series};
-use crate::colour;
 use crate::ctx::Ctx;
 use crate::html::{Charts, section};
 use std::collections::BTreeMap;
@@ -40,14 +39,9 @@ pub(super) fn trade_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
         let series: Vec<Series> = top
             .iter()
             .map(|k| {
-                Series::new(
-                    c.name(k),
-                    colour::country(k),
-                    c.years
-                        .iter()
-                        .map(|y| c.imports_by_origin(y, importer, material).get(k).copied())
-                        .collect(),
-                )
+                country_line(c, k, |y| {
+                    c.imports_by_origin(y, importer, material).get(k).copied()
+                })
             })
             .collect();
         let rest: Vec<Option<f64>> = c
