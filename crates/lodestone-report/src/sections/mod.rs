@@ -1,6 +1,9 @@
 //! The sections of a report and their assembly into a page: question and answer, shares
 //! by stage and element, flows, shortfall, prices, dependency, uncertainty, comparison,
 //! the scenario's events, checks against observations, and the sources.
+//!
+//! This module assembles the pages (`single`, `comparison`); each section is a module of
+//! its own, and the helpers several sections use are in `common`.
 
 mod answer;
 mod capacity;
