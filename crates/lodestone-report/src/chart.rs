@@ -697,7 +697,25 @@ pub fn fan_chart(f: &Frame, xs: &[i32], band: &Band, single: Option<&Series>) ->
     };
     let (p, ticks) = layout(f, &keys, xs, lo.min(0.0), hi);
     y_axis(&mut out, &p, &ticks, f.fmt, &f.y_label);
-    // the band: runs of years where both bounds exist
+    band_area(&mut out, &p, xs, band);
+    median_line(&mut out, &p, xs, band, f.fmt);
+    if let Some(s) = single {
+        for d in polyline(&p, xs, &s.values) {
+            let _ = write!(
+                out,
+                r#"<path d="{d}" fill="none" stroke="{}" stroke-width="1.8" stroke-dasharray="6 4"/>"#,
+                s.colour
+            );
+        }
+    }
+    x_axis(&mut out, &p, xs);
+    legend(&mut out, &keys, p.x1 + 14.0, p.y0 + 8.0, p.y1 - p.y0);
+    out.push_str("</svg>");
+    out
+}
+
+/// The P10–P90 band of a fan chart: one area per run of years where both bounds exist.
+fn band_area(out: &mut String, p: &Plot, xs: &[i32], band: &Band) {
     let mut i = 0;
     while i < xs.len() {
         if band.p10[i].is_none() || band.p90[i].is_none() {
@@ -727,7 +745,11 @@ pub fn fan_chart(f: &Frame, xs: &[i32], band: &Band, single: Option<&Series>) ->
             band.colour
         );
     }
-    for d in polyline(&p, xs, &band.p50) {
+}
+
+/// The median of a fan chart: its line, and a point per year with the band in its tooltip.
+fn median_line(out: &mut String, p: &Plot, xs: &[i32], band: &Band, fmt: Fmt) {
+    for d in polyline(p, xs, &band.p50) {
         let _ = write!(
             out,
             r#"<path d="{d}" fill="none" stroke="{}" stroke-width="2.4"/>"#,
@@ -742,25 +764,12 @@ pub fn fan_chart(f: &Frame, xs: &[i32], band: &Band, single: Option<&Series>) ->
                 p.px(*x as f64),
                 p.py(m),
                 band.colour,
-                band.p10[j].map_or("–".into(), |v| f.fmt.value(v)),
-                f.fmt.value(m),
-                band.p90[j].map_or("–".into(), |v| f.fmt.value(v)),
+                band.p10[j].map_or("–".into(), |v| fmt.value(v)),
+                fmt.value(m),
+                band.p90[j].map_or("–".into(), |v| fmt.value(v)),
             );
         }
     }
-    if let Some(s) = single {
-        for d in polyline(&p, xs, &s.values) {
-            let _ = write!(
-                out,
-                r#"<path d="{d}" fill="none" stroke="{}" stroke-width="1.8" stroke-dasharray="6 4"/>"#,
-                s.colour
-            );
-        }
-    }
-    x_axis(&mut out, &p, xs);
-    legend(&mut out, &keys, p.x1 + 14.0, p.y0 + 8.0, p.y1 - p.y0);
-    out.push_str("</svg>");
-    out
 }
 
 /// One horizontal 100% bar: a label, segments (name, colour, value) and a total label.

@@ -14,6 +14,15 @@ const COLUMNS: [&str; 5] = ["Mining", "Separation", "Metal", "Magnets", "End use
 const MIN_SHARE: f64 = 0.015;
 /// At most this many named nodes per column.
 const MAX_NODES: usize = 9;
+/// Canvas size, px.
+const W: f64 = 1100.0;
+const H: f64 = 600.0;
+/// Top of the node columns (below title and column titles), bottom margin, gap between
+/// nodes and node width, px.
+const TOP: f64 = 78.0;
+const BOTTOM: f64 = 16.0;
+const PAD: f64 = 12.0;
+const NODE_W: f64 = 16.0;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
@@ -29,8 +38,27 @@ impl Key {
             Key::Surplus => 4,
         }
     }
+
+    /// Display name.
+    fn label(&self, name: &dyn Fn(&str) -> String) -> String {
+        match self {
+            Key::Named(_, c) => name(c),
+            Key::Surplus => "Surplus (unsold)".to_string(),
+            Key::Other(_) => "Other".to_string(),
+        }
+    }
+
+    /// Fill colour.
+    fn colour(&self) -> String {
+        match self {
+            Key::Named(_, c) => colour::country(c),
+            Key::Surplus => "#8d8d8d".to_string(),
+            Key::Other(_) => colour::OTHER.to_string(),
+        }
+    }
 }
 
+/// The node key of a flow node.
 fn key_of(n: &FlowNode) -> Key {
     match n {
         FlowNode::Stage(s, c) => Key::Named(*s, c.clone()),
@@ -39,6 +67,8 @@ fn key_of(n: &FlowNode) -> Key {
     }
 }
 
+/// A node of the diagram: its throughput, and once placed its position and the offsets
+/// of the links drawn so far.
 struct Node {
     key: Key,
     value: f64,
@@ -46,6 +76,13 @@ struct Node {
     h: f64,
     in_off: f64,
     out_off: f64,
+}
+
+/// The placed diagram: the columns present, their nodes, pixels per tonne.
+struct Layout {
+    cols: Vec<usize>,
+    nodes: Vec<Node>,
+    scale: f64,
 }
 
 /// Draw one year's flows. `name` turns a country id into a display name; `unit` labels
@@ -57,7 +94,7 @@ pub fn sankey(
     name: &dyn Fn(&str) -> String,
     unit: &str,
 ) -> String {
-    let (w, h) = (1100.0, 600.0);
+    let (w, h) = (W, H);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -65,6 +102,44 @@ pub fn sankey(
         t = esc(title),
         s = esc(subtitle)
     );
+    let links = merged_links(flows);
+    if links.is_empty() {
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="middle" fill="#666">no flows between chain stages in this run</text></svg>"##,
+            w / 2.0,
+            h / 2.0
+        );
+        return out;
+    }
+    let mut nodes = nodes_of(&links);
+    let cols: Vec<usize> = (0..5)
+        .filter(|c| nodes.iter().any(|n| n.key.col() == *c))
+        .collect();
+    let scale = scale_of(&nodes, &cols);
+    place(&mut nodes, &cols, scale);
+    for c in &cols {
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="middle" font-size="12.5" font-weight="600" fill="#444">{}</text>"##,
+            x_of(&cols, *c) + NODE_W / 2.0,
+            TOP - 12.0,
+            COLUMNS[*c]
+        );
+    }
+    let order = link_order(&links, &nodes);
+    let (out_pos, in_pos) = link_ends(&order, &mut nodes, scale);
+    let layout = Layout { cols, nodes, scale };
+    draw_links(&mut out, &layout, &order, (&out_pos, &in_pos), name, unit);
+    draw_nodes(&mut out, &layout, name, unit);
+    out.push_str("</svg>");
+    out
+}
+
+/// The links between nodes after merging, per column, the nodes below `MIN_SHARE` of the
+/// column's throughput or beyond `MAX_NODES` into "Other"; links below 1e-4 of the largest
+/// column left out.
+fn merged_links(flows: &Flows) -> BTreeMap<(Key, Key), f64> {
     // throughput per raw node
     let mut inflow: BTreeMap<Key, f64> = BTreeMap::new();
     let mut outflow: BTreeMap<Key, f64> = BTreeMap::new();
@@ -109,19 +184,14 @@ pub fn sankey(
     }
     let max_total = col_total.iter().copied().fold(0.0, f64::max);
     links.retain(|_, v| *v > max_total * 1e-4);
-    if links.is_empty() {
-        let _ = write!(
-            out,
-            r##"<text x="{}" y="{}" text-anchor="middle" fill="#666">no flows between chain stages in this run</text></svg>"##,
-            w / 2.0,
-            h / 2.0
-        );
-        return out;
-    }
-    // nodes after merging
+    links
+}
+
+/// The nodes of the merged links, each with its throughput (the larger of in- and outflow).
+fn nodes_of(links: &BTreeMap<(Key, Key), f64>) -> Vec<Node> {
     let mut nin: BTreeMap<Key, f64> = BTreeMap::new();
     let mut nout: BTreeMap<Key, f64> = BTreeMap::new();
-    for ((a, b), v) in &links {
+    for ((a, b), v) in links {
         *nout.entry(a.clone()).or_default() += v;
         *nin.entry(b.clone()).or_default() += v;
     }
@@ -144,13 +214,14 @@ pub fn sankey(
             out_off: 0.0,
         });
     }
-    let cols: Vec<usize> = (0..5)
-        .filter(|c| nodes.iter().any(|n| n.key.col() == *c))
-        .collect();
-    let (top, bottom, pad, node_w) = (78.0, 16.0, 12.0, 16.0);
-    let avail = h - top - bottom;
+    nodes
+}
+
+/// Pixels per tonne: the largest scale at which every column fits the canvas.
+fn scale_of(nodes: &[Node], cols: &[usize]) -> f64 {
+    let avail = H - TOP - BOTTOM;
     let mut scale = f64::INFINITY;
-    for c in &cols {
+    for c in cols {
         let n = nodes.iter().filter(|x| x.key.col() == *c).count() as f64;
         let tot: f64 = nodes
             .iter()
@@ -158,10 +229,15 @@ pub fn sankey(
             .map(|x| x.value)
             .sum();
         if tot > 0.0 {
-            scale = scale.min((avail - pad * (n - 1.0)) / tot);
+            scale = scale.min((avail - PAD * (n - 1.0)) / tot);
         }
     }
-    // order within a column: largest first, Other and Surplus last
+    scale
+}
+
+/// Order the nodes within each column (largest first, Other and Surplus last) and stack
+/// them from the top.
+fn place(nodes: &mut [Node], cols: &[usize], scale: f64) {
     nodes.sort_by(|a, b| {
         let rank = |k: &Key| match k {
             Key::Named(..) => 0,
@@ -174,33 +250,30 @@ pub fn sankey(
             .then(rank(&a.key).cmp(&rank(&b.key)))
             .then(b.value.total_cmp(&a.value))
     });
-    let x_of = |col: usize| {
-        let i = cols.iter().position(|c| *c == col).unwrap_or(0) as f64;
-        let n = (cols.len().max(2) - 1) as f64;
-        150.0 + i * (w - 150.0 - 175.0 - node_w) / n
-    };
-    for c in &cols {
-        let mut y = top;
+    for c in cols {
+        let mut y = TOP;
         for n in nodes.iter_mut().filter(|x| x.key.col() == *c) {
             n.h = (n.value * scale).max(1.0);
             n.y = y;
-            y += n.h + pad;
+            y += n.h + PAD;
         }
     }
-    for c in &cols {
-        let _ = write!(
-            out,
-            r##"<text x="{}" y="{}" text-anchor="middle" font-size="12.5" font-weight="600" fill="#444">{}</text>"##,
-            x_of(*c) + node_w / 2.0,
-            top - 12.0,
-            COLUMNS[*c]
-        );
-    }
+}
+
+/// x of a column's nodes.
+fn x_of(cols: &[usize], col: usize) -> f64 {
+    let i = cols.iter().position(|c| *c == col).unwrap_or(0) as f64;
+    let n = (cols.len().max(2) - 1) as f64;
+    150.0 + i * (W - 150.0 - 175.0 - NODE_W) / n
+}
+
+/// The links as (source node, target node, t), outgoing by target position, incoming by
+/// source position.
+fn link_order(links: &BTreeMap<(Key, Key), f64>, nodes: &[Node]) -> Vec<(usize, usize, f64)> {
     let idx = |k: &Key, nodes: &[Node]| nodes.iter().position(|n| &n.key == k).unwrap_or(0);
-    // link order: outgoing by target position, incoming by source position
     let mut order: Vec<(usize, usize, f64)> = links
         .iter()
-        .map(|((a, b), v)| (idx(a, &nodes), idx(b, &nodes), *v))
+        .map(|((a, b), v)| (idx(a, nodes), idx(b, nodes), *v))
         .collect();
     order.sort_by(|x, y| {
         (
@@ -217,6 +290,15 @@ pub fn sankey(
             ))
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+    order
+}
+
+/// Where each link leaves its source and enters its target (y, px), stacked in order.
+fn link_ends(
+    order: &[(usize, usize, f64)],
+    nodes: &mut [Node],
+    scale: f64,
+) -> (Vec<f64>, Vec<f64>) {
     let mut out_pos = vec![0.0; order.len()];
     for (i, (a, _, v)) in order.iter().enumerate() {
         out_pos[i] = nodes[*a].y + nodes[*a].out_off;
@@ -245,24 +327,26 @@ pub fn sankey(
         in_pos[i] = nodes[b].y + nodes[b].in_off;
         nodes[b].in_off += v * scale;
     }
-    let label = |k: &Key| match k {
-        Key::Named(_, c) => name(c),
-        Key::Surplus => "Surplus (unsold)".to_string(),
-        Key::Other(_) => "Other".to_string(),
-    };
-    let colour_of = |k: &Key| match k {
-        Key::Named(_, c) => colour::country(c),
-        Key::Surplus => "#8d8d8d".to_string(),
-        Key::Other(_) => colour::OTHER.to_string(),
-    };
-    // links, largest first so small ones stay visible on top
+    (out_pos, in_pos)
+}
+
+/// The links as bands, largest first so small ones stay visible on top.
+fn draw_links(
+    out: &mut String,
+    layout: &Layout,
+    order: &[(usize, usize, f64)],
+    (out_pos, in_pos): (&[f64], &[f64]),
+    name: &dyn Fn(&str) -> String,
+    unit: &str,
+) {
+    let (cols, nodes, scale) = (&layout.cols[..], &layout.nodes[..], layout.scale);
     let mut draw: Vec<usize> = (0..order.len()).collect();
     draw.sort_by(|&x, &y| order[y].2.total_cmp(&order[x].2));
     for i in draw {
         let (a, b, v) = order[i];
         let th = (v * scale).max(0.6);
-        let x0 = x_of(nodes[a].key.col()) + node_w;
-        let x1 = x_of(nodes[b].key.col());
+        let x0 = x_of(cols, nodes[a].key.col()) + NODE_W;
+        let x1 = x_of(cols, nodes[b].key.col());
         let (y0, y1) = (out_pos[i], in_pos[i]);
         let xm = (x0 + x1) / 2.0;
         let _ = write!(
@@ -272,36 +356,41 @@ pub fn sankey(
             y1 + th,
             y0 + th,
             y0 + th,
-            colour_of(&nodes[a].key),
-            esc(&label(&nodes[a].key)),
+            nodes[a].key.colour(),
+            esc(&nodes[a].key.label(name)),
             COLUMNS[nodes[a].key.col()].to_lowercase(),
-            esc(&label(&nodes[b].key)),
+            esc(&nodes[b].key.label(name)),
             COLUMNS[nodes[b].key.col()].to_lowercase(),
             crate::format::amount(v),
             esc(unit)
         );
     }
+}
+
+/// The nodes as bars, labelled where tall enough.
+fn draw_nodes(out: &mut String, layout: &Layout, name: &dyn Fn(&str) -> String, unit: &str) {
+    let (cols, nodes) = (&layout.cols[..], &layout.nodes[..]);
     let last = *cols.last().unwrap_or(&4);
-    for n in &nodes {
-        let x = x_of(n.key.col());
-        let text = format!("{} {} t", label(&n.key), compact_t(n.value));
+    for n in nodes {
+        let x = x_of(cols, n.key.col());
+        let text = format!("{} {} t", n.key.label(name), compact_t(n.value));
         let _ = write!(
             out,
-            r##"<rect x="{x:.1}" y="{:.1}" width="{node_w}" height="{:.1}" fill="{}" stroke="#fff" stroke-width="0.5"><title>{}: {} {}</title></rect>"##,
+            r##"<rect x="{x:.1}" y="{:.1}" width="{NODE_W}" height="{:.1}" fill="{}" stroke="#fff" stroke-width="0.5"><title>{}: {} {}</title></rect>"##,
             n.y,
             n.h,
-            colour_of(&n.key),
-            esc(&label(&n.key)),
+            n.key.colour(),
+            esc(&n.key.label(name)),
             crate::format::amount(n.value),
             esc(unit)
         );
         if n.h >= 7.0 {
             let (tx, anchor) = if n.key.col() == last {
-                (x + node_w + 6.0, "start")
+                (x + NODE_W + 6.0, "start")
             } else if n.key.col() == cols[0] {
                 (x - 6.0, "end")
             } else {
-                (x + node_w + 5.0, "start")
+                (x + NODE_W + 5.0, "start")
             };
             let _ = write!(
                 out,
@@ -312,10 +401,9 @@ pub fn sankey(
             );
         }
     }
-    out.push_str("</svg>");
-    out
 }
 
+/// Tonnes for a label: to the nearest 100 t from 1000 t, compact.
 fn compact_t(x: f64) -> String {
     compact(if x >= 1000.0 {
         (x / 100.0).round() * 100.0

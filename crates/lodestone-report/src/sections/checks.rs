@@ -1,0 +1,88 @@
+//! The checks section: mass balance, solver status and observed vs simulated statistics.
+
+use super::common::source_ref;
+use crate::ctx::Ctx;
+use crate::format::{esc, tonnes_exact};
+use crate::html::{section, table};
+use std::fmt::Write;
+
+/// The checks of each run: mass balance, clearing statistics, period status, observed
+/// vs simulated.
+pub(super) fn checks_section(ctxs: &[&Ctx]) -> String {
+    let mut inner = String::new();
+    for c in ctxs {
+        if ctxs.len() > 1 {
+            let _ = write!(inner, "<h3>{}</h3>", esc(&c.s.scenario));
+        }
+        let b = &c.s.balance;
+        let st = &c.s.stats;
+        let _ = write!(
+            inner,
+            "<p>Mass balance: largest error {:.2e} t (relative {:.1e}) — {}. Clearing: {} periods × a QP of {} variables and {} rows; {} interior-point iterations; {} approximate and {} failed periods.</p>",
+            b.max_abs_error_t,
+            b.max_rel_error,
+            if b.ok {
+                "every node balances in every period"
+            } else {
+                "ABOVE TOLERANCE"
+            },
+            st.periods,
+            st.variables,
+            st.rows,
+            st.iterations,
+            st.approximate_periods,
+            st.failed_periods
+        );
+        if !c.s.status.is_empty() {
+            let rows: Vec<Vec<String>> =
+                c.s.status
+                    .iter()
+                    .map(|(p, s)| vec![esc(p), esc(s)])
+                    .collect();
+            inner.push_str(&table(&["Period", "Status"], &rows, &[]));
+        }
+        if !c.s.observed_vs_simulated.is_empty() {
+            let rows: Vec<Vec<String>> =
+                c.s.observed_vs_simulated
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            esc(&o.metric),
+                            esc(
+                                &[o.country.as_str(), o.partner.as_str(), o.material.as_str()]
+                                    .iter()
+                                    .filter(|x| !x.is_empty())
+                                    .copied()
+                                    .collect::<Vec<_>>()
+                                    .join(" · "),
+                            ),
+                            o.year.to_string(),
+                            tonnes_exact(o.observed),
+                            tonnes_exact(o.simulated),
+                            format!("{:+.1}%", o.error * 100.0),
+                            o.source
+                                .iter()
+                                .map(|s| source_ref(s))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ]
+                    })
+                    .collect();
+            inner.push_str("<h3>Observed vs simulated</h3><p class=\"note\">Dataset statistics (statistics.csv) in the horizon next to the run's value; error = simulated / observed − 1. Units are those of each statistic (t REO for mine production, t for trade).</p>");
+            inner.push_str(&table(
+                &[
+                    "Metric",
+                    "Where / what",
+                    "Year",
+                    "Observed",
+                    "Simulated",
+                    "Error",
+                    "Source",
+                ],
+                &rows,
+                &[3, 4, 5],
+            ));
+        }
+    }
+    section("checks", "Checks", &inner)
+}
