@@ -9,7 +9,8 @@ use crate::claim::{EntityRef, Metric};
 use crate::gazetteer::{EntityKind, Gazetteer};
 use crate::quantity::Quantity;
 
-type Subjects = (Option<EntityRef>, Option<EntityRef>, Vec<EntityRef>);
+/// A value's subject, partner and further subjects ("$1 billion each").
+pub(super) type Subjects = (Option<EntityRef>, Option<EntityRef>, Vec<EntityRef>);
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn associate_subject(
