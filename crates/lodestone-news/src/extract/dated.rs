@@ -135,18 +135,14 @@ pub(super) fn date_claim(
         } else {
             Qualifier::Exact
         };
-    let quantity = Quantity {
-        text: text[d.start..d.end].to_string(),
-        value: d.period.year as f64,
-        unit: "date".into(),
-        dimension: Dimension::Date,
+    let mut quantity = Quantity::new(
+        text[d.start..d.end].to_string(),
+        d.period.year as f64,
+        "date".into(),
+        Dimension::Date,
         qualifier,
-        per: None,
-        each: false,
-        normalized: None,
-        equivalents: vec![],
-        date: Some(d.period.clone()),
-    };
+    );
+    quantity.date = Some(d.period.clone());
     let mut notes = Vec::new();
     let win = Window {
         bwd_start: v.bwd_start,

@@ -88,185 +88,207 @@ fn qualifier_before(before: &str) -> Qualifier {
 pub fn find_quantities(text: &str, dates: &[DateSpan]) -> Vec<QuantitySpan> {
     let mut out: Vec<QuantitySpan> = Vec::new();
     for m in NUM_RE.find_iter(text) {
-        if dates.iter().any(|d| m.start() < d.end && m.end() > d.start) {
-            continue;
-        }
-        let before = &text[..m.start()];
-        // Skip model numbers and codes: F-35, H1, DDG-51, "No. 18".
-        let prev = before.chars().next_back();
-        if prev.is_some_and(|c| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        if prev == Some('-')
-            && before[..before.len() - 1]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric())
+        if dates.iter().any(|d| m.start() < d.end && m.end() > d.start)
+            || is_code(&text[..m.start()])
         {
             continue;
         }
-        if prev == Some('.')
-            || prev == Some(',')
-                && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit())
-        {
-            continue;
+        if let Some(q) = read_quantity(text, m) {
+            out.push(q);
         }
-        let raw = m.as_str();
-        let is_word = raw.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        let mut value = match word_number(raw) {
-            Some(v) => v,
-            None => match raw.replace(',', "").parse::<f64>() {
-                Ok(v) => v,
-                Err(_) => continue,
-            },
-        };
-        // Currency prefix.
-        let mut start = m.start();
-        let mut currency: Option<&str> = None;
-        let trimmed_before = before.trim_end_matches(' ');
-        for (p, code) in CURRENCY_PREFIX {
-            if trimmed_before.ends_with(p) && (before.len() - trimmed_before.len() <= 1) {
-                let ps = trimmed_before.len() - p.len();
-                // Latin codes must not be the tail of a word.
-                if p.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                    && text[..ps].ends_with(|c: char| c.is_ascii_alphabetic())
-                {
-                    continue;
-                }
-                start = ps;
-                currency = Some(code);
-                break;
-            }
-        }
-        let mut rest = &text[m.end()..];
-        let mut qualifier = qualifier_before(&text[..start]);
-        // Chinese "700多亿" / "3500余个".
-        let trimmed = rest.trim_start();
-        if trimmed.starts_with('多') || trimmed.starts_with('余') {
-            qualifier = Qualifier::AtLeast;
-            rest = &trimmed['多'.len_utf8()..];
-        }
-        // Multiplier.
-        let mut mult = 1.0;
-        {
-            let r = rest.trim_start();
-            for (w, f, b) in MULTIPLIERS {
-                if starts_with_word(r, w, *b) {
-                    mult = *f;
-                    rest = &r[w.len()..];
-                    break;
-                }
-            }
-            if mult == 1.0 && currency.is_some() {
-                // "$5m", "$2k"
-                for (w, f) in [("m", 1e6), ("k", 1e3), ("b", 1e9)] {
-                    if starts_with_word(r, w, true) && r.starts_with(w) {
-                        mult = f;
-                        rest = &r[w.len()..];
-                        break;
-                    }
-                }
-            }
-        }
-        // Unit.
-        let mut dimension = None;
-        let mut unit = String::new();
-        {
-            let r = rest.trim_start().trim_start_matches('-').trim_start();
-            for (w, dim, u, f, b) in UNITS {
-                if starts_with_word(r, w, *b) {
-                    // "年" after a four-digit number is a year, handled by the dates; "5年" is a duration.
-                    if *w == "年" && value >= 100.0 {
-                        break;
-                    }
-                    if *dim == Dimension::Money && currency.is_some() {
-                        break;
-                    }
-                    dimension = Some(*dim);
-                    unit = u.to_string();
-                    mult *= f;
-                    rest = &r[w.len()..];
-                    break;
-                }
-            }
-        }
-        if let Some(c) = currency {
-            if dimension.is_some() && dimension != Some(Dimension::Money) {
-                // "$5 million tons" makes no sense; keep the money reading.
-            }
-            dimension = Some(Dimension::Money);
-            unit = c.to_string();
-        }
-        let Some(dimension) = dimension else {
-            // "dropping to zero": a zero level of a traded quantity.
-            if raw.eq_ignore_ascii_case("zero")
-                && before.trim_end().to_ascii_lowercase().ends_with("to")
-            {
-                let q = Quantity {
-                    text: raw.to_string(),
-                    value: 0.0,
-                    unit: "t".into(),
-                    dimension: Dimension::Mass,
-                    qualifier: Qualifier::Exact,
-                    per: None,
-                    each: false,
-                    normalized: None,
-                    equivalents: vec![],
-                    date: None,
-                };
-                out.push(QuantitySpan {
-                    start: m.start(),
-                    end: m.end(),
-                    quantity: q,
-                    equivalent_of: None,
-                });
-            }
-            continue;
-        };
-        if is_word && !matches!(dimension, Dimension::Duration | Dimension::Count) {
-            continue;
-        }
-        value *= mult;
-        let mut per = None;
-        if let Some(c) = PER_RE.captures(rest) {
-            let w = c[1].to_ascii_lowercase();
-            per = Some(if w.starts_with('k') {
-                "kg".to_string()
-            } else if w.starts_with('b') {
-                "bu".to_string()
-            } else {
-                "t".to_string()
-            });
-            rest = &rest[c.get(0).unwrap().end()..];
-        }
-        let mut each = false;
-        if let Some(c) = EACH_RE.find(rest) {
-            each = true;
-            rest = &rest[c.end()..];
-        }
-        let end = text.len() - rest.len();
-        // Trim trailing whitespace from the span.
-        let end = start + text[start..end].trim_end().len();
-        let q = Quantity {
-            text: text[start..end].to_string(),
-            value,
-            unit,
-            dimension,
-            qualifier,
-            per,
-            each,
-            normalized: None,
-            equivalents: vec![],
-            date: None,
-        };
-        out.push(QuantitySpan {
-            start,
-            end,
-            quantity: q,
-            equivalent_of: None,
-        });
     }
-    // Parenthesised equivalents: "700 billion rubles (approximately 61.8 billion yuan)".
+    link_equivalents(text, &mut out);
+    out
+}
+
+/// Skip model numbers and codes: F-35, H1, DDG-51, "No. 18" (`before` is the text before the number).
+fn is_code(before: &str) -> bool {
+    let prev = before.chars().next_back();
+    if prev.is_some_and(|c| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    if prev == Some('-')
+        && before[..before.len() - 1]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
+        return true;
+    }
+    prev == Some('.')
+        || prev == Some(',') && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit())
+}
+
+/// Reads the quantity of the number `m`: its currency prefix, qualifier, multiplier, unit,
+/// "per t" and "each". None if it has no unit (or is a number word with a unit other than a
+/// duration or count).
+fn read_quantity(text: &str, m: regex::Match) -> Option<QuantitySpan> {
+    let before = &text[..m.start()];
+    let raw = m.as_str();
+    let is_word = raw.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let mut value = match word_number(raw) {
+        Some(v) => v,
+        None => raw.replace(',', "").parse::<f64>().ok()?,
+    };
+    let (start, currency) = currency_prefix(text, m.start());
+    let mut rest = &text[m.end()..];
+    let mut qualifier = qualifier_before(&text[..start]);
+    // Chinese "700多亿" / "3500余个".
+    let trimmed = rest.trim_start();
+    if trimmed.starts_with('多') || trimmed.starts_with('余') {
+        qualifier = Qualifier::AtLeast;
+        rest = &trimmed['多'.len_utf8()..];
+    }
+    let (mut mult, after_mult) = multiplier(rest, currency.is_some());
+    rest = after_mult;
+    let mut dimension = None;
+    let mut unit = String::new();
+    if let Some((dim, u, f, after_unit)) = unit_after(rest, value, currency.is_some()) {
+        dimension = Some(dim);
+        unit = u.to_string();
+        mult *= f;
+        rest = after_unit;
+    }
+    // A currency wins over any unit ("$5 million tons" makes no sense; keep the money reading).
+    if let Some(c) = currency {
+        dimension = Some(Dimension::Money);
+        unit = c.to_string();
+    }
+    let Some(dimension) = dimension else {
+        return zero_level(raw, before, m.start(), m.end());
+    };
+    if is_word && !matches!(dimension, Dimension::Duration | Dimension::Count) {
+        return None;
+    }
+    value *= mult;
+    let (per, each, rest) = per_and_each(rest);
+    let end = text.len() - rest.len();
+    // Trim trailing whitespace from the span.
+    let end = start + text[start..end].trim_end().len();
+    let mut q = Quantity::new(
+        text[start..end].to_string(),
+        value,
+        unit,
+        dimension,
+        qualifier,
+    );
+    q.per = per;
+    q.each = each;
+    Some(QuantitySpan {
+        start,
+        end,
+        quantity: q,
+        equivalent_of: None,
+    })
+}
+
+/// The currency written just before the number at `num_start` (at most one space between):
+/// the span's new start and the ISO code.
+fn currency_prefix(text: &str, num_start: usize) -> (usize, Option<&'static str>) {
+    let before = &text[..num_start];
+    let trimmed_before = before.trim_end_matches(' ');
+    for (p, code) in CURRENCY_PREFIX {
+        if trimmed_before.ends_with(p) && (before.len() - trimmed_before.len() <= 1) {
+            let ps = trimmed_before.len() - p.len();
+            // Latin codes must not be the tail of a word.
+            if p.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && text[..ps].ends_with(|c: char| c.is_ascii_alphabetic())
+            {
+                continue;
+            }
+            return (ps, Some(code));
+        }
+    }
+    (num_start, None)
+}
+
+/// The multiplier after a number ("billion", "亿"; "m", "k", "b" after a currency) and the text after it.
+fn multiplier(rest: &str, has_currency: bool) -> (f64, &str) {
+    let r = rest.trim_start();
+    for (w, f, b) in MULTIPLIERS {
+        if starts_with_word(r, w, *b) {
+            return (*f, &r[w.len()..]);
+        }
+    }
+    if has_currency {
+        // "$5m", "$2k"
+        for (w, f) in [("m", 1e6), ("k", 1e3), ("b", 1e9)] {
+            if starts_with_word(r, w, true) && r.starts_with(w) {
+                return (f, &r[w.len()..]);
+            }
+        }
+    }
+    (1.0, rest)
+}
+
+/// The unit after a number (and its multiplier): dimension, unit, factor and the text after it.
+/// "年" after a number of 100 or more is a year, and a money unit after a currency prefix is not read.
+fn unit_after(
+    rest: &str,
+    value: f64,
+    has_currency: bool,
+) -> Option<(Dimension, &'static str, f64, &str)> {
+    let r = rest.trim_start().trim_start_matches('-').trim_start();
+    for (w, dim, u, f, b) in UNITS {
+        if starts_with_word(r, w, *b) {
+            // "年" after a four-digit number is a year, handled by the dates; "5年" is a duration.
+            if *w == "年" && value >= 100.0 {
+                return None;
+            }
+            if *dim == Dimension::Money && has_currency {
+                return None;
+            }
+            return Some((*dim, u, *f, &r[w.len()..]));
+        }
+    }
+    None
+}
+
+/// "dropping to zero": a zero level of a traded quantity (the number word "zero" after "to").
+fn zero_level(raw: &str, before: &str, start: usize, end: usize) -> Option<QuantitySpan> {
+    if !(raw.eq_ignore_ascii_case("zero") && before.trim_end().to_ascii_lowercase().ends_with("to"))
+    {
+        return None;
+    }
+    let q = Quantity::new(
+        raw.to_string(),
+        0.0,
+        "t".into(),
+        Dimension::Mass,
+        Qualifier::Exact,
+    );
+    Some(QuantitySpan {
+        start,
+        end,
+        quantity: q,
+        equivalent_of: None,
+    })
+}
+
+/// "per t" / "a ton" (the denominator of a unit price) and "each" after a quantity, and the text after them.
+fn per_and_each(mut rest: &str) -> (Option<String>, bool, &str) {
+    let mut per = None;
+    if let Some(c) = PER_RE.captures(rest) {
+        let w = c[1].to_ascii_lowercase();
+        per = Some(if w.starts_with('k') {
+            "kg".to_string()
+        } else if w.starts_with('b') {
+            "bu".to_string()
+        } else {
+            "t".to_string()
+        });
+        rest = &rest[c.get(0).unwrap().end()..];
+    }
+    let mut each = false;
+    if let Some(c) = EACH_RE.find(rest) {
+        each = true;
+        rest = &rest[c.end()..];
+    }
+    (per, each, rest)
+}
+
+/// Parenthesised equivalents: "700 billion rubles (approximately 61.8 billion yuan)".
+fn link_equivalents(text: &str, out: &mut [QuantitySpan]) {
     for i in 1..out.len() {
         let (a, b) = (&out[i - 1], &out[i]);
         if a.quantity.dimension == b.quantity.dimension && a.equivalent_of.is_none() {
@@ -277,7 +299,6 @@ pub fn find_quantities(text: &str, dates: &[DateSpan]) -> Vec<QuantitySpan> {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
