@@ -1,7 +1,7 @@
 //! Date expressions in a sentence: years, months, days, spans, quarters, decades, and the prepositions that qualify them.
 
 use crate::date::{Period, YearMonth};
-use regex::Regex;
+use regex::{Captures, Regex};
 use std::sync::LazyLock;
 
 /// A date expression found in a sentence.
@@ -60,159 +60,8 @@ pub fn find_dates(text: &str) -> Vec<DateSpan> {
             if overlaps(&spans, m.start(), m.end()) {
                 continue;
             }
-            let yr = |i: usize| {
-                c.get(i)
-                    .and_then(|x| x.as_str().parse::<i32>().ok())
-                    .unwrap_or(0)
-            };
-            let period = match *kind {
-                "mrange" => {
-                    let y = yr(3);
-                    Period {
-                        end: Some(YearMonth {
-                            year: y,
-                            month: month_num(&c[2]),
-                        }),
-                        ..Period::month(y, month_num(&c[1]))
-                    }
-                }
-                "mdy" => {
-                    let d: u8 = c[2].parse().unwrap_or(0);
-                    if d == 0 || d > 31 {
-                        continue;
-                    }
-                    Period {
-                        day: Some(d),
-                        ..Period::month(yr(3), month_num(&c[1]))
-                    }
-                }
-                "dmy" => {
-                    let d: u8 = c[1].parse().unwrap_or(0);
-                    if d == 0 || d > 31 {
-                        continue;
-                    }
-                    Period {
-                        day: Some(d),
-                        ..Period::month(yr(3), month_num(&c[2]))
-                    }
-                }
-                "my" => {
-                    // "may 2025" only when capitalised, to avoid the verb.
-                    if c[1].eq("may") {
-                        continue;
-                    }
-                    Period::month(yr(2), month_num(&c[1]))
-                }
-                "iso" => {
-                    let mo: u8 = c[2].parse().unwrap_or(0);
-                    let d: u8 = c[3].parse().unwrap_or(0);
-                    if !(1..=12).contains(&mo) || d == 0 || d > 31 {
-                        continue;
-                    }
-                    Period {
-                        day: Some(d),
-                        ..Period::month(yr(1), mo)
-                    }
-                }
-                "zh_ymd" => {
-                    let mo: u8 = c[2].parse().unwrap_or(0);
-                    if !(1..=12).contains(&mo) {
-                        continue;
-                    }
-                    let day = c.get(3).and_then(|d| d.as_str().parse().ok());
-                    Period {
-                        day,
-                        ..Period::month(yr(1), mo)
-                    }
-                }
-                "mod" => {
-                    let w = c[1].to_ascii_lowercase();
-                    let y = yr(2);
-                    match w.as_str() {
-                        "end" => Period {
-                            modifier: "end of".into(),
-                            ..Period::month(y, 12)
-                        },
-                        "beginning" | "start" => Period {
-                            modifier: "start of".into(),
-                            ..Period::month(y, 1)
-                        },
-                        "middle" | "mid" => Period {
-                            modifier: "mid".into(),
-                            ..Period::month(y, 6)
-                        },
-                        "first half" => Period {
-                            end: Some(YearMonth { year: y, month: 6 }),
-                            modifier: "first half".into(),
-                            ..Period::month(y, 1)
-                        },
-                        "second half" => Period {
-                            end: Some(YearMonth { year: y, month: 12 }),
-                            modifier: "second half".into(),
-                            ..Period::month(y, 7)
-                        },
-                        other => Period {
-                            modifier: other.to_string(),
-                            ..Period::year(y)
-                        },
-                    }
-                }
-                "half" => {
-                    let h = c[1].to_ascii_uppercase();
-                    let y = yr(2);
-                    let (a, b) = match h.as_str() {
-                        "H1" => (1, 6),
-                        "H2" => (7, 12),
-                        "Q1" => (1, 3),
-                        "Q2" => (4, 6),
-                        "Q3" => (7, 9),
-                        _ => (10, 12),
-                    };
-                    Period {
-                        end: Some(YearMonth { year: y, month: b }),
-                        ..Period::month(y, a)
-                    }
-                }
-                "decade" => {
-                    let y = yr(2);
-                    if y % 10 != 0 {
-                        continue;
-                    }
-                    Period {
-                        end: Some(YearMonth {
-                            year: y + 9,
-                            month: 12,
-                        }),
-                        modifier: c
-                            .get(1)
-                            .map(|m| m.as_str().to_ascii_lowercase())
-                            .unwrap_or_default(),
-                        ..Period::year(y)
-                    }
-                }
-                "zh_y" => Period::year(yr(1)),
-                _ => {
-                    // A bare year: not money, not a quantity, not part of a bigger number.
-                    let before = &text[..m.start()];
-                    if before.ends_with('$')
-                        || before.ends_with(',')
-                        || before.ends_with('.') && before.ends_with(char::is_numeric)
-                    {
-                        continue;
-                    }
-                    let after = &text[m.end()..];
-                    if after.starts_with(',')
-                        && after[1..].starts_with(|c: char| c.is_ascii_digit())
-                        || after.starts_with('.')
-                            && after[1..].starts_with(|c: char| c.is_ascii_digit())
-                    {
-                        continue;
-                    }
-                    if UNIT_AFTER_YEAR.is_match(after) {
-                        continue;
-                    }
-                    Period::year(yr(1))
-                }
+            let Some(period) = date_period(kind, &c, text) else {
+                continue;
             };
             spans.push(DateSpan {
                 start: m.start(),
@@ -222,8 +71,171 @@ pub fn find_dates(text: &str) -> Vec<DateSpan> {
         }
     }
     spans.sort_by_key(|d| d.start);
-    // Prepositions that qualify a date.
-    for d in &mut spans {
+    qualify_by_prepositions(text, &mut spans);
+    spans
+}
+
+/// The period of one match of the date pattern `kind` (see `DATE_RES`); None if it is not a
+/// date after all (day or month out of range, "may" the verb, a year that is a quantity).
+fn date_period(kind: &str, c: &Captures, text: &str) -> Option<Period> {
+    let yr = |i: usize| {
+        c.get(i)
+            .and_then(|x| x.as_str().parse::<i32>().ok())
+            .unwrap_or(0)
+    };
+    Some(match kind {
+        "mrange" => {
+            let y = yr(3);
+            Period {
+                end: Some(YearMonth {
+                    year: y,
+                    month: month_num(&c[2]),
+                }),
+                ..Period::month(y, month_num(&c[1]))
+            }
+        }
+        "mdy" => day_of_month(&c[2], yr(3), &c[1])?,
+        "dmy" => day_of_month(&c[1], yr(3), &c[2])?,
+        "my" => {
+            // "may 2025" only when capitalised, to avoid the verb.
+            if c[1].eq("may") {
+                return None;
+            }
+            Period::month(yr(2), month_num(&c[1]))
+        }
+        "iso" => {
+            let mo: u8 = c[2].parse().unwrap_or(0);
+            let d: u8 = c[3].parse().unwrap_or(0);
+            if !(1..=12).contains(&mo) || d == 0 || d > 31 {
+                return None;
+            }
+            Period {
+                day: Some(d),
+                ..Period::month(yr(1), mo)
+            }
+        }
+        "zh_ymd" => {
+            let mo: u8 = c[2].parse().unwrap_or(0);
+            if !(1..=12).contains(&mo) {
+                return None;
+            }
+            let day = c.get(3).and_then(|d| d.as_str().parse().ok());
+            Period {
+                day,
+                ..Period::month(yr(1), mo)
+            }
+        }
+        "mod" => part_of_year(&c[1].to_ascii_lowercase(), yr(2)),
+        "half" => half_or_quarter(&c[1].to_ascii_uppercase(), yr(2)),
+        "decade" => {
+            let y = yr(2);
+            if y % 10 != 0 {
+                return None;
+            }
+            Period {
+                end: Some(YearMonth {
+                    year: y + 9,
+                    month: 12,
+                }),
+                modifier: c
+                    .get(1)
+                    .map(|m| m.as_str().to_ascii_lowercase())
+                    .unwrap_or_default(),
+                ..Period::year(y)
+            }
+        }
+        "zh_y" => Period::year(yr(1)),
+        _ => {
+            let m = c.get(0).unwrap();
+            if !is_bare_year(text, m.start(), m.end()) {
+                return None;
+            }
+            Period::year(yr(1))
+        }
+    })
+}
+
+/// "October 9, 2023" / "9 October 2023": a day of a month (None if the day is out of range).
+fn day_of_month(day: &str, year: i32, month: &str) -> Option<Period> {
+    let d: u8 = day.parse().unwrap_or(0);
+    if d == 0 || d > 31 {
+        return None;
+    }
+    Some(Period {
+        day: Some(d),
+        ..Period::month(year, month_num(month))
+    })
+}
+
+/// "the end of 2026", "first half 2025", "early 2027": a part of a year.
+fn part_of_year(w: &str, y: i32) -> Period {
+    match w {
+        "end" => Period {
+            modifier: "end of".into(),
+            ..Period::month(y, 12)
+        },
+        "beginning" | "start" => Period {
+            modifier: "start of".into(),
+            ..Period::month(y, 1)
+        },
+        "middle" | "mid" => Period {
+            modifier: "mid".into(),
+            ..Period::month(y, 6)
+        },
+        "first half" => Period {
+            end: Some(YearMonth { year: y, month: 6 }),
+            modifier: "first half".into(),
+            ..Period::month(y, 1)
+        },
+        "second half" => Period {
+            end: Some(YearMonth { year: y, month: 12 }),
+            modifier: "second half".into(),
+            ..Period::month(y, 7)
+        },
+        other => Period {
+            modifier: other.to_string(),
+            ..Period::year(y)
+        },
+    }
+}
+
+/// "H1 2025", "Q3 2024": a half or quarter as a span of months.
+fn half_or_quarter(h: &str, y: i32) -> Period {
+    let (a, b) = match h {
+        "H1" => (1, 6),
+        "H2" => (7, 12),
+        "Q1" => (1, 3),
+        "Q2" => (4, 6),
+        "Q3" => (7, 9),
+        _ => (10, 12),
+    };
+    Period {
+        end: Some(YearMonth { year: y, month: b }),
+        ..Period::month(y, a)
+    }
+}
+
+/// A bare year at `start..end`: not money, not a quantity, not part of a bigger number.
+fn is_bare_year(text: &str, start: usize, end: usize) -> bool {
+    let before = &text[..start];
+    if before.ends_with('$')
+        || before.ends_with(',')
+        || before.ends_with('.') && before.ends_with(char::is_numeric)
+    {
+        return false;
+    }
+    let after = &text[end..];
+    if after.starts_with(',') && after[1..].starts_with(|c: char| c.is_ascii_digit())
+        || after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        return false;
+    }
+    !UNIT_AFTER_YEAR.is_match(after)
+}
+
+/// Prepositions that qualify a date ("since 2018", "by the end of 2026"), added to its modifier.
+fn qualify_by_prepositions(text: &str, spans: &mut [DateSpan]) {
+    for d in spans {
         let before = text[..d.start].trim_end().to_ascii_lowercase();
         for w in [
             "since", "until", "till", "by", "before", "after", "as of", "from", "through",
@@ -241,7 +253,6 @@ pub fn find_dates(text: &str) -> Vec<DateSpan> {
             }
         }
     }
-    spans
 }
 
 #[cfg(test)]
