@@ -360,7 +360,7 @@ impl<'a> SentenceRun<'a> {
         }
     }
 
-    /// 1. Start dates of dataset facilities → capacity events.
+    /// Step 1: start dates of dataset facilities → capacity events.
     fn facility_starts(&mut self) {
         let group = self.group;
         let mut by_facility: BTreeMap<String, Vec<&Claim>> = BTreeMap::new();
@@ -446,7 +446,7 @@ impl<'a> SentenceRun<'a> {
         Some(self.proposal("capacity", fields, review, &related, first))
     }
 
-    /// 2. Money for projects and programmes → investment events; a new plant with a capacity
+    /// Step 2: money for projects and programmes → investment events; a new plant with a capacity
     /// but no money → a new_facility event; a start date left over is reported.
     fn projects(&mut self) {
         let group = self.group;
@@ -740,7 +740,7 @@ impl<'a> SentenceRun<'a> {
         }
     }
 
-    /// 3. Tariffs.
+    /// Step 3: tariffs.
     fn tariffs(&mut self) {
         let group = self.group;
         for t in group
@@ -804,7 +804,7 @@ impl<'a> SentenceRun<'a> {
         Some(p)
     }
 
-    /// 4. Export controls: policy dates in a sentence about export controls.
+    /// Step 4: export controls, policy dates in a sentence about export controls.
     fn export_controls(&mut self) {
         let lower = self.sentence.to_ascii_lowercase();
         let is_control = [
@@ -897,7 +897,7 @@ impl<'a> SentenceRun<'a> {
         Some(self.proposal("export_control", fields, review, &[p], p))
     }
 
-    /// 5. Money that has no event type.
+    /// Step 5: money that has no event type.
     fn money_without_event(&mut self) {
         let group = self.group;
         for c in group.iter().filter(|c| {
