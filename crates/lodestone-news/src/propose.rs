@@ -70,6 +70,16 @@ impl Proposal {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
+    /// Document and source lines of the provenance, on one line ("also in: …" of a duplicate).
+    fn first_provenance(&self) -> String {
+        self.provenance
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
     fn dedupe_key(&self) -> String {
         self.fields
             .iter()
@@ -286,23 +296,11 @@ fn dedupe(proposals: Vec<Proposal>) -> Vec<Proposal> {
         let key = p.dedupe_key();
         match seen.get(&key) {
             Some(&i) => {
-                let also = p
-                    .provenance
-                    .iter()
-                    .take(2)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" / ");
+                let also = p.first_provenance();
                 // Keep the more specific of the two (e.g. the one that names the dataset facility).
                 if p.fields.len() > kept[i].fields.len() {
                     let old = std::mem::replace(&mut kept[i], p);
-                    let also_old = old
-                        .provenance
-                        .iter()
-                        .take(2)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(" / ");
+                    let also_old = old.first_provenance();
                     kept[i].provenance.push(format!("also in: {also_old}"));
                     kept[i].claim_ids.extend(old.claim_ids);
                 } else {
