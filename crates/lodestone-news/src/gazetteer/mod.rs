@@ -1,4 +1,8 @@
 //! The gazetteer: countries, regions, companies, facilities, elements and materials with English and Chinese names, and a matcher that finds them in text.
+//!
+//! Here: the [`Gazetteer`] (construction, merge with the dataset, look-ups). Entries and
+//! mentions are in `entity`, the built-in names table (English and Chinese, one table per
+//! section) in `builtin`, the compiled name matcher in `matcher`.
 
 mod builtin;
 mod entity;
