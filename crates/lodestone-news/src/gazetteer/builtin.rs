@@ -662,7 +662,7 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// The built-in entities (see [`Gazetteer::builtin`]).
+/// The built-in entities (see [`Gazetteer::builtin`](super::Gazetteer::builtin)).
 pub fn builtin_entities() -> Vec<Entity> {
     BUILTIN
         .iter()

@@ -109,7 +109,7 @@ impl Entity {
 /// A place in a text where an entity is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
-    /// Index into [`Gazetteer::entities`].
+    /// Index into [`Gazetteer::entities`](super::Gazetteer::entities).
     pub entity: usize,
     /// Byte offset of the start.
     pub start: usize,
