@@ -3,7 +3,7 @@
 use crate::claim::{Claim, EntityRef, Metric};
 use crate::context::{Context, FactValue, ReferenceFact};
 use crate::gazetteer::EntityKind;
-use crate::quantity::{Dimension, convert, fmt_amount, unit_scale};
+use crate::quantity::{Dimension, Normalized, convert, fmt_amount, unit_scale};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -369,86 +369,31 @@ fn trim2(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn check_one(c: &Claim, ctx: &Context, s: &CheckSettings) -> ClaimCheck {
-    let unverifiable = |reason: String| ClaimCheck {
+fn unverifiable(c: &Claim, reason: String) -> ClaimCheck {
+    ClaimCheck {
         claim: c.clone(),
         verdict: Verdict::Unverifiable,
         reason,
         evidence: vec![],
-    };
+    }
+}
+
+fn check_one(c: &Claim, ctx: &Context, s: &CheckSettings) -> ClaimCheck {
     let Some(subject) = &c.subject else {
-        return unverifiable("no subject found for this claim".into());
+        return unverifiable(c, "no subject found for this claim".into());
     };
     let facts: Vec<&ReferenceFact> = ctx
         .facts
         .iter()
         .filter(|f| f.subject == subject.id)
         .collect();
-
-    // Facility start dates: status and start facts.
     if c.metric.is_start() {
-        if let Some(f) = facts.iter().find(|f| f.metric == Metric::Status)
-            && let FactValue::Text(status) = &f.value
-            && s.dead_statuses
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(status))
-        {
-            return ClaimCheck {
-                claim: c.clone(),
-                verdict: Verdict::Contradicted,
-                reason: format!(
-                    "the dataset lists {} as '{status}', so an operation start in {} is not expected",
-                    subject.name,
-                    c.quantity.display()
-                ),
-                evidence: vec![Evidence {
-                    fact: (*f).clone(),
-                    comparison: format!("status {status}"),
-                }],
-            };
-        }
-        if let Some(f) = facts.iter().find(|f| f.metric == Metric::StartDate)
-            && let FactValue::Date(ym) = &f.value
-        {
-            let cy = c.quantity.date.as_ref().map(|d| d.year).unwrap_or(0);
-            let ok = cy == ym.year;
-            return ClaimCheck {
-                claim: c.clone(),
-                verdict: if ok {
-                    Verdict::Supported
-                } else {
-                    Verdict::Contradicted
-                },
-                reason: format!("the dataset's first output for {} is {ym}", subject.name),
-                evidence: vec![Evidence {
-                    fact: (*f).clone(),
-                    comparison: format!("claim {} vs dataset {ym}", c.quantity.display()),
-                }],
-            };
-        }
-        if subject.kind != EntityKind::Facility {
-            return unverifiable(format!(
-                "{} is not a facility in the dataset; start dates are checked per facility",
-                subject.name
-            ));
-        }
-        return unverifiable(format!(
-            "the dataset has no status or start date for {}",
-            subject.name
-        ));
+        return check_start(c, subject, &facts, s);
     }
-
     let Some(norm) = c.quantity.normalized.as_ref() else {
-        return unverifiable("the value has no comparable unit".into());
+        return unverifiable(c, "the value has no comparable unit".into());
     };
-    let candidates: Vec<&ReferenceFact> = facts
-        .iter()
-        .copied()
-        .filter(|f| f.metric == c.metric)
-        .filter(|f| f.partner.as_deref() == c.partner.as_ref().map(|p| p.id.as_str()))
-        .filter(|f| material_matches(c, f, ctx))
-        .filter(|f| fact_base_interval(f, &norm.unit).is_some())
-        .collect();
+    let candidates = candidate_facts(c, &facts, &norm.unit, ctx);
     if candidates.is_empty() {
         let mut what = format!("{} · {}", subject.name, c.metric.label());
         if let Some(p) = &c.partner {
@@ -457,10 +402,145 @@ fn check_one(c: &Claim, ctx: &Context, s: &CheckSettings) -> ClaimCheck {
         if let Some(m) = &c.material {
             what.push_str(&format!(" · {}", m.name));
         }
-        return unverifiable(format!("no dataset figure for {what}"));
+        return unverifiable(c, format!("no dataset figure for {what}"));
     }
-    // Period: the stated one, or the dataset's latest up to the document's year.
-    let (chosen, note): (Vec<&ReferenceFact>, String) = match &c.period {
+    let (chosen, note) = same_period(c, &candidates);
+    if chosen.is_empty() {
+        let years: Vec<String> = candidates
+            .iter()
+            .filter_map(|f| f.period.as_ref().map(|p| p.to_string()))
+            .collect();
+        return unverifiable(
+            c,
+            format!(
+                "the dataset has this figure for {} but not for {}",
+                years.join(", "),
+                c.period.as_ref().map(|p| p.to_string()).unwrap_or_default()
+            ),
+        );
+    }
+    let abs = if share_like(c) {
+        s.dataset_share_abs
+    } else {
+        0.0
+    };
+    let Some((clo, chi)) = c.quantity.interval(s.dataset_rel, abs) else {
+        return unverifiable(c, "the value has no comparable unit".into());
+    };
+    let mut evidence = Vec::new();
+    let mut any_ok = false;
+    for f in &chosen {
+        let (ok, e) = compare_with_fact(f, norm, (clo, chi));
+        any_ok |= ok;
+        evidence.push(e);
+    }
+    let mut reason = if any_ok {
+        "within tolerance of the dataset".to_string()
+    } else {
+        "outside the dataset's value and tolerance".to_string()
+    };
+    if !note.is_empty() {
+        reason = format!("{reason}; {note}");
+    }
+    ClaimCheck {
+        claim: c.clone(),
+        verdict: if any_ok {
+            Verdict::Supported
+        } else {
+            Verdict::Contradicted
+        },
+        reason,
+        evidence,
+    }
+}
+
+/// Facility start dates: against the facility's status (a dead one contradicts) and first output.
+fn check_start(
+    c: &Claim,
+    subject: &EntityRef,
+    facts: &[&ReferenceFact],
+    s: &CheckSettings,
+) -> ClaimCheck {
+    if let Some(f) = facts.iter().find(|f| f.metric == Metric::Status)
+        && let FactValue::Text(status) = &f.value
+        && s.dead_statuses
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(status))
+    {
+        return ClaimCheck {
+            claim: c.clone(),
+            verdict: Verdict::Contradicted,
+            reason: format!(
+                "the dataset lists {} as '{status}', so an operation start in {} is not expected",
+                subject.name,
+                c.quantity.display()
+            ),
+            evidence: vec![Evidence {
+                fact: (*f).clone(),
+                comparison: format!("status {status}"),
+            }],
+        };
+    }
+    if let Some(f) = facts.iter().find(|f| f.metric == Metric::StartDate)
+        && let FactValue::Date(ym) = &f.value
+    {
+        let cy = c.quantity.date.as_ref().map(|d| d.year).unwrap_or(0);
+        let ok = cy == ym.year;
+        return ClaimCheck {
+            claim: c.clone(),
+            verdict: if ok {
+                Verdict::Supported
+            } else {
+                Verdict::Contradicted
+            },
+            reason: format!("the dataset's first output for {} is {ym}", subject.name),
+            evidence: vec![Evidence {
+                fact: (*f).clone(),
+                comparison: format!("claim {} vs dataset {ym}", c.quantity.display()),
+            }],
+        };
+    }
+    if subject.kind != EntityKind::Facility {
+        return unverifiable(
+            c,
+            format!(
+                "{} is not a facility in the dataset; start dates are checked per facility",
+                subject.name
+            ),
+        );
+    }
+    unverifiable(
+        c,
+        format!(
+            "the dataset has no status or start date for {}",
+            subject.name
+        ),
+    )
+}
+
+/// The subject's facts with the claim's metric, partner and material, in a unit it can be compared in.
+fn candidate_facts<'f>(
+    c: &Claim,
+    facts: &[&'f ReferenceFact],
+    unit: &str,
+    ctx: &Context,
+) -> Vec<&'f ReferenceFact> {
+    facts
+        .iter()
+        .copied()
+        .filter(|f| f.metric == c.metric)
+        .filter(|f| f.partner.as_deref() == c.partner.as_ref().map(|p| p.id.as_str()))
+        .filter(|f| material_matches(c, f, ctx))
+        .filter(|f| fact_base_interval(f, unit).is_some())
+        .collect()
+}
+
+/// Period: the stated one, or the dataset's latest up to the document's year (with a note saying so).
+fn same_period<'f>(
+    c: &Claim,
+    candidates: &[&'f ReferenceFact],
+) -> (Vec<&'f ReferenceFact>, String) {
+    match &c.period {
         Some(p) => {
             let same: Vec<&ReferenceFact> = candidates
                 .iter()
@@ -501,86 +581,54 @@ fn check_one(c: &Claim, ctx: &Context, s: &CheckSettings) -> ClaimCheck {
                 .unwrap_or_default();
             (chosen, note)
         }
-    };
-    if chosen.is_empty() {
-        let years: Vec<String> = candidates
-            .iter()
-            .filter_map(|f| f.period.as_ref().map(|p| p.to_string()))
-            .collect();
-        return unverifiable(format!(
-            "the dataset has this figure for {} but not for {}",
-            years.join(", "),
-            c.period.as_ref().map(|p| p.to_string()).unwrap_or_default()
-        ));
     }
-    let abs = if share_like(c) {
-        s.dataset_share_abs
+}
+
+/// Whether the claim's interval `(clo, chi)` meets the fact's, and the evidence line (with the
+/// difference from the fact's midpoint).
+fn compare_with_fact(
+    f: &ReferenceFact,
+    norm: &Normalized,
+    (clo, chi): (f64, f64),
+) -> (bool, Evidence) {
+    let (flo, fhi) = fact_base_interval(f, &norm.unit).unwrap_or((f64::NAN, f64::NAN));
+    let ok = clo <= fhi && flo <= chi;
+    let mid = (flo + fhi) / 2.0;
+    let diff = if mid.abs() > 0.0 {
+        if norm.unit == "share" {
+            format!("{:+.1} pp", (norm.value - mid) * 100.0)
+        } else {
+            format!("{:+.0}%", (norm.value / mid - 1.0) * 100.0)
+        }
     } else {
-        0.0
+        String::new()
     };
-    let Some((clo, chi)) = c.quantity.interval(s.dataset_rel, abs) else {
-        return unverifiable("the value has no comparable unit".into());
+    let fact_shown = if flo == fhi {
+        display_base(flo, &norm.unit)
+    } else {
+        format!(
+            "{}–{}",
+            display_base(flo, &norm.unit),
+            display_base(fhi, &norm.unit)
+        )
     };
-    let mut evidence = Vec::new();
-    let mut any_ok = false;
-    for f in &chosen {
-        let (flo, fhi) = fact_base_interval(f, &norm.unit).unwrap_or((f64::NAN, f64::NAN));
-        let ok = clo <= fhi && flo <= chi;
-        any_ok |= ok;
-        let mid = (flo + fhi) / 2.0;
-        let diff = if mid.abs() > 0.0 {
-            if norm.unit == "share" {
-                format!("{:+.1} pp", (norm.value - mid) * 100.0)
+    let evidence = Evidence {
+        fact: f.clone(),
+        comparison: format!(
+            "claim {} vs dataset {} ({}{}){}",
+            display_base(norm.value, &norm.unit),
+            fact_shown,
+            f.period
+                .as_ref()
+                .map(|p| format!("{p}, "))
+                .unwrap_or_default(),
+            f.source_id,
+            if diff.is_empty() {
+                String::new()
             } else {
-                format!("{:+.0}%", (norm.value / mid - 1.0) * 100.0)
+                format!(": {diff}")
             }
-        } else {
-            String::new()
-        };
-        let fact_shown = if flo == fhi {
-            display_base(flo, &norm.unit)
-        } else {
-            format!(
-                "{}–{}",
-                display_base(flo, &norm.unit),
-                display_base(fhi, &norm.unit)
-            )
-        };
-        evidence.push(Evidence {
-            fact: (*f).clone(),
-            comparison: format!(
-                "claim {} vs dataset {} ({}{}){}",
-                display_base(norm.value, &norm.unit),
-                fact_shown,
-                f.period
-                    .as_ref()
-                    .map(|p| format!("{p}, "))
-                    .unwrap_or_default(),
-                f.source_id,
-                if diff.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {diff}")
-                }
-            ),
-        });
-    }
-    let mut reason = if any_ok {
-        "within tolerance of the dataset".to_string()
-    } else {
-        "outside the dataset's value and tolerance".to_string()
+        ),
     };
-    if !note.is_empty() {
-        reason = format!("{reason}; {note}");
-    }
-    ClaimCheck {
-        claim: c.clone(),
-        verdict: if any_ok {
-            Verdict::Supported
-        } else {
-            Verdict::Contradicted
-        },
-        reason,
-        evidence,
-    }
+    (ok, evidence)
 }

@@ -288,6 +288,28 @@ fn trim_float(s: String) -> String {
 }
 
 impl Quantity {
+    /// A quantity as read from the text: no "per", no "each", not normalised, no equivalents, no date.
+    pub fn new(
+        text: String,
+        value: f64,
+        unit: String,
+        dimension: Dimension,
+        qualifier: Qualifier,
+    ) -> Quantity {
+        Quantity {
+            text,
+            value,
+            unit,
+            dimension,
+            qualifier,
+            per: None,
+            each: false,
+            normalized: None,
+            equivalents: vec![],
+            date: None,
+        }
+    }
+
     /// Human-readable value with its unit ("≥ 700 billion RUB", "8 million t", "90%", "2027").
     pub fn display(&self) -> String {
         let q = if self.dimension == Dimension::Date {

@@ -1,363 +1,6 @@
-//! The gazetteer: countries, regions, companies, facilities, elements and materials with English and Chinese names, and a matcher that finds them in text.
+//! The built-in entities: countries, regions, main companies, elements and materials, each with its English and Chinese names and aliases.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-
-/// What an entity is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// A country or bloc (ISO 3166-1 alpha-2 id, or `EU`).
-    Country,
-    /// A sub-national region (Texas, Siberia…); `country` says where.
-    Region,
-    /// A company.
-    Company,
-    /// A facility (mine, refinery, magnet plant).
-    Facility,
-    /// A chemical element (chemical symbol id).
-    Element,
-    /// A material or commodity (rare earths, soybeans, steel…).
-    Material,
-}
-
-impl EntityKind {
-    /// Lowercase name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            EntityKind::Country => "country",
-            EntityKind::Region => "region",
-            EntityKind::Company => "company",
-            EntityKind::Facility => "facility",
-            EntityKind::Element => "element",
-            EntityKind::Material => "material",
-        }
-    }
-}
-
-/// Where an entity comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Origin {
-    /// The alias list shipped with this crate.
-    #[default]
-    Builtin,
-    /// The loaded dataset (its ids are valid in scenario files).
-    Dataset,
-}
-
-/// One gazetteer entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entity {
-    /// Id: ISO2 for countries, chemical symbol for elements, snake_case otherwise (as in the dataset).
-    pub id: String,
-    /// Kind.
-    pub kind: EntityKind,
-    /// Display name (English).
-    pub name: String,
-    /// English names and aliases (matched case-insensitively unless short and capitalised, e.g. `US`, `Nd`).
-    #[serde(default)]
-    pub names_en: Vec<String>,
-    /// Chinese names and aliases.
-    #[serde(default)]
-    pub names_zh: Vec<String>,
-    /// Country id (regions, companies, facilities).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Owner company id (facilities).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<String>,
-    /// Broader entity (heavy rare earths → rare earths; Nd → rare earths).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    /// Chain stage (facilities): mining, separation, metal, magnet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stage: Option<String>,
-    /// Status as the dataset reports it (facilities).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Built-in or dataset.
-    #[serde(default)]
-    pub origin: Origin,
-}
-
-impl Entity {
-    /// A minimal entity; add names with the public fields.
-    pub fn new(id: &str, kind: EntityKind, name: &str) -> Entity {
-        Entity {
-            id: id.to_string(),
-            kind,
-            name: name.to_string(),
-            names_en: vec![],
-            names_zh: vec![],
-            country: None,
-            company: None,
-            parent: None,
-            stage: None,
-            status: None,
-            origin: Origin::Builtin,
-        }
-    }
-
-    /// Every name, display name first.
-    pub fn all_names(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.name)
-            .chain(self.names_en.iter())
-            .chain(self.names_zh.iter())
-    }
-}
-
-/// A place in a text where an entity is named.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mention {
-    /// Index into [`Gazetteer::entities`].
-    pub entity: usize,
-    /// Byte offset of the start.
-    pub start: usize,
-    /// Byte offset of the end.
-    pub end: usize,
-}
-
-/// A set of entities with a compiled name matcher.
-#[derive(Debug, Clone)]
-pub struct Gazetteer {
-    entities: Vec<Entity>,
-    by_id: HashMap<(EntityKind, String), usize>,
-    insensitive: Option<AhoCorasick>,
-    insensitive_targets: Vec<usize>,
-    sensitive: Option<AhoCorasick>,
-    sensitive_targets: Vec<usize>,
-}
-
-fn is_case_sensitive(alias: &str) -> bool {
-    alias.chars().count() <= 4 && alias.chars().any(|c| c.is_ascii_uppercase())
-}
-
-impl Gazetteer {
-    /// Builds a gazetteer from entities (ids must be unique per kind; later duplicates are merged into earlier ones).
-    pub fn new(entities: Vec<Entity>) -> Gazetteer {
-        let mut merged: Vec<Entity> = Vec::new();
-        let mut by_id = HashMap::new();
-        for e in entities {
-            let key = (e.kind, e.id.clone());
-            if let Some(&i) = by_id.get(&key) {
-                let existing: &mut Entity = &mut merged[i];
-                for n in e.names_en {
-                    if !existing.names_en.contains(&n) {
-                        existing.names_en.push(n);
-                    }
-                }
-                for n in e.names_zh {
-                    if !existing.names_zh.contains(&n) {
-                        existing.names_zh.push(n);
-                    }
-                }
-                continue;
-            }
-            by_id.insert(key, merged.len());
-            merged.push(e);
-        }
-        let mut ins_pats: Vec<String> = Vec::new();
-        let mut ins_t = Vec::new();
-        let mut sen_pats: Vec<String> = Vec::new();
-        let mut sen_t = Vec::new();
-        for (i, e) in merged.iter().enumerate() {
-            for n in e.all_names() {
-                let n = n.trim();
-                if n.is_empty() {
-                    continue;
-                }
-                if is_case_sensitive(n) {
-                    sen_pats.push(n.to_string());
-                    sen_t.push(i);
-                } else {
-                    ins_pats.push(n.to_string());
-                    ins_t.push(i);
-                }
-            }
-        }
-        let build = |pats: &[String], ci: bool| -> Option<AhoCorasick> {
-            if pats.is_empty() {
-                return None;
-            }
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(ci)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(pats)
-                .ok()
-        };
-        Gazetteer {
-            insensitive: build(&ins_pats, true),
-            insensitive_targets: ins_t,
-            sensitive: build(&sen_pats, false),
-            sensitive_targets: sen_t,
-            entities: merged,
-            by_id,
-        }
-    }
-
-    /// The built-in alias list (countries, regions, main companies, elements, materials), in English and Chinese.
-    pub fn builtin() -> Gazetteer {
-        Gazetteer::new(builtin_entities())
-    }
-
-    /// Dataset entities merged with the built-in aliases.
-    ///
-    /// A built-in entity of the same kind that shares the id or any name (case-insensitively)
-    /// with a dataset entity is folded into it: the dataset id, attributes and origin win and the
-    /// built-in names are added as aliases. Built-in entities with no dataset counterpart are kept.
-    pub fn merged(dataset: Vec<Entity>) -> Gazetteer {
-        let mut out: Vec<Entity> = dataset
-            .into_iter()
-            .map(|mut e| {
-                e.origin = Origin::Dataset;
-                e
-            })
-            .collect();
-        let lower_names: Vec<(EntityKind, String, Vec<String>)> = out
-            .iter()
-            .map(|e| {
-                (
-                    e.kind,
-                    e.id.to_lowercase(),
-                    e.all_names().map(|n| n.to_lowercase()).collect(),
-                )
-            })
-            .collect();
-        for b in builtin_entities() {
-            let b_names: Vec<String> = b.all_names().map(|n| n.to_lowercase()).collect();
-            let target = lower_names.iter().position(|(k, id, names)| {
-                *k == b.kind
-                    && (*id == b.id.to_lowercase() || names.iter().any(|n| b_names.contains(n)))
-            });
-            match target {
-                Some(t) => {
-                    let e = &mut out[t];
-                    for n in b.names_en.iter().chain(std::iter::once(&b.name)) {
-                        if !e.all_names().any(|x| x.eq_ignore_ascii_case(n)) {
-                            e.names_en.push(n.clone());
-                        }
-                    }
-                    for n in &b.names_zh {
-                        if !e.names_zh.contains(n) {
-                            e.names_zh.push(n.clone());
-                        }
-                    }
-                    if e.parent.is_none() {
-                        e.parent = b.parent.clone();
-                    }
-                    if e.country.is_none() {
-                        e.country = b.country.clone();
-                    }
-                }
-                None => out.push(b),
-            }
-        }
-        Gazetteer::new(out)
-    }
-
-    /// All entities.
-    pub fn entities(&self) -> &[Entity] {
-        &self.entities
-    }
-
-    /// Entity by index.
-    pub fn entity(&self, i: usize) -> &Entity {
-        &self.entities[i]
-    }
-
-    /// Entity by kind and id.
-    pub fn get(&self, kind: EntityKind, id: &str) -> Option<&Entity> {
-        self.by_id
-            .get(&(kind, id.to_string()))
-            .map(|&i| &self.entities[i])
-    }
-
-    /// Entity by id of any kind (first match in kind order).
-    pub fn get_any(&self, id: &str) -> Option<&Entity> {
-        [
-            EntityKind::Facility,
-            EntityKind::Company,
-            EntityKind::Country,
-            EntityKind::Region,
-            EntityKind::Material,
-            EntityKind::Element,
-        ]
-        .iter()
-        .find_map(|k| self.get(*k, id))
-    }
-
-    /// Facilities owned by `company`, optionally restricted to `country`.
-    pub fn facilities_of(&self, company: &str, country: Option<&str>) -> Vec<&Entity> {
-        self.entities
-            .iter()
-            .filter(|e| e.kind == EntityKind::Facility && e.company.as_deref() == Some(company))
-            .filter(|e| country.is_none() || e.country.as_deref() == country)
-            .collect()
-    }
-
-    /// True if the dataset contributed any entity of `kind`.
-    pub fn has_dataset(&self, kind: EntityKind) -> bool {
-        self.entities
-            .iter()
-            .any(|e| e.kind == kind && e.origin == Origin::Dataset)
-    }
-
-    /// Finds entity mentions: longest names first, no overlaps, whole words for Latin-script names.
-    pub fn find(&self, text: &str) -> Vec<Mention> {
-        let mut cands: Vec<Mention> = Vec::new();
-        let bytes = text.as_bytes();
-        let boundary_ok = |s: usize, e: usize| {
-            let first = bytes[s];
-            let last = bytes[e - 1];
-            let before_ok =
-                !first.is_ascii_alphanumeric() || s == 0 || !bytes[s - 1].is_ascii_alphanumeric();
-            let after_ok = !last.is_ascii_alphanumeric()
-                || e == bytes.len()
-                || !bytes[e].is_ascii_alphanumeric();
-            before_ok && after_ok
-        };
-        for (ac, targets) in [
-            (&self.insensitive, &self.insensitive_targets),
-            (&self.sensitive, &self.sensitive_targets),
-        ] {
-            let Some(ac) = ac else { continue };
-            for m in ac.find_iter(text) {
-                if boundary_ok(m.start(), m.end()) {
-                    cands.push(Mention {
-                        entity: targets[m.pattern().as_usize()],
-                        start: m.start(),
-                        end: m.end(),
-                    });
-                }
-            }
-        }
-        // Longest first, then leftmost; drop overlaps.
-        cands.sort_by(|a, b| {
-            (b.end - b.start)
-                .cmp(&(a.end - a.start))
-                .then(a.start.cmp(&b.start))
-        });
-        let mut taken: Vec<Mention> = Vec::new();
-        for c in cands {
-            if taken.iter().all(|t| c.end <= t.start || c.start >= t.end) {
-                taken.push(c);
-            }
-        }
-        taken.sort_by_key(|m| m.start);
-        taken
-    }
-
-    /// Counts of mentions per entity in a text (used to find a document's main country and material).
-    pub fn counts(&self, text: &str) -> BTreeMap<usize, usize> {
-        let mut m = BTreeMap::new();
-        for x in self.find(text) {
-            *m.entry(x.entity).or_insert(0) += 1;
-        }
-        m
-    }
-}
+use super::{Entity, EntityKind};
 
 /// (kind, id, display name, English aliases, Chinese aliases, country, parent)
 type Row = (
@@ -370,10 +13,10 @@ type Row = (
     &'static str,
 );
 
-const BUILTIN: &[Row] = {
+/// Countries and blocs.
+const COUNTRIES: &[Row] = {
     use EntityKind::*;
     &[
-        // Countries and blocs.
         (
             Country,
             "CN",
@@ -517,7 +160,13 @@ const BUILTIN: &[Row] = {
             "",
         ),
         (Country, "SA", "Saudi Arabia", "Saudi", "沙特", "", ""),
-        // Regions.
+    ]
+};
+
+/// Sub-national regions (with their country).
+const REGIONS: &[Row] = {
+    use EntityKind::*;
+    &[
         (
             Region,
             "texas",
@@ -624,7 +273,13 @@ const BUILTIN: &[Row] = {
         (Region, "kachin", "Kachin", "Kachin State", "克钦", "MM", ""),
         (Region, "odisha", "Odisha", "", "奥里萨", "IN", ""),
         (Region, "kerala", "Kerala", "", "喀拉拉", "IN", ""),
-        // Companies.
+    ]
+};
+
+/// Companies (with their home country).
+const COMPANIES: &[Row] = {
+    use EntityKind::*;
+    &[
         (
             Company,
             "lynas",
@@ -788,7 +443,13 @@ const BUILTIN: &[Row] = {
         (Company, "reetec", "REEtec", "", "", "NO", ""),
         (Company, "cofco", "COFCO", "", "中粮", "CN", ""),
         (Company, "sinograin", "Sinograin", "", "中储粮", "CN", ""),
-        // Elements.
+    ]
+};
+
+/// Elements (chemical symbol ids; rare earths with their parent).
+const ELEMENTS: &[Row] = {
+    use EntityKind::*;
+    &[
         (
             Element,
             "La",
@@ -905,7 +566,13 @@ const BUILTIN: &[Row] = {
         (Element, "Ga", "gallium", "gallium", "镓", "", ""),
         (Element, "Ge", "germanium", "germanium", "锗", "", ""),
         (Element, "Sb", "antimony", "antimony", "锑", "", ""),
-        // Materials.
+    ]
+};
+
+/// Materials and commodities.
+const MATERIALS: &[Row] = {
+    use EntityKind::*;
+    &[
         (
             Material,
             "rare_earths",
@@ -984,6 +651,9 @@ const BUILTIN: &[Row] = {
     ]
 };
 
+/// Every built-in row, in this order (the order of the gazetteer's entities).
+const BUILTIN: &[&[Row]] = &[COUNTRIES, REGIONS, COMPANIES, ELEMENTS, MATERIALS];
+
 fn split_list(s: &str) -> Vec<String> {
     s.split(';')
         .map(str::trim)
@@ -992,10 +662,11 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// The built-in entities (see [`Gazetteer::builtin`]).
+/// The built-in entities (see [`Gazetteer::builtin`](super::Gazetteer::builtin)).
 pub fn builtin_entities() -> Vec<Entity> {
     BUILTIN
         .iter()
+        .flat_map(|rows| rows.iter())
         .map(|(kind, id, name, en, zh, country, parent)| {
             let mut e = Entity::new(id, *kind, name);
             e.names_en = split_list(en);
@@ -1005,61 +676,4 @@ pub fn builtin_entities() -> Vec<Entity> {
             e
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids(g: &Gazetteer, text: &str) -> Vec<String> {
-        g.find(text)
-            .iter()
-            .map(|m| g.entity(m.entity).id.clone())
-            .collect()
-    }
-
-    #[test]
-    fn finds_english_and_chinese_names() {
-        let g = Gazetteer::builtin();
-        assert_eq!(
-            ids(&g, "China's dominance in rare earth refining"),
-            vec!["CN", "rare_earths"]
-        );
-        assert_eq!(
-            ids(&g, "俄罗斯需尽快建立自主稀土产业"),
-            vec!["RU", "rare_earths"]
-        );
-        assert_eq!(ids(&g, "the US and Australia"), vec!["US", "AU"]);
-        assert_eq!(
-            ids(&g, "heavy rare earth reserves"),
-            vec!["heavy_rare_earths"]
-        );
-        assert_eq!(ids(&g, "镝和铽"), vec!["Dy", "Tb"]);
-        assert_eq!(ids(&g, "莱纳斯在得州"), vec!["lynas", "texas"]);
-    }
-
-    #[test]
-    fn respects_word_boundaries_and_case() {
-        let g = Gazetteer::builtin();
-        assert!(ids(&g, "let us focus on USD and Indiana").is_empty());
-        assert_eq!(ids(&g, "US-China trade"), vec!["US", "CN"]);
-        assert!(ids(&g, "La Rochelle").is_empty());
-    }
-
-    #[test]
-    fn merge_prefers_dataset_ids() {
-        let mut soy = Entity::new("soybean", EntityKind::Material, "Soybean");
-        soy.names_en.push("soybeans".into());
-        let mut fac = Entity::new("lynas_seadrift", EntityKind::Facility, "Lynas Seadrift");
-        fac.company = Some("lynas".into());
-        fac.country = Some("US".into());
-        let g = Gazetteer::merged(vec![soy, fac]);
-        assert_eq!(ids(&g, "Chinese imports of 大豆"), vec!["CN", "soybean"]);
-        assert_eq!(
-            g.get(EntityKind::Material, "soybean").unwrap().origin,
-            Origin::Dataset
-        );
-        assert!(g.get(EntityKind::Material, "soybeans").is_none());
-        assert_eq!(g.facilities_of("lynas", Some("US")).len(), 1);
-    }
 }
