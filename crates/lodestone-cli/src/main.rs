@@ -271,8 +271,7 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
     if !d.is_empty() {
         return Err(invalid(d));
     }
-    lodestone_engine::Settings::from_table(&sc.settings)
-        .map_err(|e| bad_input(format!("{}: invalid [settings]: {e}", sc.files[0])))?;
+    lodestone_engine::Settings::check(&sc).map_err(invalid)?;
     outln!(
         "{}: scenario `{}` is valid against dataset `{}`: {} events, {} → {}",
         sc.files[0],

@@ -1,5 +1,8 @@
 //! Engine settings: every modelling constant that is not data, with its default and meaning.
 
+use lodestone_model::Diagnostics;
+use lodestone_model::diag::{codes, did_you_mean};
+use lodestone_model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
 /// Settings of the market clearing. Read from a scenario's `[settings]` table; every
@@ -67,9 +70,203 @@ impl Default for Settings {
     }
 }
 
+/// The domain of each numeric setting: (name, lowest, highest, what it means). A value
+/// outside it is refused before a run (a solver tolerance of 1e308 gave NdPr at −19,431
+/// USD/kg; a negative balance tolerance failed every period).
+const DOMAINS: &[(&str, f64, f64, &str)] = &[
+    (
+        "supply_slope",
+        0.0,
+        10.0,
+        "marginal cost at full capacity is (1 + slope) × unit cost",
+    ),
+    (
+        "stock_release_premium",
+        0.0,
+        100.0,
+        "a share of the reference price",
+    ),
+    (
+        "strategic_release_multiple",
+        0.0,
+        1000.0,
+        "a multiple of the reference price",
+    ),
+    (
+        "holding_cost_share",
+        0.0,
+        1.0,
+        "a share of the reference price per month",
+    ),
+    (
+        "surplus_cost_share",
+        0.0,
+        10.0,
+        "a share of the reference price",
+    ),
+    (
+        "flow_regularization",
+        1e-9,
+        1.0,
+        "a share of an arc's unit cost",
+    ),
+    ("balance_tolerance", 1e-12, 0.1, "a relative error"),
+    (
+        "solver_tolerance",
+        1e-12,
+        1e-3,
+        "the interior-point solver's relative tolerance",
+    ),
+    (
+        "demand_growth_scale",
+        0.0,
+        10.0,
+        "a multiplier on growth (1 = as the paths say)",
+    ),
+    (
+        "pricing_tolerance",
+        1e-12,
+        1.0,
+        "USD/kg per USD/kg of price",
+    ),
+    (
+        "working_set_margin",
+        0.0,
+        10.0,
+        "a share of an arc's delivered cost",
+    ),
+];
+
 impl Settings {
     /// Parse from a scenario's `[settings]` table.
     pub fn from_table(t: &toml::Table) -> Result<Settings, String> {
         Settings::deserialize(toml::Value::Table(t.clone())).map_err(|e| e.to_string())
+    }
+
+    /// A scenario's settings, every key known, of the right type and inside its domain,
+    /// or every problem located at its value.
+    pub fn check(sc: &Scenario) -> Result<Settings, Diagnostics> {
+        let mut d = Diagnostics::default();
+        let defaults = toml::Table::try_from(Settings::default()).unwrap_or_default();
+        for (k, v) in &sc.settings {
+            let at = sc.loc(&format!("settings.{k}"));
+            let Some(default) = defaults.get(k) else {
+                let hint = did_you_mean(k, defaults.keys().map(String::as_str))
+                    .or_else(|| Some(format!("settings: {}", join(defaults.keys()))));
+                d.push(codes::SCENARIO, at, format!("unknown setting `{k}`"), hint);
+                continue;
+            };
+            let number = v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+            match (default, number) {
+                (toml::Value::Boolean(_), _) if !v.is_bool() => {
+                    let msg = format!("`{k}` = {v}: expected true or false");
+                    d.push(codes::BAD_VALUE, at, msg, None);
+                }
+                (toml::Value::Float(_), None) => {
+                    let msg = format!("`{k}` = {v}: expected a number");
+                    d.push(codes::BAD_VALUE, at, msg, None);
+                }
+                (toml::Value::Float(_), Some(x)) => {
+                    if let Some((_, lo, hi, what)) = DOMAINS.iter().find(|x| x.0 == k)
+                        && !(*lo..=*hi).contains(&x)
+                    {
+                        let (x, lo, hi) = (show(x), show(*lo), show(*hi));
+                        let msg =
+                            format!("`{k}` = {x} is out of range: at least {lo}, at most {hi}");
+                        d.push(codes::OUT_OF_RANGE, at, msg, Some((*what).to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !d.is_empty() {
+            return Err(d);
+        }
+        let mut t = sc.settings.clone();
+        for (k, v) in t.iter_mut() {
+            if let (Some(toml::Value::Float(_)), Some(i)) = (defaults.get(k), v.as_integer()) {
+                *v = toml::Value::Float(i as f64);
+            }
+        }
+        Settings::from_table(&t).map_err(|e| {
+            let mut d = Diagnostics::default();
+            d.push(
+                codes::SCENARIO,
+                sc.loc("settings"),
+                format!("invalid [settings]: {e}"),
+                None,
+            );
+            d
+        })
+    }
+}
+
+/// A number as a person writes it: 1e308 and 1e-12 in exponent form, 0.25 as is.
+fn show(x: f64) -> String {
+    if x != 0.0 && !(1e-3..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn join<'a>(keys: impl Iterator<Item = &'a String>) -> String {
+    keys.map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(settings: &str) -> Result<Settings, String> {
+        let text = format!("name = \"s\"\n[settings]\n{settings}");
+        let sc = Scenario::parse("s.toml", &text, &|_| None).unwrap();
+        Settings::check(&sc).map_err(|d| d.to_string())
+    }
+
+    #[test]
+    fn settings_are_checked_for_name_type_and_domain_at_their_line() {
+        let e = check(
+            "solver_tolerance = 1e308
+balance_tolerance = -1e-6
+",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("s.toml:3:20: error[E007]: `solver_tolerance` = 1e308 is out of range: at least 1e-12, at most 0.001"),
+            "{e}"
+        );
+        assert!(
+            e.contains("s.toml:4:21: error[E007]: `balance_tolerance` = -1e-6 is out of range: at least 1e-12, at most 0.1"),
+            "{e}"
+        );
+        let e = check(
+            "suply_slope = 0.2
+working_set = 1
+supply_slope = \"x\"
+",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("s.toml:3:15: error[E016]: unknown setting `suply_slope`"),
+            "{e}"
+        );
+        assert!(e.contains("did you mean `supply_slope`"), "{e}");
+        assert!(
+            e.contains("s.toml:4:15: error[E006]: `working_set` = 1: expected true or false"),
+            "{e}"
+        );
+        assert!(
+            e.contains("`supply_slope` = \"x\": expected a number"),
+            "{e}"
+        );
+        let ok = check(
+            "supply_slope = 1
+working_set = false
+",
+        )
+        .unwrap();
+        assert_eq!((ok.supply_slope, ok.working_set), (1.0, false));
+        assert_eq!(check("").unwrap(), Settings::default());
     }
 }

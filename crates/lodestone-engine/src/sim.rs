@@ -111,7 +111,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     if !problems.is_empty() {
         return Err(EngineError::Invalid(problems));
     }
-    let settings = Settings::from_table(&sc.settings).map_err(EngineError::Settings)?;
+    let settings = Settings::check(sc).map_err(EngineError::Invalid)?;
     let mut data = sc.apply(ds);
     let plan = levers::prepare(&mut data, sc);
     // origin colours are needed only when a control reaches goods made abroad

@@ -432,7 +432,8 @@ chnage = 0.1
             "{e}"
         );
         // a horizon error points at the value, not at "end" inside a comment or a name
-        let text = "name = \"dependent\"\n# the end\n[horizon]\nstart = \"2030-01\"\nend = \"2025-12\"\n";
+        let text =
+            "name = \"dependent\"\n# the end\n[horizon]\nstart = \"2030-01\"\nend = \"2025-12\"\n";
         let e = Scenario::parse("h.toml", text, &none).unwrap_err();
         assert!(e.to_string().contains("h.toml:5:7: error[E011]"), "{e}");
     }

@@ -191,16 +191,8 @@ pub fn posted_scenario(file: Option<&str>, text: &str) -> Result<Scenario, ApiEr
 /// Every problem of a scenario against a dataset, `[settings]` included (422).
 pub fn check(sc: &Scenario, ds: &Dataset) -> Result<(), ApiError> {
     let mut d = sc.validate(ds);
-    if let Err(e) = lodestone_engine::Settings::from_table(&sc.settings) {
-        d.push(
-            codes::SCENARIO,
-            Location::file(sc.files.first().cloned().unwrap_or_default()),
-            format!("invalid [settings]: {e}"),
-            Some(
-                "see the settings and their defaults in crates/lodestone-engine/src/settings.rs"
-                    .into(),
-            ),
-        );
+    if let Err(e) = lodestone_engine::Settings::check(sc) {
+        d.extend(e);
     }
     if d.is_empty() {
         Ok(())
