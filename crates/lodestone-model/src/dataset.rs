@@ -1,13 +1,17 @@
 //! The validated, typed dataset: lowering raw tables into domain types in one step.
+//!
+//! This file holds the domain types and [`Dataset::load`]; `dataset/read.rs` reads the
+//! files into checked tables (manifest, schema, ids, references) and `dataset/lower.rs`
+//! lowers the tables into the types, table by table, with the checks on typed values.
 
-use crate::diag::{Diagnostics, Location, codes, did_you_mean};
-use crate::schema::{AttrType, Schema};
-use crate::table::{Table, split_list};
+use crate::diag::Diagnostics;
+use crate::schema::Schema;
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 mod lower;
+mod read;
 
 /// Tables that may be absent from a dataset folder.
 pub const OPTIONAL_TABLES: &[&str] =
@@ -570,143 +574,11 @@ impl Dataset {
     pub fn load(files: &DatasetFiles) -> Result<Dataset, Diagnostics> {
         let schema = Schema::get();
         let mut d = Diagnostics::default();
-        let manifest = match files.get("dataset.toml") {
-            None => {
-                d.push(
-                    codes::MISSING_FILE,
-                    Location::file(files.path("dataset.toml")),
-                    "missing dataset.toml",
-                    Some("add name = \"…\" and base_year = 2024".into()),
-                );
-                None
-            }
-            Some(text) => match toml::from_str::<Manifest>(text) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    let (line, col) = e
-                        .span()
-                        .map_or((0, 0), |s| crate::scenario::line_col(text, s.start));
-                    d.push(
-                        codes::SYNTAX,
-                        Location::new(files.path("dataset.toml"), line, col),
-                        e.message().to_string(),
-                        None,
-                    );
-                    None
-                }
-            },
-        };
-        for (name, _) in &files.files {
-            if let Some(stem) = name.strip_suffix(".csv")
-                && schema.table(stem).is_none()
-            {
-                d.push(
-                    codes::MISSING_FILE,
-                    Location::file(files.path(name)),
-                    format!("unexpected file `{name}`"),
-                    did_you_mean(name, schema.tables.iter().map(|t| t.name.as_str()))
-                        .or(Some("not a table of the schema".into())),
-                );
-            }
-        }
-        let mut tables: HashMap<String, Table> = HashMap::new();
-        for ts in &schema.tables {
-            let file = format!("{}.csv", ts.name);
-            let table = match files.get(&file) {
-                Some(text) => {
-                    let t = Table::parse(&ts.name, &files.path(&file), text, &mut d);
-                    t.check(ts, &mut d);
-                    t
-                }
-                None => {
-                    if !OPTIONAL_TABLES.contains(&ts.name.as_str()) {
-                        d.push(
-                            codes::MISSING_FILE,
-                            Location::file(files.path(&file)),
-                            format!("missing required table `{file}`"),
-                            Some("see `lodestone data schema`".into()),
-                        );
-                    }
-                    Table::empty(&ts.name)
-                }
-            };
-            tables.insert(ts.name.clone(), table);
-        }
-        // id sets (with duplicate checks), then schema-driven reference checks
-        let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
-        for ts in &schema.tables {
-            if ts.has_id() {
-                ids.insert(ts.name.clone(), tables[&ts.name].ids(&mut d));
-            }
-        }
-        // growth paths are referenced by path id
-        ids.insert(
-            "growth".into(),
-            tables["growth"]
-                .rows
-                .iter()
-                .map(|r| tables["growth"].get(r, "path").to_string())
-                .collect(),
-        );
-        let kinds: HashSet<String> = match schema
-            .table("materials")
-            .and_then(|t| t.attribute("kind"))
-            .map(|a| &a.ty)
-        {
-            Some(AttrType::Enum(v)) => v.iter().cloned().collect(),
-            _ => HashSet::new(),
-        };
-        for ts in &schema.tables {
-            let t = &tables[&ts.name];
-            for row in &t.rows {
-                for a in &ts.attributes {
-                    let v = t.get(row, &a.name);
-                    if v.is_empty() {
-                        continue;
-                    }
-                    let (target, vals): (&str, Vec<String>) = match &a.ty {
-                        AttrType::Ref(tt) => (tt, vec![v.to_string()]),
-                        AttrType::Refs(tt) => (tt, split_list(v)),
-                        AttrType::CountryOrAny if v != "*" => ("countries", vec![v.to_string()]),
-                        AttrType::CountryOrWorld if v != "WORLD" => {
-                            ("countries", vec![v.to_string()])
-                        }
-                        AttrType::MaterialOrKind if v != "*" => {
-                            if let Some(k) = v.strip_prefix("kind:") {
-                                if !kinds.contains(k) {
-                                    d.push(
-                                        codes::UNKNOWN_ID,
-                                        t.loc(row, &a.name),
-                                        format!("unknown material kind `{k}`"),
-                                        did_you_mean(k, kinds.iter().map(String::as_str)),
-                                    );
-                                }
-                                continue;
-                            }
-                            ("materials", vec![v.to_string()])
-                        }
-                        _ => continue,
-                    };
-                    let Some(set) = ids.get(target) else { continue };
-                    for val in vals {
-                        if !set.contains(&val) {
-                            let what = singular(target);
-                            d.push(
-                                if target == "sources" {
-                                    codes::SOURCE
-                                } else {
-                                    codes::UNKNOWN_ID
-                                },
-                                t.loc(row, &a.name),
-                                format!("unknown {what} `{val}`"),
-                                did_you_mean(&val, set.iter().map(String::as_str))
-                                    .or_else(|| Some(format!("add it to {target}.csv first"))),
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        let manifest = read::read_manifest(files, &mut d);
+        read::check_file_names(files, schema, &mut d);
+        let tables = read::read_tables(files, schema, &mut d);
+        let ids = read::table_ids(schema, &tables, &mut d);
+        read::check_references(schema, &tables, &ids, &mut d);
         let ds = lower::lower(&tables, manifest, &mut d);
         if d.is_empty() { Ok(ds) } else { Err(d) }
     }
