@@ -475,33 +475,75 @@ fn clean(x: f64) -> f64 {
 /// materials of that stage. Governance is `countries.governance` (0–10, higher = worse)
 /// of the country whose id is the market id; GeoPolRisk uses it divided by 10.
 pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
-    let ds = &r.data;
-    let net = &r.network;
-    let mut out = IndicesYear::default();
+    let lk = Lookups::new(r);
+    let flows = Flows::gather(r, year, y, &lk);
+    let concentration = concentration(y);
+    let net_import_reliance = net_import_reliance_rows(r, &flows);
+    let geopolrisk = geopolrisk_rows(&flows, &concentration, &lk);
+    let eu_supply_risk = if r.network.markets.iter().any(|m| m == "EU") {
+        eu_supply_risk_rows(y, &flows, &lk)
+    } else {
+        BTreeMap::new()
+    };
+    IndicesYear {
+        concentration,
+        net_import_reliance,
+        geopolrisk,
+        eu_supply_risk,
+    }
+}
 
-    let stage_of: HashMap<&str, Stage> = ds
-        .materials
-        .iter()
-        .filter_map(|m| {
-            m.stage
-                .filter(|s| *s != Stage::Other)
-                .map(|s| (m.id.as_str(), s))
-        })
-        .collect();
-    let country_market: HashMap<&str, &str> = ds
-        .countries
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), net.markets[net.country_market[i]].as_str()))
-        .collect();
-    let governance: HashMap<&str, Option<f64>> = ds
-        .countries
-        .iter()
-        .map(|c| (c.id.as_str(), c.governance))
-        .collect();
-    let gov = |id: &str| governance.get(id).copied().flatten();
+/// Lookups by id for one run.
+struct Lookups<'a> {
+    /// Chain stage of each material id (materials of `other` stage or none left out).
+    stage_of: HashMap<&'a str, Stage>,
+    /// Market id of each country id.
+    country_market: HashMap<&'a str, &'a str>,
+    /// Governance score (0–10) of each country id.
+    governance: HashMap<&'a str, Option<f64>>,
+}
 
-    // concentration of production by country
+impl<'a> Lookups<'a> {
+    /// The lookups of a run's dataset and network.
+    fn new(r: &'a RunResult) -> Lookups<'a> {
+        let ds = &r.data;
+        let net = &r.network;
+        let stage_of: HashMap<&str, Stage> = ds
+            .materials
+            .iter()
+            .filter_map(|m| {
+                m.stage
+                    .filter(|s| *s != Stage::Other)
+                    .map(|s| (m.id.as_str(), s))
+            })
+            .collect();
+        let country_market: HashMap<&str, &str> = ds
+            .countries
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), net.markets[net.country_market[i]].as_str()))
+            .collect();
+        let governance: HashMap<&str, Option<f64>> = ds
+            .countries
+            .iter()
+            .map(|c| (c.id.as_str(), c.governance))
+            .collect();
+        Lookups {
+            stage_of,
+            country_market,
+            governance,
+        }
+    }
+
+    /// Governance score of a country (or market) id, if known.
+    fn gov(&self, id: &str) -> Option<f64> {
+        self.governance.get(id).copied().flatten()
+    }
+}
+
+/// Concentration of production by country, per stage with positive output.
+fn concentration(y: &YearSummary) -> BTreeMap<String, Concentration> {
+    let mut out = BTreeMap::new();
     for stage in Stage::CHAIN {
         let Some(by) = y.production.get(stage.as_str()) else {
             continue;
@@ -514,7 +556,7 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
         }
         let mut order: Vec<usize> = (0..s.len()).collect();
         order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
-        out.concentration.insert(
+        out.insert(
             stage.as_str().to_string(),
             Concentration {
                 total_t: vals.iter().map(|v| v.max(0.0)).sum(),
@@ -525,69 +567,135 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
             },
         );
     }
+    out
+}
 
-    // per (market, stage): production, imports, exports, imports by supplier market
-    type Key<'a> = (&'a str, Stage);
-    let mut prod: BTreeMap<Key, f64> = BTreeMap::new();
-    let mut prod_country: BTreeMap<(&str, Stage), f64> = BTreeMap::new();
-    for stage in Stage::CHAIN {
-        for (c, t) in y.production.get(stage.as_str()).into_iter().flatten() {
-            let m = country_market
-                .get(c.as_str())
-                .copied()
-                .unwrap_or(c.as_str());
-            *prod.entry((m, stage)).or_default() += t.max(0.0);
-            *prod_country.entry((c.as_str(), stage)).or_default() += t.max(0.0);
+/// (market or country id, stage).
+type Key<'a> = (&'a str, Stage);
+
+/// One year's tonnages per (market, stage): the inputs of the indices.
+struct Flows<'a> {
+    /// Production by market.
+    prod: BTreeMap<Key<'a>, f64>,
+    /// Production by country.
+    prod_country: BTreeMap<Key<'a>, f64>,
+    /// Imports from other markets.
+    imp: BTreeMap<Key<'a>, f64>,
+    /// Exports to other markets.
+    exp: BTreeMap<Key<'a>, f64>,
+    /// Imports by supplier market.
+    by_supplier: BTreeMap<Key<'a>, BTreeMap<&'a str, f64>>,
+    /// Stock change over the year (end − opening).
+    dstock: BTreeMap<Key<'a>, f64>,
+    /// Producers' surplus stockpiled or discarded.
+    surplus: BTreeMap<Key<'a>, f64>,
+}
+
+impl<'a> Flows<'a> {
+    /// Aggregate one year's summary (and the opening stocks of its first period).
+    fn gather(r: &'a RunResult, year: i32, y: &'a YearSummary, lk: &Lookups<'a>) -> Flows<'a> {
+        let mut f = Flows {
+            prod: BTreeMap::new(),
+            prod_country: BTreeMap::new(),
+            imp: BTreeMap::new(),
+            exp: BTreeMap::new(),
+            by_supplier: BTreeMap::new(),
+            dstock: BTreeMap::new(),
+            surplus: BTreeMap::new(),
+        };
+        f.add_production(y, lk);
+        f.add_trade(y, lk);
+        f.add_stock_changes(r, year, y, lk);
+        f
+    }
+
+    /// Production by market and by country.
+    fn add_production(&mut self, y: &'a YearSummary, lk: &Lookups<'a>) {
+        for stage in Stage::CHAIN {
+            for (c, t) in y.production.get(stage.as_str()).into_iter().flatten() {
+                let m = lk
+                    .country_market
+                    .get(c.as_str())
+                    .copied()
+                    .unwrap_or(c.as_str());
+                *self.prod.entry((m, stage)).or_default() += t.max(0.0);
+                *self.prod_country.entry((c.as_str(), stage)).or_default() += t.max(0.0);
+            }
         }
     }
-    let mut imp: BTreeMap<Key, f64> = BTreeMap::new();
-    let mut exp: BTreeMap<Key, f64> = BTreeMap::new();
-    let mut by_supplier: BTreeMap<Key, BTreeMap<&str, f64>> = BTreeMap::new();
-    for (importer, from) in &y.imports_all {
-        for (exporter, mats) in from {
-            if importer == exporter {
-                continue;
-            }
-            for (mat, t) in mats {
-                let Some(&stage) = stage_of.get(mat.as_str()) else {
+
+    /// Imports, exports and imports by supplier, from trade between distinct markets.
+    fn add_trade(&mut self, y: &'a YearSummary, lk: &Lookups<'a>) {
+        for (importer, from) in &y.imports_all {
+            for (exporter, mats) in from {
+                if importer == exporter {
                     continue;
-                };
-                *imp.entry((importer.as_str(), stage)).or_default() += t;
-                *exp.entry((exporter.as_str(), stage)).or_default() += t;
-                *by_supplier
-                    .entry((importer.as_str(), stage))
-                    .or_default()
-                    .entry(exporter.as_str())
-                    .or_default() += t;
-            }
-        }
-    }
-    // stock change over the year: end (y.stocks) − opening stocks of the year's first
-    // period; producers' surplus (stockpiled or discarded, so not consumed) apart
-    let mut dstock: BTreeMap<Key, f64> = BTreeMap::new();
-    let mut surplus: BTreeMap<Key, f64> = BTreeMap::new();
-    for (acc, map) in [(&mut dstock, &y.stocks), (&mut surplus, &y.surplus)] {
-        for (m, mats) in map {
-            for (mat, t) in mats {
-                if let Some(&stage) = stage_of.get(mat.as_str()) {
-                    *acc.entry((m.as_str(), stage)).or_default() += t;
+                }
+                for (mat, t) in mats {
+                    let Some(&stage) = lk.stage_of.get(mat.as_str()) else {
+                        continue;
+                    };
+                    *self.imp.entry((importer.as_str(), stage)).or_default() += t;
+                    *self.exp.entry((exporter.as_str(), stage)).or_default() += t;
+                    *self
+                        .by_supplier
+                        .entry((importer.as_str(), stage))
+                        .or_default()
+                        .entry(exporter.as_str())
+                        .or_default() += t;
                 }
             }
         }
     }
-    if let Some(p) = r.periods.iter().find(|p| p.period.start.year() == year) {
-        for (k, sv) in net.stocks.iter().enumerate() {
-            let node = &net.nodes[sv.node];
-            if let Some(&stage) = stage_of.get(net.materials[node.material].as_str()) {
-                *dstock
-                    .entry((net.markets[node.market].as_str(), stage))
-                    .or_default() -= p.inputs.stock_begin.get(k).copied().unwrap_or(0.0);
+
+    /// Stock change over the year: end (y.stocks) − opening stocks of the year's first
+    /// period; producers' surplus (stockpiled or discarded, so not consumed) apart.
+    fn add_stock_changes(
+        &mut self,
+        r: &'a RunResult,
+        year: i32,
+        y: &'a YearSummary,
+        lk: &Lookups<'a>,
+    ) {
+        let net = &r.network;
+        for (acc, map) in [
+            (&mut self.dstock, &y.stocks),
+            (&mut self.surplus, &y.surplus),
+        ] {
+            for (m, mats) in map {
+                for (mat, t) in mats {
+                    if let Some(&stage) = lk.stage_of.get(mat.as_str()) {
+                        *acc.entry((m.as_str(), stage)).or_default() += t;
+                    }
+                }
+            }
+        }
+        if let Some(p) = r.periods.iter().find(|p| p.period.start.year() == year) {
+            for (k, sv) in net.stocks.iter().enumerate() {
+                let node = &net.nodes[sv.node];
+                if let Some(&stage) = lk.stage_of.get(net.materials[node.material].as_str()) {
+                    *self
+                        .dstock
+                        .entry((net.markets[node.market].as_str(), stage))
+                        .or_default() -= p.inputs.stock_begin.get(k).copied().unwrap_or(0.0);
+                }
             }
         }
     }
-    let get = |m: &BTreeMap<Key, f64>, k: Key| clean(m.get(&k).copied().unwrap_or(0.0));
+}
 
-    // net import reliance for every market with demand
+/// A tonnage of a map, solver noise as zero.
+fn get(m: &BTreeMap<Key, f64>, k: Key) -> f64 {
+    clean(m.get(&k).copied().unwrap_or(0.0))
+}
+
+/// Net import reliance for every market with demand, per stage.
+fn net_import_reliance_rows(
+    r: &RunResult,
+    f: &Flows,
+) -> BTreeMap<String, BTreeMap<String, NetImportReliance>> {
+    let net = &r.network;
+    let mut out: BTreeMap<String, BTreeMap<String, NetImportReliance>> = BTreeMap::new();
     let mut demand_markets: Vec<&str> = net
         .demands
         .iter()
@@ -596,14 +704,14 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
     demand_markets.sort_unstable();
     demand_markets.dedup();
     for &m in &demand_markets {
-        let row = out.net_import_reliance.entry(m.to_string()).or_default();
+        let row = out.entry(m.to_string()).or_default();
         for stage in Stage::CHAIN {
             let (p, i, x, ds_, w) = (
-                get(&prod, (m, stage)),
-                get(&imp, (m, stage)),
-                get(&exp, (m, stage)),
-                get(&dstock, (m, stage)),
-                get(&surplus, (m, stage)),
+                get(&f.prod, (m, stage)),
+                get(&f.imp, (m, stage)),
+                get(&f.exp, (m, stage)),
+                get(&f.dstock, (m, stage)),
+                get(&f.surplus, (m, stage)),
             );
             let nir = net_import_reliance(p, i, x, ds_ + w);
             row.insert(
@@ -623,26 +731,34 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
             );
         }
     }
+    out
+}
 
-    // GeoPolRisk for every importing market
-    for (&(m, stage), sup) in &by_supplier {
+/// GeoPolRisk for every importing market and stage.
+fn geopolrisk_rows(
+    f: &Flows,
+    concentration: &BTreeMap<String, Concentration>,
+    lk: &Lookups,
+) -> BTreeMap<String, BTreeMap<String, GeoPolRisk>> {
+    let mut out: BTreeMap<String, BTreeMap<String, GeoPolRisk>> = BTreeMap::new();
+    for (&(m, stage), sup) in &f.by_supplier {
         let f_total: f64 = sup.values().sum();
         if clean(f_total) <= 0.0 {
             continue;
         }
-        let hhi_g = out.concentration.get(stage.as_str()).map_or(0.0, |c| c.hhi);
-        let p = get(&prod, (m, stage));
+        let hhi_g = concentration.get(stage.as_str()).map_or(0.0, |c| c.hhi);
+        let p = get(&f.prod, (m, stage));
         let list: Vec<(f64, Option<f64>)> = sup
             .iter()
-            .map(|(s, f)| (*f, gov(s).map(|g| g / 10.0)))
+            .map(|(s, f)| (*f, lk.gov(s).map(|g| g / 10.0)))
             .collect();
         let missing: Vec<String> = sup
             .iter()
-            .filter(|(s, f)| **f > 0.0 && gov(s).is_none())
+            .filter(|(s, f)| **f > 0.0 && lk.gov(s).is_none())
             .map(|(s, _)| s.to_string())
             .collect();
         let risk = import_risk(p, &list);
-        out.geopolrisk.entry(m.to_string()).or_default().insert(
+        out.entry(m.to_string()).or_default().insert(
             stage.as_str().to_string(),
             GeoPolRisk {
                 hhi: hhi_g,
@@ -653,112 +769,127 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
             },
         );
     }
+    out
+}
 
-    // EU supply risk, extraction (mining) and processing (separation)
-    if net.markets.iter().any(|m| m == "EU") {
-        for stage in [Stage::Mining, Stage::Separation] {
-            let mut missing: Vec<String> = Vec::new();
-            let mut wgi = |id: &str| {
-                let g = gov(id);
-                if g.is_none() {
-                    let tag = format!("governance:{id}");
-                    if !missing.contains(&tag) {
-                        missing.push(tag);
-                    }
-                }
-                g
-            };
-            // global supply by producing country
-            let world: Vec<(&str, f64)> = y
-                .production
-                .get(stage.as_str())
-                .into_iter()
-                .flatten()
-                .map(|(c, t)| (c.as_str(), t.max(0.0)))
-                .collect();
-            // EU sourcing: EU plants by country + imports by supplier market
-            let mut eu_src: Vec<(&str, f64)> = prod_country
-                .iter()
-                .filter(|((c, s), _)| *s == stage && country_market.get(c) == Some(&"EU"))
-                .map(|((c, _), t)| (*c, *t))
-                .collect();
-            if let Some(sup) = by_supplier.get(&("EU", stage)) {
-                eu_src.extend(sup.iter().map(|(s, f)| (*s, *f)));
+/// EU supply risk, extraction (mining) and processing (separation), per rare earth group.
+fn eu_supply_risk_rows(
+    y: &YearSummary,
+    f: &Flows,
+    lk: &Lookups,
+) -> BTreeMap<String, BTreeMap<String, EuSupplyRisk>> {
+    let mut out: BTreeMap<String, BTreeMap<String, EuSupplyRisk>> = BTreeMap::new();
+    for stage in [Stage::Mining, Stage::Separation] {
+        let mut missing: Vec<String> = Vec::new();
+        // global supply by producing country
+        let world: Vec<(&str, f64)> = y
+            .production
+            .get(stage.as_str())
+            .into_iter()
+            .flatten()
+            .map(|(c, t)| (c.as_str(), t.max(0.0)))
+            .collect();
+        // EU sourcing: EU plants by country + imports by supplier market
+        let mut eu_src: Vec<(&str, f64)> = f
+            .prod_country
+            .iter()
+            .filter(|((c, s), _)| *s == stage && lk.country_market.get(c) == Some(&"EU"))
+            .map(|((c, _), t)| (*c, *t))
+            .collect();
+        if let Some(sup) = f.by_supplier.get(&("EU", stage)) {
+            eu_src.extend(sup.iter().map(|(s, f)| (*s, *f)));
+        }
+        let gs = weighted_hhi(&world, lk, &mut missing);
+        let eu = weighted_hhi(&eu_src, lk, &mut missing);
+        let ir = net_import_reliance(
+            get(&f.prod, ("EU", stage)),
+            get(&f.imp, ("EU", stage)),
+            get(&f.exp, ("EU", stage)),
+            0.0,
+        )
+        .map(|v| v.clamp(0.0, 1.0));
+        let entry = out.entry(stage.as_str().to_string()).or_default();
+        for group in ["HREE", "LREE"] {
+            let mut miss = missing.clone();
+            if gs.is_none() && world.is_empty() {
+                miss.push("global_production".into());
             }
-            let mut weighted = |list: &[(&str, f64)]| {
-                let s = shares(&list.iter().map(|x| x.1).collect::<Vec<_>>());
-                if s.is_empty() {
-                    return None;
-                }
-                let rows: Vec<WgiShare> = list
-                    .iter()
-                    .zip(&s)
-                    .map(|((id, _), sh)| WgiShare {
-                        share: *sh,
-                        wgi: if *sh > 0.0 { wgi(id) } else { None },
-                        trade_t: 1.0,
-                    })
-                    .collect();
-                hhi_wgi(&rows)
-            };
-            let gs = weighted(&world);
-            let eu = weighted(&eu_src);
-            let ir = net_import_reliance(
-                get(&prod, ("EU", stage)),
-                get(&imp, ("EU", stage)),
-                get(&exp, ("EU", stage)),
-                0.0,
-            )
-            .map(|v| v.clamp(0.0, 1.0));
-            let entry = out
-                .eu_supply_risk
-                .entry(stage.as_str().to_string())
-                .or_default();
-            for group in ["HREE", "LREE"] {
-                let eol = eu_reference(group, "eol_rir").and_then(|r| r.value);
-                let si = eu_reference(group, "si_sr").and_then(|r| r.value);
-                let mut miss = missing.clone();
-                if gs.is_none() && world.is_empty() {
-                    miss.push("global_production".into());
-                }
-                if eu.is_none() && eu_src.is_empty() {
-                    miss.push("eu_sourcing".into());
-                }
-                if ir.is_none() {
-                    miss.push("import_reliance".into());
-                }
-                if eol.is_none() {
-                    miss.push("eol_rir".into());
-                }
-                if si.is_none() {
-                    miss.push("si_sr".into());
-                }
-                let sr = match (gs, eu, ir, eol, si) {
-                    (Some(g), Some(e), Some(i), Some(l), Some(s)) => {
-                        Some(eu_supply_risk(g, e, i, l, s))
-                    }
-                    _ => None,
-                };
-                entry.insert(
-                    group.to_string(),
-                    EuSupplyRisk {
-                        sr,
-                        hhi_wgi_gs: gs,
-                        hhi_wgi_eu: eu,
-                        import_reliance: ir,
-                        eol_rir: eol,
-                        si_sr: si,
-                        trade_t: 1.0,
-                        missing: miss,
-                        unverified: ["eol_rir", "si_sr", "trade_t", "wgi_scaling"]
-                            .map(String::from)
-                            .to_vec(),
-                    },
-                );
+            if eu.is_none() && eu_src.is_empty() {
+                miss.push("eu_sourcing".into());
             }
+            entry.insert(group.to_string(), eu_group_risk(group, gs, eu, ir, miss));
         }
     }
     out
+}
+
+/// Governance-weighted HHI of a supply mix `(id, t)`; a supplier with a positive share
+/// and no governance score is added to `missing` (once) and makes the result `None`.
+fn weighted_hhi(list: &[(&str, f64)], lk: &Lookups, missing: &mut Vec<String>) -> Option<f64> {
+    let mut wgi = |id: &str| {
+        let g = lk.gov(id);
+        if g.is_none() {
+            let tag = format!("governance:{id}");
+            if !missing.contains(&tag) {
+                missing.push(tag);
+            }
+        }
+        g
+    };
+    let s = shares(&list.iter().map(|x| x.1).collect::<Vec<_>>());
+    if s.is_empty() {
+        return None;
+    }
+    let rows: Vec<WgiShare> = list
+        .iter()
+        .zip(&s)
+        .map(|((id, _), sh)| WgiShare {
+            share: *sh,
+            wgi: if *sh > 0.0 { wgi(id) } else { None },
+            trade_t: 1.0,
+        })
+        .collect();
+    hhi_wgi(&rows)
+}
+
+/// EU supply risk of one rare earth group from the stage's HHI_WGI (global `gs`, EU
+/// sourcing `eu`), import reliance `ir` and the group's reference values; `miss` lists
+/// what is missing so far and gets the rest.
+fn eu_group_risk(
+    group: &str,
+    gs: Option<f64>,
+    eu: Option<f64>,
+    ir: Option<f64>,
+    mut miss: Vec<String>,
+) -> EuSupplyRisk {
+    let eol = eu_reference(group, "eol_rir").and_then(|r| r.value);
+    let si = eu_reference(group, "si_sr").and_then(|r| r.value);
+    if ir.is_none() {
+        miss.push("import_reliance".into());
+    }
+    if eol.is_none() {
+        miss.push("eol_rir".into());
+    }
+    if si.is_none() {
+        miss.push("si_sr".into());
+    }
+    let sr = match (gs, eu, ir, eol, si) {
+        (Some(g), Some(e), Some(i), Some(l), Some(s)) => Some(eu_supply_risk(g, e, i, l, s)),
+        _ => None,
+    };
+    EuSupplyRisk {
+        sr,
+        hhi_wgi_gs: gs,
+        hhi_wgi_eu: eu,
+        import_reliance: ir,
+        eol_rir: eol,
+        si_sr: si,
+        trade_t: 1.0,
+        missing: miss,
+        unverified: ["eol_rir", "si_sr", "trade_t", "wgi_scaling"]
+            .map(String::from)
+            .to_vec(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The static structure of a run: market nodes, activities, trade arcs, demand and stock
 //! variables, built once from a dataset and a scenario.
 
-use lodestone_model::dataset::{Dataset, Route};
+use lodestone_model::dataset::{Dataset, Process, Route};
 use std::collections::{BTreeSet, HashMap};
 
 /// A (market, material) balance node.
@@ -151,6 +151,87 @@ impl Network {
     /// `taint_country`'s market (and its mines) make tainted material; plants elsewhere run a
     /// clean variant (clean inputs only) and a tainted one; consumers take either.
     pub fn build_with(ds: &Dataset, taint_country: Option<&str>) -> Network {
+        let mut b = Builder::new(ds, taint_country);
+        let facility_market: Vec<usize> =
+            ds.facilities.iter().map(|f| b.market(&f.country)).collect();
+        let (activities, facility_activities, joint) = b.activities(&facility_market);
+        let demands = b.demands();
+        let stocks = b.stocks();
+        let arcs = b.arcs();
+        let conversions = b.conversions();
+        let colours = b.taint_market.is_some();
+        let node_index: HashMap<(usize, usize), usize> = b
+            .all_index
+            .iter()
+            .filter(|((_, _, t), _)| *t == colours)
+            .map(|((m, mat, _), &i)| ((*m, *mat), i))
+            .collect();
+        let surplus = b
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(ni, n)| {
+                let disposable = ds.materials[n.material].disposable;
+                (disposable || joint.contains(&ni)).then_some((ni, disposable))
+            })
+            .collect();
+        Network {
+            markets: b.markets,
+            materials: ds.materials.iter().map(|m| m.id.clone()).collect(),
+            nodes: b.nodes,
+            node_index,
+            activities,
+            facility_activities,
+            facility_market,
+            arcs,
+            demands,
+            stocks,
+            surplus,
+            country_market: b.country_market,
+            conversions,
+            taint_market: b.taint_market,
+        }
+    }
+
+    /// Number of variables in the clearing problem.
+    pub fn n_vars(&self) -> usize {
+        self.activities.len()
+            + self.arcs.len()
+            + self.demands.len()
+            + 2 * self.stocks.len()
+            + self.surplus.len()
+            + self.conversions.len()
+    }
+}
+
+/// A network under construction: the lookups from ids to indices, the nodes made so far,
+/// and which (market, material) pairs some market supplies or uses (for the trade arcs).
+struct Builder<'a> {
+    ds: &'a Dataset,
+    /// Market ids (country ids that are their own market).
+    markets: Vec<String>,
+    /// Market index of each dataset country.
+    country_market: Vec<usize>,
+    country_idx: HashMap<&'a str, usize>,
+    mat_idx: HashMap<&'a str, usize>,
+    proc_idx: HashMap<&'a str, usize>,
+    sector_idx: HashMap<&'a str, usize>,
+    taint_market: Option<usize>,
+    nodes: Vec<Node>,
+    /// (market, material, tainted) → node.
+    all_index: HashMap<(usize, usize, bool), usize>,
+    supply: BTreeSet<(usize, usize)>,
+    uses: BTreeSet<(usize, usize)>,
+}
+
+/// Position of each id in a list of items, by id.
+fn index_by_id<'a, T>(items: &'a [T], id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, usize> {
+    items.iter().enumerate().map(|(i, x)| (id(x), i)).collect()
+}
+
+impl<'a> Builder<'a> {
+    /// Markets (countries that are their own market), the lookups, no nodes yet.
+    fn new(ds: &'a Dataset, taint_country: Option<&str>) -> Builder<'a> {
         let mut markets: Vec<String> = Vec::new();
         let mut market_of: HashMap<&str, usize> = HashMap::new();
         for c in &ds.countries {
@@ -164,63 +245,62 @@ impl Network {
             .iter()
             .map(|c| market_of.get(c.market.as_str()).copied().unwrap_or(0))
             .collect();
-        let country_idx: HashMap<&str, usize> = ds
-            .countries
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
-            .collect();
-        let mkt = |country: &str| {
-            country_idx
-                .get(country)
-                .map(|&i| country_market[i])
-                .unwrap_or(0)
+        let mut b = Builder {
+            ds,
+            markets,
+            country_market,
+            country_idx: index_by_id(&ds.countries, |c| c.id.as_str()),
+            mat_idx: index_by_id(&ds.materials, |m| m.id.as_str()),
+            proc_idx: index_by_id(&ds.processes, |p| p.id.as_str()),
+            sector_idx: index_by_id(&ds.sectors, |s| s.id.as_str()),
+            taint_market: None,
+            nodes: Vec::new(),
+            all_index: HashMap::new(),
+            supply: BTreeSet::new(),
+            uses: BTreeSet::new(),
         };
-        let materials: Vec<String> = ds.materials.iter().map(|m| m.id.clone()).collect();
-        let mat_idx: HashMap<&str, usize> = materials
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.as_str(), i))
-            .collect();
-        let proc_idx: HashMap<&str, usize> = ds
-            .processes
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.as_str(), i))
-            .collect();
-        let sector_idx: HashMap<&str, usize> = ds
-            .sectors
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
+        b.taint_market = taint_country.map(|c| b.market(c));
+        b
+    }
 
-        let taint_market = taint_country.map(&mkt);
-        let colours = taint_market.is_some();
-        let mut nodes = Vec::new();
-        let mut all_index: HashMap<(usize, usize, bool), usize> = HashMap::new();
-        let mut node_c =
-            |market: usize, material: usize, tainted: bool, nodes: &mut Vec<Node>| -> usize {
-                *all_index
-                    .entry((market, material, tainted))
-                    .or_insert_with(|| {
-                        nodes.push(Node {
-                            market,
-                            material,
-                            tainted,
-                        });
-                        nodes.len() - 1
-                    })
-            };
-        // consumers and stocks use the "consumer" node: tainted when colours are on
+    /// Market index of a country id (0 when unknown).
+    fn market(&self, country: &str) -> usize {
+        self.country_idx
+            .get(country)
+            .map(|&i| self.country_market[i])
+            .unwrap_or(0)
+    }
 
-        // which materials each market can supply and use
-        let mut supply: BTreeSet<(usize, usize)> = BTreeSet::new();
-        let mut uses: BTreeSet<(usize, usize)> = BTreeSet::new();
+    /// Whether origin colours are on.
+    fn colours(&self) -> bool {
+        self.taint_market.is_some()
+    }
 
+    /// The node of (market, material, colour), made on first use.
+    fn node(&mut self, market: usize, material: usize, tainted: bool) -> usize {
+        let nodes = &mut self.nodes;
+        *self
+            .all_index
+            .entry((market, material, tainted))
+            .or_insert_with(|| {
+                nodes.push(Node {
+                    market,
+                    material,
+                    tainted,
+                });
+                nodes.len() - 1
+            })
+    }
+
+    /// One activity per enabled facility, process and colour variant; also the activity
+    /// indices of each facility and the output nodes of joint-product processes.
+    fn activities(
+        &mut self,
+        facility_market: &[usize],
+    ) -> (Vec<Activity>, Vec<Vec<usize>>, BTreeSet<usize>) {
+        let ds = self.ds;
         let mut activities = Vec::new();
         let mut facility_activities = vec![Vec::new(); ds.facilities.len()];
-        let facility_market: Vec<usize> = ds.facilities.iter().map(|f| mkt(&f.country)).collect();
         let mut joint: BTreeSet<usize> = BTreeSet::new();
         for (fi, f) in ds.facilities.iter().enumerate() {
             if !f.enabled {
@@ -228,89 +308,124 @@ impl Network {
             }
             let m = facility_market[fi];
             for pid in &f.processes {
-                let Some(&pi) = proc_idx.get(pid.as_str()) else {
+                let Some(&pi) = self.proc_idx.get(pid.as_str()) else {
                     continue;
                 };
-                let p = &ds.processes[pi];
-                // colour variants: (input colour, output colour)
-                let variants: Vec<(bool, bool)> = match taint_market {
-                    None => vec![(false, false)],
-                    Some(tm) if tm == m => vec![(true, true)],
-                    Some(_) if p.inputs.is_empty() => vec![(false, false)],
-                    Some(_) => vec![(false, false), (true, true)],
-                };
-                for (cin, cout) in variants {
-                    let inputs = p
-                        .inputs
-                        .iter()
-                        .filter_map(|fl| {
-                            mat_idx.get(fl.material.as_str()).map(|&mi| {
-                                uses.insert((m, mi));
-                                (node_c(m, mi, cin, &mut nodes), fl.quantity)
-                            })
-                        })
-                        .collect();
-                    let outputs: Vec<(usize, f64)> = p
-                        .outputs
-                        .iter()
-                        .filter_map(|fl| {
-                            mat_idx.get(fl.material.as_str()).map(|&mi| {
-                                supply.insert((m, mi));
-                                (
-                                    node_c(m, mi, cout, &mut nodes),
-                                    fl.quantity * f.yield_factor,
-                                )
-                            })
-                        })
-                        .collect();
-                    if outputs.len() > 1 {
-                        joint.extend(outputs.iter().map(|o| o.0));
+                for (cin, cout) in self.colour_variants(m, &ds.processes[pi]) {
+                    let a = self.activity(fi, pi, m, cin, cout);
+                    if a.outputs.len() > 1 {
+                        joint.extend(a.outputs.iter().map(|o| o.0));
                     }
                     facility_activities[fi].push(activities.len());
-                    activities.push(Activity {
-                        facility: fi,
-                        process: pi,
-                        inputs,
-                        outputs,
-                    });
+                    activities.push(a);
                 }
             }
         }
+        (activities, facility_activities, joint)
+    }
+
+    /// Colour variants (input colour, output colour) of a process run in market `m`.
+    fn colour_variants(&self, m: usize, p: &Process) -> Vec<(bool, bool)> {
+        match self.taint_market {
+            None => vec![(false, false)],
+            Some(tm) if tm == m => vec![(true, true)],
+            Some(_) if p.inputs.is_empty() => vec![(false, false)],
+            Some(_) => vec![(false, false), (true, true)],
+        }
+    }
+
+    /// Process `pi` run by facility `fi` in market `m`, taking inputs of colour `cin` and
+    /// making outputs of colour `cout` (scaled by the facility's yield factor).
+    fn activity(&mut self, fi: usize, pi: usize, m: usize, cin: bool, cout: bool) -> Activity {
+        let ds = self.ds;
+        let f = &ds.facilities[fi];
+        let p = &ds.processes[pi];
+        let inputs = p
+            .inputs
+            .iter()
+            .filter_map(|fl| {
+                self.mat_idx.get(fl.material.as_str()).copied().map(|mi| {
+                    self.uses.insert((m, mi));
+                    (self.node(m, mi, cin), fl.quantity)
+                })
+            })
+            .collect();
+        let outputs: Vec<(usize, f64)> = p
+            .outputs
+            .iter()
+            .filter_map(|fl| {
+                self.mat_idx.get(fl.material.as_str()).copied().map(|mi| {
+                    self.supply.insert((m, mi));
+                    (self.node(m, mi, cout), fl.quantity * f.yield_factor)
+                })
+            })
+            .collect();
+        Activity {
+            facility: fi,
+            process: pi,
+            inputs,
+            outputs,
+        }
+    }
+
+    /// One demand variable per demand row whose material and sector exist, at the
+    /// consumer node (tainted when colours are on).
+    fn demands(&mut self) -> Vec<DemandVar> {
+        let ds = self.ds;
+        let colours = self.colours();
         let mut demands = Vec::new();
         for (ri, dm) in ds.demand.iter().enumerate() {
             let (Some(&mi), Some(&si)) = (
-                mat_idx.get(dm.material.as_str()),
-                sector_idx.get(dm.sector.as_str()),
+                self.mat_idx.get(dm.material.as_str()),
+                self.sector_idx.get(dm.sector.as_str()),
             ) else {
                 continue;
             };
-            let m = mkt(&dm.country);
-            uses.insert((m, mi));
+            let m = self.market(&dm.country);
+            self.uses.insert((m, mi));
             let sector = &ds.sectors[si];
             let price = ds.materials[mi].ref_price.unwrap_or(1.0);
             demands.push(DemandVar {
-                node: node_c(m, mi, colours, &mut nodes),
+                node: self.node(m, mi, colours),
                 row: ri,
                 sector: si,
                 wtp: sector.wtp_multiplier * price,
                 elasticity: sector.elasticity.max(0.01),
             });
         }
+        demands
+    }
+
+    /// One stock variable per stock row whose material exists, at the consumer node; a
+    /// stock both supplies and uses its material.
+    fn stocks(&mut self) -> Vec<StockVar> {
+        let ds = self.ds;
+        let colours = self.colours();
         let mut stocks = Vec::new();
         for (ri, s) in ds.stocks.iter().enumerate() {
-            let Some(&mi) = mat_idx.get(s.material.as_str()) else {
+            let Some(&mi) = self.mat_idx.get(s.material.as_str()) else {
                 continue;
             };
-            let m = mkt(&s.country);
-            supply.insert((m, mi));
-            uses.insert((m, mi));
+            let m = self.market(&s.country);
+            self.supply.insert((m, mi));
+            self.uses.insert((m, mi));
             stocks.push(StockVar {
-                node: node_c(m, mi, colours, &mut nodes),
+                node: self.node(m, mi, colours),
                 row: ri,
                 strategic: s.kind == "strategic",
             });
         }
-        // arcs from every supplying market to every using market of the same material
+        stocks
+    }
+
+    /// Arcs from every supplying market to every using market of the same material where
+    /// a route applies (one per colour when colours are on). Consumes the supply and use
+    /// sets: call after every activity, demand and stock is in.
+    fn arcs(&mut self) -> Vec<Arc> {
+        let ds = self.ds;
+        let colours = self.colours();
+        let supply = std::mem::take(&mut self.supply);
+        let uses = std::mem::take(&mut self.uses);
         let mut arcs = Vec::new();
         for &(sm, mi) in &supply {
             for &(um, mj) in &uses {
@@ -318,14 +433,14 @@ impl Network {
                     continue;
                 }
                 let mat = &ds.materials[mi];
-                if let Some((cost, capacity)) =
-                    route_cost(&ds.routes, &markets[sm], &markets[um], &mat.id, &mat.kind)
+                let (from, to) = (&self.markets[sm], &self.markets[um]);
+                if let Some((cost, capacity)) = route_cost(&ds.routes, from, to, &mat.id, &mat.kind)
                 {
                     let colours_here: &[bool] = if colours { &[false, true] } else { &[false] };
                     for &c in colours_here {
                         arcs.push(Arc {
-                            from: node_c(sm, mi, c, &mut nodes),
-                            to: node_c(um, mi, c, &mut nodes),
+                            from: self.node(sm, mi, c),
+                            to: self.node(um, mi, c),
                             cost,
                             capacity,
                         });
@@ -333,58 +448,26 @@ impl Network {
                 }
             }
         }
+        arcs
+    }
+
+    /// With colours on, a free conversion from every clean node to its tainted twin.
+    fn conversions(&mut self) -> Vec<(usize, usize)> {
         let mut conversions = Vec::new();
-        if colours {
-            let clean: Vec<(usize, usize, usize)> = nodes
+        if self.colours() {
+            let clean: Vec<(usize, usize, usize)> = self
+                .nodes
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| !n.tainted)
                 .map(|(i, n)| (i, n.market, n.material))
                 .collect();
             for (i, market, material) in clean {
-                let t = node_c(market, material, true, &mut nodes);
+                let t = self.node(market, material, true);
                 conversions.push((i, t));
             }
         }
-        let node_index: HashMap<(usize, usize), usize> = all_index
-            .iter()
-            .filter(|((_, _, t), _)| *t == colours)
-            .map(|((m, mat, _), &i)| ((*m, *mat), i))
-            .collect();
-        let surplus = nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(ni, n)| {
-                let disposable = ds.materials[n.material].disposable;
-                (disposable || joint.contains(&ni)).then_some((ni, disposable))
-            })
-            .collect();
-        Network {
-            markets,
-            materials,
-            nodes,
-            node_index,
-            activities,
-            facility_activities,
-            facility_market,
-            arcs,
-            demands,
-            stocks,
-            surplus,
-            country_market,
-            conversions,
-            taint_market,
-        }
-    }
-
-    /// Number of variables in the clearing problem.
-    pub fn n_vars(&self) -> usize {
-        self.activities.len()
-            + self.arcs.len()
-            + self.demands.len()
-            + 2 * self.stocks.len()
-            + self.surplus.len()
-            + self.conversions.len()
+        conversions
     }
 }
 

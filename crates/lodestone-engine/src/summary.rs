@@ -1,7 +1,8 @@
 //! Annual summaries of a run: production and shares by stage and country, shortfall by
 //! country and sector, regional prices, stocks — the shape of `lodestone run --json`.
 
-use crate::sim::{Balance, RunResult, RunStats};
+use crate::clearing::Clearing;
+use crate::sim::{Balance, PeriodResult, RunResult, RunStats};
 use lodestone_model::dataset::Stage;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -148,12 +149,8 @@ fn add(m: &mut BTreeMap<String, BTreeMap<String, f64>>, a: &str, b: &str, v: f64
 /// Summarise a run by calendar year.
 pub fn summarize(r: &RunResult) -> Summary {
     let mut annual: BTreeMap<String, YearSummary> = BTreeMap::new();
-    // year → (market, material) → (Σ price × months, Σ months)
-    type PriceAcc = BTreeMap<(String, String), (f64, f64)>;
     let mut price_months: BTreeMap<String, PriceAcc> = BTreeMap::new();
     let mut status = BTreeMap::new();
-    let ds = &r.data;
-    let net = &r.network;
     for (pi, p) in r.periods.iter().enumerate() {
         let year = p.period.start.year().to_string();
         let y = annual.entry(year.clone()).or_default();
@@ -164,97 +161,13 @@ pub fn summarize(r: &RunResult) -> Summary {
                 format!("{:?}: {}", c.status, c.solver_status).to_lowercase(),
             );
         }
-        for (stage, country, t) in stage_output(r, pi) {
-            add(
-                &mut y.production,
-                stage.as_str(),
-                &ds.countries[country].id,
-                t,
-            );
-        }
-        for (d, dv) in net.demands.iter().enumerate() {
-            let row = &ds.demand[dv.row];
-            let dem = p.inputs.demand[d];
-            add(&mut y.demand, &row.country, &row.sector, dem);
-            add(
-                &mut y.shortfall,
-                &row.country,
-                &row.sector,
-                (dem - c.consumption[d]).max(0.0),
-            );
-        }
-        // prices: month-weighted mean over periods, at every node where buyers meet sellers
-        // (the tainted twin when origin colours are on: consumers can take either colour)
-        let colours = net.taint_market.is_some();
-        let traded = &c.traded;
-        for (ni, node) in net.nodes.iter().enumerate() {
-            // a price only where material changed hands (else the dual is a shadow value)
-            if (colours && !node.tainted) || !traded[ni] {
-                continue;
-            }
-            let key = (
-                net.markets[node.market].clone(),
-                net.materials[node.material].clone(),
-            );
-            let price = c.price[ni];
-            if price.is_finite() {
-                let acc = price_months
-                    .entry(year.clone())
-                    .or_default()
-                    .entry(key)
-                    .or_default();
-                acc.0 += price * p.period.months as f64;
-                acc.1 += p.period.months as f64;
-            }
-        }
-        y.stocks.clear();
-        for (k, sv) in net.stocks.iter().enumerate() {
-            let node = &net.nodes[sv.node];
-            add(
-                &mut y.stocks,
-                &net.markets[node.market],
-                &net.materials[node.material],
-                c.stock_end[k],
-            );
-        }
-        for (k, &(node, _)) in net.surplus.iter().enumerate() {
-            let n = &net.nodes[node];
-            if c.surplus[k] > 1e-6 {
-                add(
-                    &mut y.surplus,
-                    &net.markets[n.market],
-                    &net.materials[n.material],
-                    c.surplus[k],
-                );
-            }
-        }
+        add_production_and_demand(r, pi, y);
+        add_price_months(r, p, &year, &mut price_months);
+        add_stocks_and_surplus(r, c, y);
     }
-    for (year, acc) in price_months {
-        let y = annual.get_mut(&year).expect("year exists");
-        for ((market, material), (sum, months)) in acc {
-            add(&mut y.prices, &market, &material, sum / months.max(1e-12));
-        }
-    }
-    for y in annual.values_mut() {
-        for (stage, by_country) in &y.production {
-            let total: f64 = by_country.values().sum();
-            if total > 0.0 {
-                for (c, v) in by_country {
-                    add(&mut y.shares, stage, c, v / total);
-                }
-            }
-        }
-    }
-    for e in &r.expansions {
-        if let Some(y) = annual.get_mut(e.decided.get(..4).unwrap_or_default()) {
-            add(
-                &mut y.capacity_added,
-                &e.stage,
-                &e.country,
-                e.capacity_per_year,
-            );
-        }
-    }
+    write_prices(price_months, &mut annual);
+    write_shares(&mut annual);
+    write_capacity_added(r, &mut annual);
     let metrics = crate::metrics::compute(r, &mut annual);
     for (year, y) in annual.iter_mut() {
         if let Ok(yr) = year.parse::<i32>() {
@@ -275,5 +188,138 @@ pub fn summarize(r: &RunResult) -> Summary {
         balance: r.balance,
         stats: r.stats.clone(),
         status,
+    }
+}
+
+/// Price accumulators of one year: (market, material) → (Σ price × months, Σ months).
+type PriceAcc = BTreeMap<(String, String), (f64, f64)>;
+
+/// Add period `pi`'s production by stage and country, and its demand and shortfall by
+/// country and sector, to the year.
+fn add_production_and_demand(r: &RunResult, pi: usize, y: &mut YearSummary) {
+    let ds = &r.data;
+    let net = &r.network;
+    let p = &r.periods[pi];
+    let c = &p.clearing;
+    for (stage, country, t) in stage_output(r, pi) {
+        add(
+            &mut y.production,
+            stage.as_str(),
+            &ds.countries[country].id,
+            t,
+        );
+    }
+    for (d, dv) in net.demands.iter().enumerate() {
+        let row = &ds.demand[dv.row];
+        let dem = p.inputs.demand[d];
+        add(&mut y.demand, &row.country, &row.sector, dem);
+        add(
+            &mut y.shortfall,
+            &row.country,
+            &row.sector,
+            (dem - c.consumption[d]).max(0.0),
+        );
+    }
+}
+
+/// Prices: accumulate one period's prices, weighted by its months, at every node where
+/// buyers meet sellers (the tainted twin when origin colours are on: consumers can take
+/// either colour).
+fn add_price_months(
+    r: &RunResult,
+    p: &PeriodResult,
+    year: &str,
+    price_months: &mut BTreeMap<String, PriceAcc>,
+) {
+    let net = &r.network;
+    let c = &p.clearing;
+    let colours = net.taint_market.is_some();
+    let traded = &c.traded;
+    for (ni, node) in net.nodes.iter().enumerate() {
+        // a price only where material changed hands (else the dual is a shadow value)
+        if (colours && !node.tainted) || !traded[ni] {
+            continue;
+        }
+        let key = (
+            net.markets[node.market].clone(),
+            net.materials[node.material].clone(),
+        );
+        let price = c.price[ni];
+        if price.is_finite() {
+            let acc = price_months
+                .entry(year.to_string())
+                .or_default()
+                .entry(key)
+                .or_default();
+            acc.0 += price * p.period.months as f64;
+            acc.1 += p.period.months as f64;
+        }
+    }
+}
+
+/// Set the year's stocks to the period's closing stocks and add its producers' surplus.
+fn add_stocks_and_surplus(r: &RunResult, c: &Clearing, y: &mut YearSummary) {
+    let net = &r.network;
+    y.stocks.clear();
+    for (k, sv) in net.stocks.iter().enumerate() {
+        let node = &net.nodes[sv.node];
+        add(
+            &mut y.stocks,
+            &net.markets[node.market],
+            &net.materials[node.material],
+            c.stock_end[k],
+        );
+    }
+    for (k, &(node, _)) in net.surplus.iter().enumerate() {
+        let n = &net.nodes[node];
+        if c.surplus[k] > 1e-6 {
+            add(
+                &mut y.surplus,
+                &net.markets[n.market],
+                &net.materials[n.material],
+                c.surplus[k],
+            );
+        }
+    }
+}
+
+/// Write each year's month-weighted mean prices.
+fn write_prices(
+    price_months: BTreeMap<String, PriceAcc>,
+    annual: &mut BTreeMap<String, YearSummary>,
+) {
+    for (year, acc) in price_months {
+        let y = annual.get_mut(&year).expect("year exists");
+        for ((market, material), (sum, months)) in acc {
+            add(&mut y.prices, &market, &material, sum / months.max(1e-12));
+        }
+    }
+}
+
+/// Write each year's shares of each stage's output by country.
+fn write_shares(annual: &mut BTreeMap<String, YearSummary>) {
+    for y in annual.values_mut() {
+        for (stage, by_country) in &y.production {
+            let total: f64 = by_country.values().sum();
+            if total > 0.0 {
+                for (c, v) in by_country {
+                    add(&mut y.shares, stage, c, v / total);
+                }
+            }
+        }
+    }
+}
+
+/// Write the capacity committed in response to prices into the year it was decided.
+fn write_capacity_added(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) {
+    for e in &r.expansions {
+        if let Some(y) = annual.get_mut(e.decided.get(..4).unwrap_or_default()) {
+            add(
+                &mut y.capacity_added,
+                &e.stage,
+                &e.country,
+                e.capacity_per_year,
+            );
+        }
     }
 }

@@ -1,0 +1,702 @@
+//! Lowering checked tables into the typed [`Dataset`], one function per table, each with
+//! the checks that need the typed values (units, dates, sums, conservation, cycles).
+//!
+//! The tables are lowered in a fixed order (sources, elements, countries, companies,
+//! materials, processes, facilities, sectors, growth, demand, routes, stocks, prices,
+//! statistics) and diagnostics come out in that order.
+
+use super::{
+    Basis, CapacityStep, Company, Country, Dataset, Demand, Element, Facility, Flow, GrowthPath,
+    Manifest, Material, PriceObs, Process, Route, Sector, Source, Stage, Statistic, Status, Stock,
+};
+use crate::diag::{Diagnostics, codes};
+use crate::table::{Row, Table, split_list};
+use crate::time::Month;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A number cell, or `default` when empty or unparsable.
+fn num(t: &Table, r: &Row, a: &str, default: f64) -> f64 {
+    t.get(r, a).parse().unwrap_or(default)
+}
+
+/// A list cell (`a;b;c`).
+fn list(t: &Table, r: &Row, a: &str) -> Vec<String> {
+    split_list(t.get(r, a))
+}
+
+/// Lower every table into a [`Dataset`], pushing the problems found on the way.
+pub(super) fn lower(
+    tables: &HashMap<String, Table>,
+    manifest: Option<Manifest>,
+    d: &mut Diagnostics,
+) -> Dataset {
+    let t = |n: &str| &tables[n];
+    let sources = lower_sources(t("sources"), d);
+    let elements = lower_elements(t("elements"));
+    let countries = lower_countries(t("countries"), d);
+    let companies = lower_companies(t("companies"));
+    let materials = lower_materials(t("materials"), t("compositions"), d);
+    let processes = lower_processes(t("processes"), t("process_flows"), d);
+    let mut ds = Dataset {
+        name: manifest
+            .as_ref()
+            .map_or_else(String::new, |m| m.name.clone()),
+        description: manifest
+            .as_ref()
+            .map_or_else(String::new, |m| m.description.clone()),
+        base_year: manifest.as_ref().map_or(2024, |m| m.base_year),
+        sources,
+        elements,
+        countries,
+        companies,
+        materials,
+        processes,
+        facilities: Vec::new(),
+        sectors: Vec::new(),
+        growth: Vec::new(),
+        demand: Vec::new(),
+        routes: Vec::new(),
+        stocks: Vec::new(),
+        prices: Vec::new(),
+        statistics: Vec::new(),
+    };
+    check_element_conservation(&ds, t("processes"), d);
+    ds.facilities = lower_facilities(t("facilities"), t("capacity"), &ds.processes, d);
+    ds.sectors = lower_sectors(t("sectors"));
+    ds.growth = lower_growth(t("growth"), d);
+    ds.demand = lower_demand(t("demand"), &ds, d);
+    ds.routes = lower_routes(t("routes"));
+    ds.stocks = lower_stocks(t("stocks"));
+    ds.prices = lower_prices(t("prices"));
+    ds.statistics = lower_statistics(t("statistics"), d);
+    ds
+}
+
+/// Sources; an assumption must state its plausible range and a derived source its method.
+fn lower_sources(tb: &Table, d: &mut Diagnostics) -> Vec<Source> {
+    tb.rows
+        .iter()
+        .map(|r| {
+            let s = Source {
+                id: tb.get(r, "id").into(),
+                kind: tb.get(r, "kind").into(),
+                citation: tb.get(r, "citation").into(),
+                url: tb.get(r, "url").into(),
+                date: tb.get(r, "date").into(),
+                vintage: tb.get(r, "vintage").into(),
+                note: tb.get(r, "note").into(),
+            };
+            if s.kind == "assumption" && !s.note.to_lowercase().contains("range") {
+                d.push(
+                    codes::SOURCE,
+                    tb.loc(r, "note"),
+                    format!("assumption `{}` does not state its plausible range", s.id),
+                    Some(
+                        "write e.g. \"assumption: …; plausible range 0.85–0.98\" in `note`".into(),
+                    ),
+                );
+            }
+            if s.kind == "derived" && s.note.is_empty() {
+                d.push(
+                    codes::SOURCE,
+                    tb.loc(r, "note"),
+                    format!("derived source `{}` does not say how it was derived", s.id),
+                    Some("give the method in `note`".into()),
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+/// Elements.
+fn lower_elements(tb: &Table) -> Vec<Element> {
+    tb.rows
+        .iter()
+        .map(|r| Element {
+            id: tb.get(r, "id").into(),
+            name: tb.get(r, "name").into(),
+            group: tb.get(r, "group").into(),
+            oxide: tb.get(r, "oxide").into(),
+            metal_per_oxide: num(tb, r, "metal_per_oxide", 1.0),
+            source: list(tb, r, "source"),
+        })
+        .collect()
+}
+
+/// Countries (an empty `market` means the country is its own market); a market must
+/// clear in itself, not point on to a third one.
+fn lower_countries(tb: &Table, d: &mut Diagnostics) -> Vec<Country> {
+    let countries: Vec<Country> = tb
+        .rows
+        .iter()
+        .map(|r| {
+            let id = tb.get(r, "id").to_string();
+            let market = tb.get(r, "market");
+            Country {
+                market: if market.is_empty() {
+                    id.clone()
+                } else {
+                    market.into()
+                },
+                id,
+                name: tb.get(r, "name").into(),
+                blocs: list(tb, r, "blocs"),
+                governance: tb.get(r, "governance").parse().ok(),
+                source: list(tb, r, "source"),
+            }
+        })
+        .collect();
+    for (c, r) in countries.iter().zip(&tb.rows) {
+        if let Some(m) = countries.iter().find(|x| x.id == c.market)
+            && m.market != m.id
+        {
+            d.push(
+                codes::INCONSISTENT,
+                tb.loc(r, "market"),
+                format!(
+                    "market `{}` of `{}` itself clears in `{}`",
+                    m.id, c.id, m.market
+                ),
+                Some(format!("point `{}` at `{}` directly", c.id, m.market)),
+            );
+        }
+    }
+    countries
+}
+
+/// Companies.
+fn lower_companies(tb: &Table) -> Vec<Company> {
+    tb.rows
+        .iter()
+        .map(|r| Company {
+            id: tb.get(r, "id").into(),
+            name: tb.get(r, "name").into(),
+            country: tb.get(r, "country").into(),
+            state_share: num(tb, r, "state_share", 0.0),
+            source: list(tb, r, "source"),
+        })
+        .collect()
+}
+
+/// Materials, with their compositions from `compositions`.
+fn lower_materials(tb: &Table, compositions: &Table, d: &mut Diagnostics) -> Vec<Material> {
+    let mut materials: Vec<Material> = tb
+        .rows
+        .iter()
+        .map(|r| Material {
+            id: tb.get(r, "id").into(),
+            name: tb.get(r, "name").into(),
+            kind: tb.get(r, "kind").into(),
+            basis: match tb.get(r, "basis") {
+                "REO" => Basis::Reo,
+                "element" => Basis::Element,
+                _ => Basis::Gross,
+            },
+            stage: Stage::parse(tb.get(r, "stage")),
+            disposable: tb.get(r, "disposable") == "true",
+            ref_price: tb.get(r, "ref_price").parse().ok(),
+            composition: BTreeMap::new(),
+            composition_source: Vec::new(),
+            source: list(tb, r, "source"),
+        })
+        .collect();
+    add_compositions(&mut materials, compositions, d);
+    materials
+}
+
+/// Fill the materials' compositions; an element may be listed once per material and the
+/// fractions may not sum above 1.
+fn add_compositions(materials: &mut [Material], tb: &Table, d: &mut Diagnostics) {
+    let mut seen = HashSet::new();
+    for r in &tb.rows {
+        let (m, e) = (tb.get(r, "material"), tb.get(r, "element"));
+        if !seen.insert((m.to_string(), e.to_string())) {
+            d.push(
+                codes::DUPLICATE_ID,
+                tb.loc(r, "element"),
+                format!("composition of `{m}` lists `{e}` twice"),
+                None,
+            );
+        }
+        if let Some(mat) = materials.iter_mut().find(|x| x.id == m) {
+            mat.composition
+                .insert(e.into(), num(tb, r, "fraction", 0.0));
+        }
+    }
+    for m in materials.iter() {
+        let sum: f64 = m.composition.values().sum();
+        if sum > 1.0 + 1e-3 {
+            let r = tb
+                .rows
+                .iter()
+                .rev()
+                .find(|r| tb.get(r, "material") == m.id)
+                .expect("has rows");
+            d.push(
+                codes::INCONSISTENT,
+                tb.loc(r, "fraction"),
+                format!("composition of `{}` sums to {sum:.4} > 1", m.id),
+                Some("fractions are mass shares of the material's basis".into()),
+            );
+        }
+    }
+}
+
+/// Processes, with their input and output flows from `process_flows`; every process must
+/// have an output.
+fn lower_processes(tb: &Table, flows: &Table, d: &mut Diagnostics) -> Vec<Process> {
+    let mut processes: Vec<Process> = tb
+        .rows
+        .iter()
+        .map(|r| Process {
+            id: tb.get(r, "id").into(),
+            name: tb.get(r, "name").into(),
+            stage: Stage::parse(tb.get(r, "stage")).unwrap_or(Stage::Other),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            source: list(tb, r, "source"),
+        })
+        .collect();
+    for r in &flows.rows {
+        let Some(p) = processes
+            .iter_mut()
+            .find(|p| p.id == flows.get(r, "process"))
+        else {
+            continue;
+        };
+        let f = Flow {
+            material: flows.get(r, "material").into(),
+            quantity: num(flows, r, "quantity", 0.0),
+            source: list(flows, r, "source"),
+        };
+        if flows.get(r, "direction") == "in" {
+            p.inputs.push(f);
+        } else {
+            p.outputs.push(f);
+        }
+    }
+    for (p, r) in processes.iter().zip(&tb.rows) {
+        if p.outputs.is_empty() {
+            d.push(
+                codes::INCONSISTENT,
+                tb.loc(r, "id"),
+                format!("process `{}` has no outputs", p.id),
+                Some("add `out` rows to process_flows.csv".into()),
+            );
+        }
+    }
+    processes
+}
+
+/// Element conservation per process: no element may leave a process in larger quantity
+/// than it entered (yield ≤ 1 on every element; on total mass when no material involved
+/// has a composition). Needs the materials and elements of `ds`.
+fn check_element_conservation(ds: &Dataset, ptb: &Table, d: &mut Diagnostics) {
+    for (p, r) in ds.processes.iter().zip(&ptb.rows) {
+        if p.inputs.is_empty() {
+            continue; // primary extraction: material enters the chain here
+        }
+        let mut content: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let mut any_composition = false;
+        for (flows, is_in) in [(&p.inputs, true), (&p.outputs, false)] {
+            for f in flows {
+                let c = ds.element_content(&f.material);
+                any_composition |= !c.is_empty();
+                for (e, x) in c {
+                    let entry = content.entry(e).or_default();
+                    if is_in {
+                        entry.0 += x * f.quantity
+                    } else {
+                        entry.1 += x * f.quantity
+                    }
+                }
+            }
+        }
+        for (e, (cin, cout)) in &content {
+            if *cout > cin * (1.0 + 1e-6) + 1e-9 {
+                d.push(codes::YIELD, ptb.loc(r, "id"), format!("process `{}` creates {e}: {cout:.4} t out of {cin:.4} t in per unit activity (yield above 1)", p.id), Some("check process_flows quantities and the materials' compositions".into()));
+            }
+        }
+        if !any_composition && !p.inputs.is_empty() {
+            let (i, o): (f64, f64) = (
+                p.inputs.iter().map(|f| f.quantity).sum(),
+                p.outputs.iter().map(|f| f.quantity).sum(),
+            );
+            if o > i * (1.0 + 1e-9) {
+                d.push(
+                    codes::YIELD,
+                    ptb.loc(r, "id"),
+                    format!("process `{}` yields {o} t from {i} t (above 1)", p.id),
+                    Some("outputs cannot exceed inputs".into()),
+                );
+            }
+        }
+    }
+}
+
+/// Facilities with their checks (dates, process stages, capacity units, feed cycles),
+/// then their capacity steps from `capacity`.
+fn lower_facilities(
+    tb: &Table,
+    capacity: &Table,
+    processes: &[Process],
+    d: &mut Diagnostics,
+) -> Vec<Facility> {
+    let mut facilities: Vec<Facility> = tb.rows.iter().map(|r| facility(tb, r)).collect();
+    for (f, r) in facilities.iter().zip(&tb.rows) {
+        check_facility(f, tb, r, processes, d);
+    }
+    check_feed_cycles(&facilities, tb, d);
+    add_capacity_steps(&mut facilities, capacity, d);
+    facilities
+}
+
+/// One facility row (no capacity steps yet).
+fn facility(tb: &Table, r: &Row) -> Facility {
+    let status = Status::parse(tb.get(r, "status")).unwrap_or(Status::Announced);
+    Facility {
+        id: tb.get(r, "id").into(),
+        name: tb.get(r, "name").into(),
+        company: tb.get(r, "company").into(),
+        country: tb.get(r, "country").into(),
+        stage: Stage::parse(tb.get(r, "stage")).unwrap_or(Stage::Other),
+        processes: list(tb, r, "processes"),
+        status,
+        enabled: status.runs_by_default(),
+        capacity: num(tb, r, "capacity", 0.0),
+        capacity_unit: tb.get(r, "capacity_unit").into(),
+        start: Month::parse(tb.get(r, "start")).unwrap_or(Month::new(2000, 1).expect("valid")),
+        ramp_months: num(tb, r, "ramp_months", 0.0),
+        utilization: num(tb, r, "utilization", 1.0),
+        closure: Month::parse(tb.get(r, "closure")),
+        unit_cost: num(tb, r, "unit_cost", 0.0),
+        feed_from: list(tb, r, "feed_from"),
+        steps: Vec::new(),
+        yield_factor: 1.0,
+        note: tb.get(r, "note").into(),
+        source: list(tb, r, "source"),
+    }
+}
+
+/// Capacity units a facility of a stage may be given in.
+fn capacity_units(stage: Stage) -> &'static [&'static str] {
+    match stage {
+        Stage::Mining | Stage::Separation => &["t REO/yr"],
+        Stage::Metal => &["t metal/yr", "t/yr"],
+        Stage::Magnet => &["t magnet/yr", "t/yr"],
+        Stage::Other => &["t/yr", "t REO/yr"],
+    }
+}
+
+/// A facility closes after it starts, runs processes of its own stage and states its
+/// capacity in a unit of that stage.
+fn check_facility(f: &Facility, tb: &Table, r: &Row, processes: &[Process], d: &mut Diagnostics) {
+    if let Some(c) = f.closure
+        && c < f.start
+    {
+        d.push(
+            codes::DATE_ORDER,
+            tb.loc(r, "closure"),
+            format!(
+                "facility `{}` closes ({c}) before it starts ({})",
+                f.id, f.start
+            ),
+            None,
+        );
+    }
+    for pid in &f.processes {
+        if let Some(p) = processes.iter().find(|p| &p.id == pid)
+            && p.stage != f.stage
+        {
+            d.push(
+                codes::INCONSISTENT,
+                tb.loc(r, "processes"),
+                format!(
+                    "facility `{}` is a {} plant but process `{pid}` is {}",
+                    f.id,
+                    f.stage.as_str(),
+                    p.stage.as_str()
+                ),
+                None,
+            );
+        }
+    }
+    let ok_units = capacity_units(f.stage);
+    if !f.capacity_unit.is_empty() && !ok_units.contains(&f.capacity_unit.as_str()) {
+        d.push(
+            codes::UNIT,
+            tb.loc(r, "capacity_unit"),
+            format!(
+                "`{}` is not a capacity unit for a {} facility",
+                f.capacity_unit,
+                f.stage.as_str()
+            ),
+            Some(format!("use {}", ok_units.join(" or "))),
+        );
+    }
+}
+
+/// Feed links (`feed_from`) may not form a cycle; the first cycle found is reported.
+fn check_feed_cycles(facilities: &[Facility], tb: &Table, d: &mut Diagnostics) {
+    let idx: HashMap<&str, usize> = facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
+    let mut state = vec![0u8; facilities.len()];
+    for (i, r) in tb.rows.iter().enumerate().take(facilities.len()) {
+        if state[i] == 0 && reaches_cycle(i, facilities, &idx, &mut state) {
+            d.push(
+                codes::CYCLE,
+                tb.loc(r, "feed_from"),
+                format!("feed links of `{}` form a cycle", facilities[i].id),
+                Some("a facility cannot (indirectly) feed itself".into()),
+            );
+            break;
+        }
+    }
+}
+
+/// Depth-first search along feed links from facility `i`: true when it meets a facility
+/// still on the path (`state` 0 unvisited, 1 on the path, 2 done).
+fn reaches_cycle(i: usize, fs: &[Facility], idx: &HashMap<&str, usize>, state: &mut [u8]) -> bool {
+    if state[i] == 1 {
+        return true;
+    }
+    if state[i] == 2 {
+        return false;
+    }
+    state[i] = 1;
+    for f in &fs[i].feed_from {
+        if let Some(&j) = idx.get(f.as_str())
+            && reaches_cycle(j, fs, idx, state)
+        {
+            return true;
+        }
+    }
+    state[i] = 2;
+    false
+}
+
+/// Attach the `capacity` rows to their facilities, sorted by date; a change may not
+/// precede the facility's start.
+fn add_capacity_steps(facilities: &mut [Facility], tb: &Table, d: &mut Diagnostics) {
+    for r in &tb.rows {
+        let fid = tb.get(r, "facility");
+        let Some(f) = facilities.iter_mut().find(|f| f.id == fid) else {
+            continue;
+        };
+        let Some(date) = Month::parse(tb.get(r, "date")) else {
+            continue;
+        };
+        if date < f.start {
+            d.push(
+                codes::DATE_ORDER,
+                tb.loc(r, "date"),
+                format!(
+                    "capacity change of `{fid}` on {date} is before the facility starts ({})",
+                    f.start
+                ),
+                Some("move the start or the change".into()),
+            );
+        }
+        f.steps.push(CapacityStep {
+            date,
+            capacity: num(tb, r, "capacity", 0.0),
+            ramp_months: num(tb, r, "ramp_months", 0.0),
+            source: list(tb, r, "source"),
+        });
+    }
+    for f in facilities {
+        f.steps.sort_by_key(|s| s.date);
+    }
+}
+
+/// Sectors.
+fn lower_sectors(tb: &Table) -> Vec<Sector> {
+    tb.rows
+        .iter()
+        .map(|r| Sector {
+            id: tb.get(r, "id").into(),
+            name: tb.get(r, "name").into(),
+            priority: tb.get(r, "priority").parse().unwrap_or(5),
+            wtp_multiplier: num(tb, r, "wtp_multiplier", 1.0),
+            elasticity: num(tb, r, "elasticity", 0.1),
+            source: list(tb, r, "source"),
+        })
+        .collect()
+}
+
+/// Growth paths, one per `path` id with its points sorted by year; a year may appear once
+/// per path.
+fn lower_growth(tb: &Table, d: &mut Diagnostics) -> Vec<GrowthPath> {
+    let mut paths: Vec<GrowthPath> = Vec::new();
+    for r in &tb.rows {
+        let id = tb.get(r, "path");
+        let year: i32 = tb.get(r, "year").parse().unwrap_or(0);
+        let idx = num(tb, r, "index", 1.0);
+        let p = match paths.iter_mut().find(|p| p.id == id) {
+            Some(p) => p,
+            None => {
+                paths.push(GrowthPath {
+                    id: id.into(),
+                    points: Vec::new(),
+                    source: Vec::new(),
+                });
+                paths.last_mut().expect("just pushed")
+            }
+        };
+        if p.points.iter().any(|(y, _)| *y == year) {
+            d.push(
+                codes::DUPLICATE_ID,
+                tb.loc(r, "year"),
+                format!("growth path `{id}` has year {year} twice"),
+                None,
+            );
+        }
+        p.points.push((year, idx));
+        p.source.extend(list(tb, r, "source"));
+    }
+    for p in &mut paths {
+        p.points.sort_by_key(|x| x.0);
+    }
+    paths
+}
+
+/// Demand rows; a (country, sector, material) may be given once, and a demanded material
+/// needs a reference price (read from `ds.materials`).
+fn lower_demand(tb: &Table, ds: &Dataset, d: &mut Diagnostics) -> Vec<Demand> {
+    let demand: Vec<Demand> = tb
+        .rows
+        .iter()
+        .map(|r| Demand {
+            country: tb.get(r, "country").into(),
+            sector: tb.get(r, "sector").into(),
+            material: tb.get(r, "material").into(),
+            base_year: tb.get(r, "base_year").parse().unwrap_or(2024),
+            quantity: num(tb, r, "quantity", 0.0),
+            growth: tb.get(r, "growth").into(),
+            source: list(tb, r, "source"),
+        })
+        .collect();
+    let mut seen = HashMap::new();
+    for r in &tb.rows {
+        let key = (
+            tb.get(r, "country"),
+            tb.get(r, "sector"),
+            tb.get(r, "material"),
+        );
+        if let Some(first) = seen.insert(key, r.line) {
+            d.push(
+                codes::DUPLICATE_ID,
+                tb.loc(r, "material"),
+                format!(
+                    "demand for {}/{}/{} defined twice (first on line {first})",
+                    key.0, key.1, key.2
+                ),
+                None,
+            );
+        }
+    }
+    for (dm, r) in demand.iter().zip(&tb.rows) {
+        if ds
+            .material(&dm.material)
+            .is_some_and(|m| m.ref_price.is_none())
+        {
+            d.push(
+                codes::INCONSISTENT,
+                tb.loc(r, "material"),
+                format!("demanded material `{}` has no ref_price", dm.material),
+                Some("willingness to pay is anchored on materials.ref_price (USD/kg)".into()),
+            );
+        }
+    }
+    demand
+}
+
+/// Trade routes.
+fn lower_routes(tb: &Table) -> Vec<Route> {
+    tb.rows
+        .iter()
+        .map(|r| Route {
+            from: tb.get(r, "from").into(),
+            to: tb.get(r, "to").into(),
+            material: tb.get(r, "material").into(),
+            cost: num(tb, r, "cost", 0.0),
+            lag_months: num(tb, r, "lag_months", 0.0),
+            capacity: tb.get(r, "capacity").parse().ok(),
+            source: list(tb, r, "source"),
+        })
+        .collect()
+}
+
+/// Stocks (the target defaults to the quantity held).
+fn lower_stocks(tb: &Table) -> Vec<Stock> {
+    tb.rows
+        .iter()
+        .map(|r| {
+            let q = num(tb, r, "quantity", 0.0);
+            Stock {
+                country: tb.get(r, "country").into(),
+                material: tb.get(r, "material").into(),
+                kind: tb.get(r, "kind").into(),
+                quantity: q,
+                target: tb.get(r, "target").parse().unwrap_or(q),
+                source: list(tb, r, "source"),
+            }
+        })
+        .collect()
+}
+
+/// Reference price observations.
+fn lower_prices(tb: &Table) -> Vec<PriceObs> {
+    tb.rows
+        .iter()
+        .map(|r| PriceObs {
+            material: tb.get(r, "material").into(),
+            region: tb.get(r, "region").into(),
+            year: tb.get(r, "year").parse().unwrap_or(0),
+            value: num(tb, r, "value", 0.0),
+            source: list(tb, r, "source"),
+        })
+        .collect()
+}
+
+/// Observed statistics; mine production and reserves are in `t REO`, shares in `share`.
+fn lower_statistics(tb: &Table, d: &mut Diagnostics) -> Vec<Statistic> {
+    tb.rows
+        .iter()
+        .map(|r| {
+            let metric = tb.get(r, "metric").to_string();
+            let unit = tb.get(r, "unit").to_string();
+            if matches!(metric.as_str(), "mine_production" | "reserves") && unit != "t REO" {
+                d.push(
+                    codes::UNIT,
+                    tb.loc(r, "unit"),
+                    format!("{metric} must be in `t REO`, not `{unit}`"),
+                    None,
+                );
+            }
+            if metric == "share" && unit != "share" {
+                d.push(
+                    codes::UNIT,
+                    tb.loc(r, "unit"),
+                    format!("a share must have unit `share`, not `{unit}`"),
+                    None,
+                );
+            }
+            Statistic {
+                metric,
+                country: tb.get(r, "country").into(),
+                partner: tb.get(r, "partner").into(),
+                material: tb.get(r, "material").into(),
+                stage: tb.get(r, "stage").into(),
+                year: tb.get(r, "year").parse().unwrap_or(0),
+                value: num(tb, r, "value", 0.0),
+                unit,
+                source: list(tb, r, "source"),
+            }
+        })
+        .collect()
+}
