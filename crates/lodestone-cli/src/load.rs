@@ -60,12 +60,23 @@ pub fn dataset(data: Option<&Path>, name: &str) -> Result<Dataset> {
 }
 
 /// Where `extends = "name"` is looked up: beside the file, then the embedded scenarios.
-fn lookup(base: Option<PathBuf>) -> impl Fn(&str) -> Option<(String, String)> {
+/// A parent beside the file that is not UTF-8 is recorded in `bad` (and not used).
+fn lookup<'a>(
+    base: Option<PathBuf>,
+    bad: &'a std::cell::RefCell<Vec<lodestone_model::Diagnostic>>,
+) -> impl Fn(&str) -> Option<(String, String)> + 'a {
     move |name: &str| {
         if let Some(dir) = &base {
             let p = dir.join(format!("{name}.toml"));
-            if let Ok(t) = std::fs::read_to_string(&p) {
-                return Some((p.display().to_string(), t));
+            if let Ok(bytes) = std::fs::read(&p) {
+                let file = p.display().to_string();
+                match lodestone_model::diag::decode_utf8(&file, bytes) {
+                    Ok(text) => return Some((file, text)),
+                    Err(d) => {
+                        bad.borrow_mut().push(d);
+                        return Some((file, String::new()));
+                    }
+                }
             }
         }
         lodestone_data::scenario(name)
@@ -76,8 +87,10 @@ fn lookup(base: Option<PathBuf>) -> impl Fn(&str) -> Option<(String, String)> {
 pub fn scenario(arg: &str) -> Result<Scenario> {
     let path = Path::new(arg);
     let (file, text, base) = if arg.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| bad_input(format!("{arg}: cannot read scenario: {e}")))?;
+        let text = lodestone_model::diag::decode_utf8(arg, bytes)
+            .map_err(|d| invalid(lodestone_model::Diagnostics(vec![d])))?;
         (arg.to_string(), text, path.parent().map(Path::to_path_buf))
     } else if let Some((f, t)) = lodestone_data::scenario(arg) {
         (f, t, None)
@@ -90,7 +103,13 @@ pub fn scenario(arg: &str) -> Result<Scenario> {
             Location::file("<command line>")
         )));
     };
-    Scenario::parse(&file, &text, &lookup(base)).map_err(invalid)
+    let bad = std::cell::RefCell::new(Vec::new());
+    let parsed = Scenario::parse(&file, &text, &lookup(base, &bad));
+    let bad = bad.into_inner();
+    if !bad.is_empty() {
+        return Err(invalid(lodestone_model::Diagnostics(bad)));
+    }
+    parsed.map_err(invalid)
 }
 
 /// Values of the `--step` flag of `run` and `ensemble`.

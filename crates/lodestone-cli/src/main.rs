@@ -248,7 +248,29 @@ fn cmd_run(
         out!("{}", report::summary(&summary, &horizon))?;
         outln!("Run time: {elapsed:.2} s")?;
     }
+    report_failures(&summary);
     Ok(if summary.balance.ok { 0 } else { 1 })
+}
+
+/// Say on stderr which periods failed to clear and why, and whether mass balance failed:
+/// the run's figures for those periods are not answers.
+fn report_failures(summary: &lodestone_engine::Summary) {
+    let failed: Vec<String> = (summary.status.iter())
+        .filter(|(_, s)| s.starts_with("failed"))
+        .map(|(p, s)| format!("{p} ({s})"))
+        .collect();
+    if !failed.is_empty() {
+        eprintln!(
+            "error: the market did not clear in {} period(s): {}; their results are not answers",
+            failed.len(),
+            failed.join(", ")
+        );
+    } else if !summary.balance.ok {
+        eprintln!(
+            "error: mass balance failed (largest relative error {:e}); the results are not reliable",
+            summary.balance.max_rel_error
+        );
+    }
 }
 
 fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {

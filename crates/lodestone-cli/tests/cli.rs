@@ -380,3 +380,91 @@ fn a_nan_quota_is_refused_at_its_line_instead_of_acting_as_zero() {
         "{err}"
     );
 }
+
+#[test]
+fn duplicate_columns_nul_bytes_and_non_utf8_files_are_located() {
+    // a duplicated header column (it silently took the last one)
+    let dir = tiny_copy(|name, t| match name {
+        "facilities.csv" => t
+            .replacen("unit_cost,", "unit_cost,capacity,", 1)
+            .replace(",3000,", ",3000,99,"),
+        _ => t,
+    });
+    let o = run(&["data", "check", "--data", dir.path().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "facilities.csv:1:15: error[E009]: column `capacity` appears twice (columns 8 and 15)"
+        ),
+        "{err}"
+    );
+    // a NUL byte in a table
+    let dir = tiny_copy(|name, t| match name {
+        "demand.csv" => t.replacen("200", "2\u{0}00", 1),
+        _ => t,
+    });
+    let o = run(&["validate", dir.path().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("demand.csv:3:25: error[E001]: NUL byte in a text file"),
+        "{err}"
+    );
+    // a table and a scenario that are not UTF-8, and a UTF-16 scenario
+    let dir = tiny_copy(|_, t| t);
+    let sectors = dir.path().join("sectors.csv");
+    let mut bytes = std::fs::read(&sectors).unwrap();
+    bytes.extend_from_slice(b"x,caf\xE9\n");
+    std::fs::write(&sectors, bytes).unwrap();
+    let o = run(&["validate", dir.path().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sectors.csv:") && err.contains("not UTF-8 text (byte"),
+        "{err}"
+    );
+    let sc = dir.path().join("latin1.toml");
+    std::fs::write(&sc, b"name = \"x\"\ndescription = \"Lyon caf\xE9\"\n").unwrap();
+    let o = run(&["validate", sc.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("latin1.toml:2:24: error[E006]: not UTF-8 text (byte 34 is 0xE9)"),
+        "{err}"
+    );
+    let sc = dir.path().join("utf16.toml");
+    std::fs::write(&sc, [0xFF, 0xFE, b'n', 0, b'a', 0]).unwrap();
+    let o = run(&["validate", sc.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("utf16.toml:1:1:") && err.contains("UTF-16"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_that_fails_its_balance_says_so_on_stderr_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("strict.toml");
+    std::fs::write(
+        &p,
+        "name = \"strict\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-12\"\nstep = \"quarter\"\n[settings]\nbalance_tolerance = 1e-12\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "run",
+        p.to_str().unwrap(),
+        "--data",
+        tiny().to_str().unwrap(),
+        "--json",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: mass balance failed (largest relative error"),
+        "{err}"
+    );
+    assert!(out.contains("\"ok\": false"), "the JSON says it too");
+}

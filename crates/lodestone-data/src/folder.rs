@@ -25,12 +25,9 @@ pub enum FolderError {
         /// The underlying error.
         error: std::io::Error,
     },
-    /// A file is not UTF-8.
-    #[error("{path}: not UTF-8 text\n  hint: save CSV files as UTF-8")]
-    NotUtf8 {
-        /// The file.
-        path: String,
-    },
+    /// A file is not UTF-8 (located at its first invalid byte).
+    #[error("{0}")]
+    NotUtf8(lodestone_model::Diagnostic),
 }
 
 impl FolderError {
@@ -61,9 +58,8 @@ pub fn read_dataset_dir(dir: &Path) -> Result<DatasetFiles, FolderError> {
             .unwrap_or_default();
         if p.is_file() && (name.ends_with(".csv") || name.ends_with(".toml")) {
             let bytes = std::fs::read(&p).map_err(io(&p))?;
-            let text = String::from_utf8(bytes).map_err(|_| FolderError::NotUtf8 {
-                path: p.display().to_string(),
-            })?;
+            let text = lodestone_model::diag::decode_utf8(&p.display().to_string(), bytes)
+                .map_err(FolderError::NotUtf8)?;
             files.push((name, text));
         }
     }

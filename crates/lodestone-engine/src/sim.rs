@@ -45,7 +45,8 @@ pub struct Balance {
     pub max_abs_error_t: f64,
     /// Largest error relative to the largest flow at its node.
     pub max_rel_error: f64,
-    /// Whether every period is within `settings.balance_tolerance`.
+    /// Whether every period cleared (a failed period has no answer to balance) and is
+    /// within `settings.balance_tolerance`.
     pub ok: bool,
 }
 
@@ -281,7 +282,7 @@ impl<'a> Runner<'a> {
         let b = &mut self.balance;
         b.max_abs_error_t = b.max_abs_error_t.max(abs);
         b.max_rel_error = b.max_rel_error.max(rel);
-        if rel > self.settings.balance_tolerance {
+        if rel > self.settings.balance_tolerance || c.status == ClearingStatus::Failed {
             b.ok = false;
         }
         self.levers.expansions.record(

@@ -180,6 +180,34 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// Decode a file's bytes as UTF-8, or say where it stops being UTF-8: the line and column
+/// of the first invalid byte (a UTF-16 file, recognised by its byte-order mark, gets its
+/// own hint).
+pub fn decode_utf8(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let hint = if utf16 {
+                "the file is UTF-16: save it as UTF-8"
+            } else {
+                "save the file as UTF-8"
+            };
+            Err(Diagnostic {
+                code: codes::BAD_VALUE,
+                location: Location::new(file, line, column),
+                message: format!("not UTF-8 text (byte {} is 0x{:02X})", at, bytes[at]),
+                hint: Some(hint.into()),
+            })
+        }
+    }
+}
+
 /// The closest candidate to `wanted` by edit distance, for "did you mean" hints.
 pub fn did_you_mean<'a>(
     wanted: &str,
@@ -195,6 +223,24 @@ pub fn did_you_mean<'a>(
     let limit = (wanted.chars().count() / 3).max(2);
     best.filter(|(d, _)| *d <= limit)
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::*;
+
+    #[test]
+    fn the_first_bad_byte_is_located() {
+        let e = decode_utf8("t.csv", b"id,name\nx,caf\xE9\n".to_vec()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv:2:6: error[E006]: not UTF-8 text (byte 13 is 0xE9)\n  hint: save the file as UTF-8"
+        );
+        let e = decode_utf8("u.toml", vec![0xFF, 0xFE, b'n', 0]).unwrap_err();
+        assert!(e.to_string().starts_with("u.toml:1:1:"), "{e}");
+        assert!(e.to_string().contains("UTF-16"), "{e}");
+        assert_eq!(decode_utf8("ok", b"a\nb".to_vec()).unwrap(), "a\nb");
+    }
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {

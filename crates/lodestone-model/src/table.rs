@@ -32,13 +32,41 @@ impl Table {
     /// Parse CSV text. Lines starting with `#` are comments. Syntax errors are reported
     /// with their line and the table is returned with the rows read so far.
     pub fn parse(name: &str, file: &str, text: &str, diags: &mut Diagnostics) -> Table {
+        if let Some(at) = text.find('\0') {
+            let (line, col) = crate::scenario::line_col(text, at);
+            diags.push(
+                codes::SYNTAX,
+                Location::new(file, line, col),
+                "NUL byte in a text file",
+                Some("the file is binary or corrupted: save it as plain UTF-8 CSV".into()),
+            );
+            return Table::empty_as(name, file);
+        }
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
             .flexible(true)
             .from_reader(text.as_bytes());
         let headers: Vec<String> = match rdr.headers() {
-            Ok(h) => h.iter().map(str::to_string).collect(),
+            Ok(h) => {
+                let line = h.position().map_or(1, |p| p.line() as usize);
+                let names: Vec<String> = h.iter().map(str::to_string).collect();
+                for (i, n) in names.iter().enumerate() {
+                    if let Some(j) = names[..i].iter().position(|m| m == n) {
+                        diags.push(
+                            codes::DUPLICATE_ID,
+                            Location::new(file, line, i + 1),
+                            format!(
+                                "column `{n}` appears twice (columns {} and {})",
+                                j + 1,
+                                i + 1
+                            ),
+                            Some("each attribute has one column".into()),
+                        );
+                    }
+                }
+                names
+            }
             Err(e) => {
                 diags.push(
                     codes::SYNTAX,
@@ -95,9 +123,14 @@ impl Table {
 
     /// An empty table (for optional files that are absent).
     pub fn empty(name: &str) -> Table {
+        Table::empty_as(name, &format!("{name}.csv"))
+    }
+
+    /// An empty table read from `file` (one that could not be read).
+    fn empty_as(name: &str, file: &str) -> Table {
         Table {
             name: name.to_string(),
-            file: format!("{name}.csv"),
+            file: file.to_string(),
             headers: Vec::new(),
             rows: Vec::new(),
             index: HashMap::new(),
