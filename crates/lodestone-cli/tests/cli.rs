@@ -468,3 +468,75 @@ fn a_run_that_fails_its_balance_says_so_on_stderr_and_exits_1() {
     );
     assert!(out.contains("\"ok\": false"), "the JSON says it too");
 }
+
+#[test]
+fn values_beyond_their_domain_impossible_dates_and_conflicting_targets_are_refused() {
+    assert_validate_reports(
+        r#"name = "bad-domains"
+extends = "baseline"
+
+[[events]]
+type = "expansion"
+facility = "mt_weld"
+country = "AU"
+rent_threshold = 1
+rate = 0.1
+lead_months = 1e308
+start = "2025-01"
+
+[[events]]
+type = "disruption"
+facility = "mt_weld"
+country = "AU"
+start = "2025-01"
+loss = 0.5
+
+[[events]]
+type = "substitution"
+sector = "wind"
+material = "ndfeb_std"
+substitute = "ndfeb_std"
+trigger_multiple = 2
+max_share = 0.3
+lag_months = 6
+start = "2025-01"
+"#,
+        &[
+            String::from(
+                "{f}:10:15: error[E007]: `lead_months` = 1e308 is out of range: at most 1.2e3 months",
+            ),
+            String::from(
+                "{f}:7:11: error[E015]: `facility` (at {f}:6:12) and `country` exclude each other",
+            ),
+            String::from(
+                "{f}:16:11: error[E015]: `facility` (at {f}:15:12) and `country` exclude each other",
+            ),
+            String::from("{f}:24:14: error[E015]: `ndfeb_std` cannot substitute for itself"),
+        ],
+    );
+    // 2025-02-30 is no date (it was read as February)
+    assert_validate_reports(
+        "name = \"day\"\nextends = \"baseline\"\n[[events]]\ntype = \"capacity\"\nfacility = \"mt_weld\"\nstart = \"2025-02-30\"\n",
+        &[String::from(
+            "{f}:3:1: error[E016]: invalid `capacity` event: `2025-02-30` is not a month",
+        )],
+    );
+    assert_validate_reports(
+        "name = \"big\"\nextends = \"baseline\"\n[[events]]\ntype = \"capacity\"\nfacility = \"mt_weld\"\nstart = \"2025-02\"\ncapacity = 1e308\n",
+        &[String::from(
+            "{f}:7:12: error[E007]: `capacity` = 1e308 is out of range: at most 1e9 t/yr",
+        )],
+    );
+    assert_validate_reports(
+        "name = \"long\"\n[horizon]\nstart = \"0001-01\"\nend = \"9999-12\"\n",
+        &[String::from(
+            "{f}:3:9: error[E007]: horizon 0001-01 → 9999-12 is out of range",
+        )],
+    );
+    assert_validate_reports(
+        "name = \"short\"\n[horizon]\nstart = \"2025-01\"\nend = \"2025-03\"\nstep = \"year\"\n",
+        &[String::from(
+            "{f}:5:8: error[E015]: a horizon of 3 months is not a whole number of 12-month steps",
+        )],
+    );
+}

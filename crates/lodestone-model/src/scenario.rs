@@ -265,6 +265,7 @@ impl Scenario {
     pub fn validate(&self, ds: &Dataset) -> Diagnostics {
         let mut d = Diagnostics::default();
         let ids = levers::Ids::new(ds, self);
+        self.check_horizon(&mut d);
         self.check_event_ids(&mut d);
         for spec in &self.events {
             let mut cx = levers::Check {
@@ -280,6 +281,50 @@ impl Scenario {
         self.validate_overrides(&ids, &mut d);
         self.validate_metrics(ds, &mut d);
         d
+    }
+
+    /// The horizon lies within [`HORIZON_YEARS`] and is a whole number of steps (a
+    /// 3-month horizon at `step = "year"` simulated a whole year; a 0001–9999 horizon ran
+    /// for ever).
+    fn check_horizon(&self, d: &mut Diagnostics) {
+        let h = &self.horizon;
+        let (first, last) = HORIZON_YEARS;
+        if h.start.year() < first || h.end.year() > last {
+            d.push(
+                codes::OUT_OF_RANGE,
+                self.loc(if h.start.year() < first { "horizon.start" } else { "horizon.end" }),
+                format!(
+                    "horizon {} → {} is out of range: from {first} at the earliest, to {last} at the latest",
+                    h.start, h.end
+                ),
+                None,
+            );
+            return;
+        }
+        let months = h.end.months_since(h.start) + 1;
+        let step = h.step.months();
+        if months % step != 0 {
+            let whole = (months / step).max(1) * step;
+            let end = h.start.plus(whole - 1);
+            let at = self.loc(if self.spans.contains_key("horizon.step") {
+                "horizon.step"
+            } else {
+                "horizon.end"
+            });
+            d.push(
+                codes::INCONSISTENT,
+                at,
+                format!(
+                    "a horizon of {months} months is not a whole number of {step}-month steps: the last period would run past {}",
+                    h.end
+                ),
+                Some(if months > step {
+                    format!("end the horizon at {end} or {}, or use a finer step", end.plus(step))
+                } else {
+                    format!("end the horizon at {end} or later, or use a finer step")
+                }),
+            );
+        }
     }
 
     /// Event ids are unique (`suspend` and `[[uncertainty]]` paths resolve them).
@@ -332,6 +377,9 @@ impl Scenario {
         )
     }
 }
+
+/// The first and last calendar years a horizon may cover.
+pub const HORIZON_YEARS: (i32, i32) = (1900, 2100);
 
 /// Whether month `m` lies in `start..=end` (an open end when `end` is `None`).
 pub fn covers(start: Month, end: Option<Month>, m: Month) -> bool {

@@ -22,7 +22,8 @@ impl Month {
         }
     }
 
-    /// Parse `YYYY-MM`, `YYYY-MM-DD` (day ignored) or `YYYY` (January).
+    /// Parse `YYYY-MM`, `YYYY-MM-DD` (a real day of that month, then ignored) or `YYYY`
+    /// (January).
     pub fn parse(s: &str) -> Option<Month> {
         let s = s.trim();
         let mut parts = s.split('-');
@@ -38,7 +39,7 @@ impl Month {
         };
         if let Some(d) = parts.next() {
             let day: u32 = d.parse().ok()?;
-            if d.len() != 2 || !(1..=31).contains(&day) {
+            if d.len() != 2 || !(1..=days_in_month(year, month)).contains(&day) {
                 return None;
             }
         }
@@ -93,6 +94,17 @@ impl<'de> Deserialize<'de> for Month {
         let s = String::deserialize(d)?;
         Month::parse(&s)
             .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a month (YYYY-MM)")))
+    }
+}
+
+/// Days in `month` (1–12) of `year` (Gregorian leap years).
+fn days_in_month(year: i32, month: u32) -> u32 {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -187,6 +199,15 @@ mod tests {
         assert!(Month::parse("24-01").is_none());
         assert!(Month::parse("2024-1").is_none());
         assert!(Month::parse("2024-01-40").is_none());
+        assert!(Month::parse("2025-02-30").is_none(), "no 30 February");
+        assert!(
+            Month::parse("2025-02-29").is_none(),
+            "2025 is not a leap year"
+        );
+        assert!(Month::parse("2024-02-29").is_some());
+        assert!(Month::parse("2100-02-29").is_none());
+        assert!(Month::parse("2000-02-29").is_some());
+        assert!(Month::parse("2025-04-31").is_none());
     }
 
     #[test]

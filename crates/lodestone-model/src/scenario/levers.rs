@@ -46,6 +46,27 @@ use crate::diag::{Diagnostics, codes, did_you_mean};
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
 
+/// The largest values a lever may carry, by kind: beyond them a value is a typo or a unit
+/// error, not a scenario (1e308 t of capacity, a lead time of 1e308 months that put a
+/// plant online in month "-178954946-04").
+pub mod limits {
+    /// Tonnes per year (capacities, quotas, volumes, stock targets): above any commodity's
+    /// world output (soybeans ~4e8 t/yr).
+    pub const TONNES_PER_YEAR: f64 = 1e9;
+    /// Months (lead times, ramps, lags, delays): a century.
+    pub const MONTHS: f64 = 1200.0;
+    /// Days (licence review delays): a century.
+    pub const DAYS: f64 = 36_500.0;
+    /// Prices, USD/kg.
+    pub const USD_PER_KG: f64 = 1e6;
+    /// Costs per tonne (unit costs, capital cost per t/yr), USD/t.
+    pub const USD_PER_T: f64 = 1e9;
+    /// Money amounts, in their currency.
+    pub const AMOUNT: f64 = 1e13;
+    /// Multiples and ratios (trigger multiples, ramp factors, substitution ratios).
+    pub const MULTIPLE: f64 = 1e3;
+}
+
 /// What every lever provides to the model: its checks and its dataset-level effect.
 pub trait Lever {
     /// Check the lever against the dataset (ids exist, values in range, dates in order),
@@ -376,6 +397,31 @@ impl Check<'_> {
         self.known("material", Id::Material, material);
         if price < 0.0 {
             self.out_of_range("price", "price is negative");
+        }
+    }
+
+    /// A value (written at `key`) must not exceed `max` (one of [`limits`]), in `unit`.
+    pub fn at_most(&mut self, key: &str, v: f64, max: f64, unit: &str) {
+        if v > max {
+            self.push(
+                codes::OUT_OF_RANGE,
+                Some(key),
+                format!("`{key}` = {v:e} is out of range: at most {max:e} {unit}"),
+                Some("check the unit and the number of zeros".into()),
+            );
+        }
+    }
+
+    /// Two keys that exclude each other must not both be written (both places named).
+    pub fn exclusive(&mut self, a: &str, a_set: bool, b: &str, b_set: bool, why: &str) {
+        if a_set && b_set {
+            let first = self.spec.loc(a);
+            self.push(
+                codes::INCONSISTENT,
+                Some(b),
+                format!("`{a}` (at {first}) and `{b}` exclude each other: {why}"),
+                Some(format!("keep one of `{a}` and `{b}`")),
+            );
         }
     }
 

@@ -1,7 +1,7 @@
 //! `capacity`: change a facility's nameplate from a month, or bring a planned or announced
 //! facility into the run.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::{CapacityStep, Dataset};
 use crate::scenario::EventSpec;
 use crate::time::Month;
@@ -30,6 +30,12 @@ pub struct Capacity {
 
 impl Lever for Capacity {
     fn check(&self, cx: &mut Check<'_>) {
+        if let Some(c) = self.capacity {
+            cx.at_most("capacity", c, limits::TONNES_PER_YEAR, "t/yr");
+        }
+        if let Some(r) = self.ramp_months {
+            cx.at_most("ramp_months", r, limits::MONTHS, "months");
+        }
         cx.known("facility", Id::Facility, &self.facility);
         if self.capacity.is_some_and(|c| c < 0.0) {
             cx.out_of_range("capacity", "capacity is negative");

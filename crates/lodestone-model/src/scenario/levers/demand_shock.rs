@@ -1,7 +1,7 @@
 //! `demand_shock`: demand of a country, sector or material (any combination; all when
 //! none is given) changes by a fraction for a while.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::Demand;
 use crate::diag::codes;
 use crate::time::Month;
@@ -39,6 +39,7 @@ impl DemandShock {
 
 impl Lever for DemandShock {
     fn check(&self, cx: &mut Check<'_>) {
+        cx.at_most("change", self.change, limits::MULTIPLE, "(relative change)");
         if let Some(c) = &self.country {
             cx.known("country", Id::Country, c);
         }

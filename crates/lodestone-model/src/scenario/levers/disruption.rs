@@ -37,6 +37,22 @@ impl Disruption {
 
 impl Lever for Disruption {
     fn check(&self, cx: &mut Check<'_>) {
+        let t = &self.target;
+        let why = "a facility has its own country and stage";
+        cx.exclusive(
+            "facility",
+            t.facility.is_some(),
+            "country",
+            t.country.is_some(),
+            why,
+        );
+        cx.exclusive(
+            "facility",
+            t.facility.is_some(),
+            "stage",
+            t.stage.is_some(),
+            why,
+        );
         match (&self.target.facility, &self.target.country) {
             (Some(f), _) => cx.known("facility", Id::Facility, f),
             (None, Some(c)) => cx.known("country", Id::Country, c),

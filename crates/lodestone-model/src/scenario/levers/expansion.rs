@@ -1,7 +1,7 @@
 //! `expansion`: capacity that answers prices (MODEL.md's slow response "new capacity when
 //! prices stay high"); the engine's `levers/expansion.rs` makes the decisions.
 
-use super::{Check, Id, Lever, Target};
+use super::{Check, Id, Lever, Target, limits};
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,35 @@ pub struct Expansion {
 
 impl Lever for Expansion {
     fn check(&self, cx: &mut Check<'_>) {
+        let t = &self.target;
+        let why = "a facility has its own country and stage";
+        cx.exclusive(
+            "facility",
+            t.facility.is_some(),
+            "country",
+            t.country.is_some(),
+            why,
+        );
+        cx.exclusive(
+            "facility",
+            t.facility.is_some(),
+            "stage",
+            t.stage.is_some(),
+            why,
+        );
+        cx.at_most(
+            "rent_threshold",
+            self.rent_threshold,
+            limits::MULTIPLE,
+            "× unit cost",
+        );
+        cx.at_most("lead_months", self.lead_months, limits::MONTHS, "months");
+        if let Some(r) = self.ramp_months {
+            cx.at_most("ramp_months", r, limits::MONTHS, "months");
+        }
+        if let Some(m) = self.max_multiple {
+            cx.at_most("max_multiple", m, limits::MULTIPLE, "× own nameplate");
+        }
         if let Some(f) = &self.target.facility {
             cx.known("facility", Id::Facility, f);
         }

@@ -2,7 +2,7 @@
 //! material containing given elements) to all or some destinations, optionally reaching
 //! goods made abroad from its material (extraterritorial).
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::Dataset;
 use crate::diag::codes;
 use crate::time::Month;
@@ -217,6 +217,12 @@ impl ExportControl {
 
 impl Lever for ExportControl {
     fn check(&self, cx: &mut Check<'_>) {
+        if let Some(x) = self.delay_days {
+            cx.at_most("delay_days", x, limits::DAYS, "days");
+        }
+        if let Some(t) = self.tonnes_per_year {
+            cx.at_most("tonnes_per_year", t, limits::TONNES_PER_YEAR, "t/yr");
+        }
         self.check_targets(cx);
         self.check_mode(cx);
         cx.dates(self.start, self.end);

@@ -1,7 +1,7 @@
 //! `investment`: money for new or expanded capacity in a country and stage, with a lead
 //! time and a chance of delay.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::Stage;
 use crate::diag::codes;
 use crate::time::Month;
@@ -112,6 +112,35 @@ impl Investment {
 
 impl Lever for Investment {
     fn check(&self, cx: &mut Check<'_>) {
+        cx.at_most("amount", self.amount, limits::AMOUNT, &self.currency);
+        cx.at_most(
+            "lead_time_months",
+            self.lead_time_months,
+            limits::MONTHS,
+            "months",
+        );
+        for (key, v, max, unit) in [
+            (
+                "usd_per_unit",
+                self.usd_per_unit,
+                limits::USD_PER_KG,
+                "USD per unit",
+            ),
+            ("capacity", self.capacity, limits::TONNES_PER_YEAR, "t/yr"),
+            (
+                "capex_usd_per_tpa",
+                self.capex_usd_per_tpa,
+                limits::USD_PER_T,
+                "USD per t/yr",
+            ),
+            ("unit_cost", self.unit_cost, limits::USD_PER_T, "USD/t"),
+            ("delay_months", self.delay_months, limits::MONTHS, "months"),
+            ("ramp_months", self.ramp_months, limits::MONTHS, "months"),
+        ] {
+            if let Some(v) = v {
+                cx.at_most(key, v, max, unit);
+            }
+        }
         cx.known("country", Id::Country, &self.country);
         if let Some(f) = &self.facility {
             cx.known("facility", Id::Facility, f);

@@ -1,6 +1,6 @@
 //! `new_facility`: a facility the dataset does not have, added before the run.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::{Dataset, Facility, Stage, Status};
 use crate::diag::codes;
 use crate::scenario::EventSpec;
@@ -38,6 +38,11 @@ pub struct NewFacility {
 
 impl Lever for NewFacility {
     fn check(&self, cx: &mut Check<'_>) {
+        cx.at_most("capacity", self.capacity, limits::TONNES_PER_YEAR, "t/yr");
+        cx.at_most("unit_cost", self.unit_cost, limits::USD_PER_T, "USD/t");
+        if let Some(r) = self.ramp_months {
+            cx.at_most("ramp_months", r, limits::MONTHS, "months");
+        }
         if cx.ids.dataset_facilities.contains(&self.id) {
             cx.push(
                 codes::DUPLICATE_ID,

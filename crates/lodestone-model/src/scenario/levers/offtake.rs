@@ -1,7 +1,7 @@
 //! `offtake`: a buyer commits to take a producer's output at a price — a firm demand at
 //! the payer's market, served first.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,21 @@ pub struct Offtake {
 
 impl Lever for Offtake {
     fn check(&self, cx: &mut Check<'_>) {
+        let why = "the offtake is from one facility or from a company's facilities";
+        cx.exclusive(
+            "facility",
+            self.facility.is_some(),
+            "company",
+            self.company.is_some(),
+            why,
+        );
+        cx.at_most("price", self.price, limits::USD_PER_KG, "USD/kg");
+        cx.at_most(
+            "tonnes_per_year",
+            self.tonnes_per_year,
+            limits::TONNES_PER_YEAR,
+            "t/yr",
+        );
         cx.producer(
             "offtake",
             self.facility.as_deref(),

@@ -1,7 +1,7 @@
 //! `production_quota`: a cap on a country's output at a stage (China's mining and
 //! separation quotas).
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::Stage;
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,12 @@ pub struct ProductionQuota {
 
 impl Lever for ProductionQuota {
     fn check(&self, cx: &mut Check<'_>) {
+        cx.at_most(
+            "tonnes_per_year",
+            self.tonnes_per_year,
+            limits::TONNES_PER_YEAR,
+            "t/yr",
+        );
         cx.known("country", Id::Country, &self.country);
         if self.tonnes_per_year < 0.0 {
             cx.out_of_range("tonnes_per_year", "quota is negative");

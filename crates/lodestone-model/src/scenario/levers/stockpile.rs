@@ -1,7 +1,7 @@
 //! `stockpile`: a strategic stock built toward a target at a buying rate and released by
 //! a price rule.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::diag::codes;
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,14 @@ pub enum ReleaseRule {
 
 impl Lever for Stockpile {
     fn check(&self, cx: &mut Check<'_>) {
+        cx.at_most("target", self.target, limits::TONNES_PER_YEAR, "t");
+        cx.at_most("buy_rate", self.buy_rate, limits::TONNES_PER_YEAR, "t/yr");
+        if let Some(m) = self.release_multiple {
+            cx.at_most("release_multiple", m, limits::MULTIPLE, "× reference price");
+        }
+        if let Some(p) = self.release_price {
+            cx.at_most("release_price", p, limits::USD_PER_KG, "USD/kg");
+        }
         cx.known("country", Id::Country, &self.country);
         cx.known("material", Id::Material, &self.material);
         if self.target < 0.0 || self.buy_rate < 0.0 {

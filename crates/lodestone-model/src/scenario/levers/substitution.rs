@@ -1,7 +1,7 @@
 //! `substitution`: when a material's price stays above a trigger, a sector moves part of
 //! its demand to a substitute (or gives it up) after a lag.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::diag::codes;
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,25 @@ pub struct Substitution {
 
 impl Lever for Substitution {
     fn check(&self, cx: &mut Check<'_>) {
+        if self.substitute.as_ref() == Some(&self.material) {
+            let msg = format!("`{}` cannot substitute for itself", self.material);
+            cx.push(
+                crate::diag::codes::INCONSISTENT,
+                Some("substitute"),
+                msg,
+                None,
+            );
+        }
+        cx.at_most(
+            "trigger_multiple",
+            self.trigger_multiple,
+            limits::MULTIPLE,
+            "× reference price",
+        );
+        cx.at_most("lag_months", self.lag_months, limits::MONTHS, "months");
+        if let Some(r) = self.ratio {
+            cx.at_most("ratio", r, limits::MULTIPLE, "t per t replaced");
+        }
         cx.known("sector", Id::Sector, &self.sector);
         cx.known("material", Id::Material, &self.material);
         if let Some(s) = &self.substitute {

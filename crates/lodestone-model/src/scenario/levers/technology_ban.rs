@@ -2,7 +2,7 @@
 //! stages that start under the ban ramp slower, reach a lower utilization and may yield
 //! less.
 
-use super::{Check, Id, Lever};
+use super::{Check, Id, Lever, limits};
 use crate::dataset::Stage;
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,7 @@ pub struct TechnologyBan {
 
 impl Lever for TechnologyBan {
     fn check(&self, cx: &mut Check<'_>) {
+        cx.at_most("ramp_factor", self.ramp_factor, limits::MULTIPLE, "×");
         cx.known("from", Id::Country, &self.from);
         if let Some(y) = self.yield_factor {
             cx.share("yield_factor", y);
