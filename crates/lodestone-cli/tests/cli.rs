@@ -540,3 +540,32 @@ start = "2025-01"
         )],
     );
 }
+
+#[test]
+fn a_dataset_without_demand_and_values_beyond_their_unit_limit_are_refused() {
+    let dir = tiny_copy(|name, t| match name {
+        "demand.csv" => t.lines().next().unwrap().to_string() + "\n",
+        "facilities.csv" => t.replacen(",1200,t REO/yr,", ",1e308,t REO/yr,", 1),
+        _ => t,
+    });
+    let o = run(&["data", "check", "--data", dir.path().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "facilities.csv:2:8: error[E007]: `capacity` = 1e308 is out of range: at most 1e9 t/yr"
+        ),
+        "{err}"
+    );
+    let dir = tiny_copy(|name, t| match name {
+        "demand.csv" => t.lines().next().unwrap().to_string() + "\n",
+        _ => t,
+    });
+    let o = run(&["validate", dir.path().to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("demand.csv: error[E005]: the dataset has no demand rows"),
+        "{err}"
+    );
+}

@@ -580,6 +580,15 @@ impl Dataset {
         let ids = read::table_ids(schema, &tables, &mut d);
         read::check_references(schema, &tables, &ids, &mut d);
         let ds = lower::lower(&tables, manifest, &mut d);
+        if d.is_empty() && ds.demand.is_empty() {
+            // a market with no demand has no prices: the run would report negative ones
+            d.push(
+                crate::diag::codes::EMPTY_VALUE,
+                crate::diag::Location::file(files.path("demand.csv")),
+                "the dataset has no demand rows",
+                Some("a dataset needs at least one demand row (country, sector, material)".into()),
+            );
+        }
         if d.is_empty() { Ok(ds) } else { Err(d) }
     }
 

@@ -196,7 +196,8 @@ impl Table {
                     }
                     continue;
                 }
-                check_value(&a.name, &a.ty, v, loc, diags);
+                check_value(&a.name, &a.ty, v, loc.clone(), diags);
+                check_limit(&a.name, &a.unit, v, loc, diags);
             }
         }
     }
@@ -234,6 +235,37 @@ fn is_id(v: &str) -> bool {
 
 fn is_country(v: &str) -> bool {
     v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The largest value a number of this unit may take (the same kinds as the scenario
+/// levers' `limits`): beyond it a value is a typo or a unit error (1e308 capacities and
+/// costs passed `data check`).
+fn unit_limit(unit: &str) -> Option<f64> {
+    use crate::scenario::levers::limits;
+    match unit {
+        "t/yr" | "t" => Some(limits::TONNES_PER_YEAR),
+        "months" => Some(limits::MONTHS),
+        "USD/t" => Some(limits::USD_PER_T),
+        "USD/kg" => Some(limits::USD_PER_KG),
+        "x ref_price" | "t per unit activity" => Some(limits::MULTIPLE),
+        _ => None,
+    }
+}
+
+/// A number above its unit's limit is out of range (the cell's own check reports values
+/// that are not numbers).
+fn check_limit(name: &str, unit: &str, v: &str, loc: Location, diags: &mut Diagnostics) {
+    let (Some(max), Ok(x)) = (unit_limit(unit), v.parse::<f64>()) else {
+        return;
+    };
+    if x > max {
+        diags.push(
+            codes::OUT_OF_RANGE,
+            loc,
+            format!("`{name}` = {v} is out of range: at most {max:e} {unit}"),
+            Some("check the unit and the number of zeros".into()),
+        );
+    }
 }
 
 fn check_value(name: &str, ty: &AttrType, v: &str, loc: Location, diags: &mut Diagnostics) {
