@@ -216,13 +216,28 @@ pub fn did_you_mean<'a>(
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = levenshtein(&wanted.to_lowercase(), &c.to_lowercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
+        // ties go to the smallest candidate, so the hint does not depend on the order
+        // candidates come in (some callers iterate hash sets)
+        if best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
     }
     let limit = (wanted.chars().count() / 3).max(2);
     best.filter(|(d, _)| *d <= limit)
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn equally_close_candidates_give_the_same_hint_in_any_order() {
+        let a = did_you_mean("cn", ["cb", "ca", "cz"]);
+        let b = did_you_mean("cn", ["cz", "cb", "ca"]);
+        assert_eq!(a.as_deref(), Some("did you mean `ca`?"));
+        assert_eq!(a, b);
+    }
 }
 
 #[cfg(test)]

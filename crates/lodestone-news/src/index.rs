@@ -374,6 +374,9 @@ impl SearchIndex {
                 title_highlights,
             });
         }
+        // equal scores in document id order: the index's own order of ties varies between
+        // runs (segments are merged in the background)
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         Ok(hits)
     }
 }
