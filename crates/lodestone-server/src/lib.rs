@@ -44,7 +44,8 @@ pub struct Config {
     /// Store directory: the run store (`lodestone-server.sqlite3`) and the news store.
     pub store_dir: PathBuf,
     /// Token required for requests that write or start work. Required on non-loopback
-    /// addresses. Default: none.
+    /// addresses; a blank one (or one with spaces) stops the start ([`check_token`]).
+    /// Default: none.
     pub token: Option<String>,
     /// Job worker threads. Default: 2.
     pub workers: usize,
@@ -145,7 +146,7 @@ fn state(config: &Config) -> Result<Arc<api::AppState>, ServerError> {
         .map(|n| api::describe(n))
         .collect();
     Ok(Arc::new(api::AppState {
-        token: config.token.clone().filter(|t| !t.is_empty()),
+        token: config.token.clone(),
         max_body: config.max_body_bytes,
         timeout: config.request_timeout,
         workers: config.workers.max(1),
@@ -162,8 +163,30 @@ fn state(config: &Config) -> Result<Arc<api::AppState>, ServerError> {
     }))
 }
 
+/// Why a token cannot be used: it must be 1 to [`MAX_TOKEN_LEN`] visible ASCII characters
+/// (no spaces), or clients could not send it in an `Authorization` header (a blank token
+/// would be matched by a blank header, and HTTP trims the spaces around a header value).
+pub fn check_token(token: &str) -> Result<(), ServerError> {
+    let why = if token.trim().is_empty() {
+        "it is blank".to_string()
+    } else if token.len() > MAX_TOKEN_LEN {
+        format!("it is longer than {MAX_TOKEN_LEN} bytes")
+    } else if token.chars().any(|c| !c.is_ascii_graphic()) {
+        "it contains spaces, control or non-ASCII characters".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(ServerError::BadToken(why))
+}
+
+/// Longest accepted token, bytes.
+pub const MAX_TOKEN_LEN: usize = 1024;
+
 fn start(addr: SocketAddr, config: &Config, ctrl_c: bool) -> Result<Running, ServerError> {
-    if !addr.ip().is_loopback() && config.token.as_deref().is_none_or(str::is_empty) {
+    if let Some(t) = &config.token {
+        check_token(t)?;
+    }
+    if !addr.ip().is_loopback() && config.token.is_none() {
         return Err(ServerError::TokenRequired(addr));
     }
     let state = state(config)?;

@@ -592,9 +592,86 @@ fn writes_need_the_token_when_one_is_set() {
     c.data_dir = Some(tiny_dir());
     let refused = lodestone_server::spawn("0.0.0.0:0".parse().unwrap(), &c);
     assert!(matches!(refused, Err(ServerError::TokenRequired(_))));
-    c.token = Some(String::new());
-    let refused = lodestone_server::spawn("0.0.0.0:0".parse().unwrap(), &c);
-    assert!(matches!(refused, Err(ServerError::TokenRequired(_))));
+    // a blank token is refused everywhere, loopback included: it is no protection
+    for blank in ["", " ", "\t  "] {
+        c.token = Some(blank.into());
+        for addr in ["0.0.0.0:0", "127.0.0.1:0"] {
+            let refused = lodestone_server::spawn(addr.parse().unwrap(), &c);
+            assert!(
+                matches!(&refused, Err(ServerError::BadToken(why)) if why.contains("blank")),
+                "{blank:?} on {addr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn blank_bearer_tokens_are_401s() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| c.token = Some("s3cret".into()));
+    let a = s.addr();
+    let body = json!({"toml": TWO_YEARS});
+    for blank in ["Bearer", "Bearer ", "Bearer     ", "Bearer \t "] {
+        let r = post_with(a, "/api/validate", &body, &[("Authorization", blank)]);
+        assert_error(&r, 401, "unauthorized");
+    }
+    // the scheme is case-insensitive (RFC 9110); the token is not
+    let ok = post_with(
+        a,
+        "/api/validate",
+        &body,
+        &[("Authorization", "bearer s3cret")],
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let wrong = post_with(
+        a,
+        "/api/validate",
+        &body,
+        &[("Authorization", "Bearer S3CRET")],
+    );
+    assert_error(&wrong, 401, "unauthorized");
+    s.stop().unwrap();
+}
+
+#[test]
+fn bodies_announced_over_the_limit_are_413_at_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    // a long time limit: a server waiting for the body would answer 408 only after it
+    let s = start(dir.path(), |c| {
+        c.max_body_bytes = 4096;
+        c.request_timeout = Duration::from_secs(120);
+    });
+    let a = s.addr();
+    for path in ["/api/runs", "/api/validate", "/api/ensembles"] {
+        // 1 TB announced, a few bytes sent, the socket kept open: the answer comes from the
+        // header alone, and the server closes the connection
+        let mut sock = TcpStream::connect(a).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {a}\r\nContent-Type: application/json\r\n\
+             Content-Length: 1000000000000\r\n\r\n{{\"toml\": \""
+        );
+        sock.write_all(head.as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        let _ = sock.read_to_end(&mut buf);
+        let r = parse(&buf);
+        let v = assert_error(&r, 413, "too_large");
+        assert!(v["error"].as_str().unwrap().contains("4096"), "{v}");
+        assert_eq!(r.header("connection"), Some("close"));
+    }
+    // a length at the limit is read as usual
+    let body = json!({"toml": TWO_YEARS}).to_string();
+    let padded = format!("{body:<4096}");
+    let r = request(
+        a,
+        "POST",
+        "/api/validate",
+        &[("Content-Type", "application/json")],
+        Some(padded.as_bytes()),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    s.stop().unwrap();
 }
 
 #[test]
