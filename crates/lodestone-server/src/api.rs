@@ -274,8 +274,8 @@ async fn dashboard() -> Response {
     resp
 }
 
-async fn openapi() -> Json<&'static Value> {
-    Json(crate::openapi::document())
+async fn openapi(State(st): St) -> Json<&'static Value> {
+    Json(crate::openapi::document(st.token.is_some()))
 }
 
 async fn health(State(st): St) -> Json<Value> {
@@ -380,23 +380,38 @@ async fn scenario(ApiPath(name): ApiPath<String>) -> ApiResult<Json<Value>> {
     })))
 }
 
+/// A field that may be left out but, when present, must have its type: `null` is refused
+/// (400), as the OpenAPI document declares every field of a request non-nullable.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// A scenario in a request: a shipped name or TOML text.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScenarioRequest {
     /// Shipped scenario name.
+    #[serde(default, deserialize_with = "present")]
     scenario: Option<String>,
     /// Scenario TOML text.
+    #[serde(default, deserialize_with = "present")]
     toml: Option<String>,
     /// Label of the text in diagnostics.
+    #[serde(default, deserialize_with = "present")]
     file: Option<String>,
     /// Reuse a stored result of the same question (default true).
+    #[serde(default, deserialize_with = "present")]
     cache: Option<bool>,
     /// Ensembles: replicates.
+    #[serde(default, deserialize_with = "present")]
     runs: Option<usize>,
     /// Ensembles: master seed.
+    #[serde(default, deserialize_with = "present")]
     seed: Option<u64>,
     /// Ensembles: threads.
+    #[serde(default, deserialize_with = "present")]
     threads: Option<usize>,
 }
 
@@ -830,6 +845,12 @@ async fn submit_ensemble(
             return Err(ApiError::bad_request(
                 format!("`runs` must be between 1 and {MAX_ENSEMBLE_RUNS}"),
                 None,
+            ));
+        }
+        if req.threads == Some(0) {
+            return Err(ApiError::bad_request(
+                "`threads` must be at least 1",
+                Some("leave it out to use the server's workers"),
             ));
         }
         let seed = req.seed.unwrap_or(1);

@@ -205,6 +205,85 @@ fn assert_error(r: &Resp, status: u16, code: &str) -> Value {
     v
 }
 
+/// Asserts that the OpenAPI document lists `status` among the responses of the operation.
+fn documented(doc: &Value, method: &str, path: &str, status: u16) {
+    let responses = &doc["paths"][path][method]["responses"];
+    assert!(
+        responses.get(status.to_string()).is_some(),
+        "{method} {path} answered {status}, which its document does not list: {responses}"
+    );
+}
+
+#[test]
+fn queries_and_bodies_are_refused_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    let doc = get(a, "/api/openapi.json").json();
+    // every endpoint that takes `limit` checks its query: a malformed limit or an unknown
+    // parameter is a documented 400
+    let mut with_limit = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(params) = ops["get"]["parameters"].as_array() else {
+            continue;
+        };
+        if !params.iter().any(|p| p["name"] == "limit") {
+            continue;
+        }
+        with_limit += 1;
+        let q = if path == "/api/news/search" {
+            "q=rare&"
+        } else {
+            ""
+        };
+        for bad in ["limit=many", "limit=-1", "limit=1.5", "bogus=1"] {
+            let r = get(a, &format!("{path}?{q}{bad}"));
+            assert_error(&r, 400, "bad_request");
+            documented(&doc, "get", path, 400);
+        }
+        let r = get(a, &format!("{path}?{q}limit=0"));
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+    }
+    assert_eq!(with_limit, 6);
+    // `null` is not a string (nor a boolean, nor an integer): refused, not taken as absent
+    for body in [
+        json!({"toml": TWO_YEARS, "file": null}),
+        json!({"scenario": null, "toml": TWO_YEARS}),
+        json!({"toml": TWO_YEARS, "cache": null}),
+    ] {
+        for path in ["/api/validate", "/api/runs", "/api/ensembles"] {
+            let v = assert_error(&post(a, path, &body), 400, "bad_request");
+            assert!(v["error"].as_str().unwrap().contains("null"), "{v}");
+            documented(&doc, "post", path, 400);
+        }
+    }
+    let r = post(
+        a,
+        "/api/ensembles",
+        &json!({"toml": TWO_YEARS, "threads": 0}),
+    );
+    assert_error(&r, 400, "bad_request");
+    assert_eq!(
+        doc["components"]["schemas"]["EnsembleRequest"]["properties"]["threads"]["minimum"],
+        1
+    );
+    // the document declares security only where the server enforces it
+    assert_eq!(doc["paths"]["/api/runs"]["post"]["security"], json!([]));
+    s.stop().unwrap();
+    let s = start(dir.path(), |c| c.token = Some("s3cret".into()));
+    let doc = get(s.addr(), "/api/openapi.json").json();
+    for path in ["/api/validate", "/api/runs", "/api/ensembles"] {
+        assert_eq!(
+            doc["paths"][path]["post"]["security"],
+            json!([{"bearer": []}])
+        );
+        let r = post(s.addr(), path, &json!({"toml": TWO_YEARS}));
+        assert_error(&r, 401, "unauthorized");
+        documented(&doc, "post", path, 401);
+    }
+    s.stop().unwrap();
+}
+
 #[test]
 fn openapi_lists_every_route_and_each_answers_without_5xx() {
     let dir = tempfile::tempdir().unwrap();
@@ -233,6 +312,7 @@ fn openapi_lists_every_route_and_each_answers_without_5xx() {
                 v["error"], "no such endpoint",
                 "{method} {path} is not routed"
             );
+            documented(&doc, method, path, r.status);
         }
     }
     let page = get(s.addr(), "/");
