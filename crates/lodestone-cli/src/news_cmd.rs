@@ -1,6 +1,7 @@
 //! `lodestone news …`: ingest reports into the news store, list and search them, extract and check their claims, and propose scenario events.
 
-use anyhow::{Context as _, Result, bail};
+use crate::load::bad_input;
+use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use lodestone_news::check::CheckSettings;
 use lodestone_news::{Context, DocFormat, Document, NewsDate, SearchQuery, Store};
@@ -155,12 +156,13 @@ const EXTENSIONS: &[&str] = &[
     "txt", "md", "markdown", "html", "htm", "jsonl", "ndjson", "json",
 ];
 
+/// The files to ingest; a folder that cannot be read is bad input (exit 2).
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("{}: cannot read folder", p.display()))?
+                .map_err(|e| bad_input(format!("{}: cannot read folder: {e}", p.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| f.is_file())
                 .filter(|f| {
@@ -178,21 +180,41 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Every document of the inputs. A file that cannot be read, is not UTF-8 or does not parse
+/// is bad input (exit 2), located at FILE:LINE[:COLUMN].
 fn read_documents(paths: &[PathBuf], format: Option<FormatArg>) -> Result<Vec<Document>> {
     let mut docs = Vec::new();
     for f in collect_files(paths)? {
         let label = f.display().to_string();
-        let bytes = std::fs::read(&f).with_context(|| format!("{label}: cannot read file"))?;
+        let bytes =
+            std::fs::read(&f).map_err(|e| bad_input(format!("{label}: cannot read file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            anyhow::anyhow!("{label}:{line}: not valid UTF-8 text")
+            let column =
+                valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+            bad_input(format!(
+                "{label}:{line}:{column}: not valid UTF-8 text (byte {})",
+                valid.len()
+            ))
         })?;
         let parsed = lodestone_news::parse_documents(&label, &text, format.map(FormatArg::format))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(|e| bad_input(e.to_string()))?;
         docs.extend(parsed);
     }
     Ok(docs)
+}
+
+/// A news-layer error as the CLI reports it: a malformed document, query or argument (an
+/// ambiguous id prefix) is bad input (exit 2); the rest are failures (exit 1).
+fn news_error(e: lodestone_news::NewsError) -> anyhow::Error {
+    use lodestone_news::NewsError;
+    match e {
+        NewsError::Parse(p) => bad_input(p.to_string()),
+        NewsError::Query(m) => bad_input(format!("search query: {m}")),
+        NewsError::Invalid(m) => bad_input(m),
+        other => other.into(),
+    }
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -212,8 +234,9 @@ fn all_claims(
     let docs = match doc {
         Some(id) => vec![
             store
-                .get(id)?
-                .with_context(|| format!("no stored document with id {id:?}"))?,
+                .get(id)
+                .map_err(news_error)?
+                .ok_or_else(|| bad_input(format!("no stored document with id {id:?}")))?,
         ],
         None => store.documents()?,
     };
@@ -223,7 +246,9 @@ fn all_claims(
         .collect())
 }
 
-/// Runs `lodestone news …`; returns the process exit code.
+/// Runs `lodestone news …`; returns the process exit code: 0 ok, 1 a failure (the store
+/// cannot be opened or written, `check --strict` finds contradictions), 2 bad input (a
+/// malformed document, a bad argument), as every other subcommand.
 pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
     let dir = store_dir(args.store)?;
     match args.command {
@@ -258,15 +283,14 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             limit,
             json,
         } => {
-            let since =
-                match since {
-                    None => None,
-                    Some(s) => Some(NewsDate::parse(&s).with_context(|| {
-                        format!("--since {s:?}: expected YYYY-MM-DD or YYYY-MM")
-                    })?),
-                };
+            let since = match since {
+                None => None,
+                Some(s) => Some(NewsDate::parse(&s).ok_or_else(|| {
+                    bad_input(format!("--since {s:?}: expected YYYY-MM-DD or YYYY-MM"))
+                })?),
+            };
             if limit == 0 {
-                bail!("--limit must be at least 1");
+                return Err(bad_input("--limit must be at least 1"));
             }
             let store = open_store(&dir)?;
             let q = SearchQuery {
@@ -275,7 +299,7 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
                 source,
                 limit,
             };
-            let hits = store.search(&q)?;
+            let hits = store.search(&q).map_err(news_error)?;
             if json {
                 print_json(&hits)?;
             } else {

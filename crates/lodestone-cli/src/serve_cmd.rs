@@ -37,15 +37,38 @@ pub struct ServeArgs {
     pub timeout: u64,
 }
 
+/// The token: `--token`, else `LODESTONE_TOKEN` when it is set (even to an empty value: an
+/// empty variable would otherwise silently turn the token off). A token the server refuses
+/// ([`lodestone_server::check_token`]) is an error naming where it came from.
+fn resolve_token(flag: Option<String>) -> Result<Option<String>, String> {
+    let (token, from) = match flag {
+        Some(t) => (t, "--token"),
+        None => match std::env::var("LODESTONE_TOKEN") {
+            Ok(t) => (t, "LODESTONE_TOKEN"),
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(
+                    "LODESTONE_TOKEN: refusing the token: it is not valid Unicode".to_string(),
+                );
+            }
+        },
+    };
+    lodestone_server::check_token(&token).map_err(|e| format!("{from}: {e}"))?;
+    Ok(Some(token))
+}
+
 /// Runs `lodestone serve` until Ctrl-C; returns the exit code (2 when the configuration
-/// is refused: no token off loopback, an invalid `--data` folder).
+/// is refused: no token off loopback, a blank token, an invalid `--data` folder).
 pub fn run(args: ServeArgs) -> Result<i32> {
     // the same store resolution as `lodestone news`
     let store = crate::news_cmd::store_dir(args.store)?;
-    let token = args
-        .token
-        .or_else(|| std::env::var("LODESTONE_TOKEN").ok())
-        .filter(|t| !t.is_empty());
+    let token = match resolve_token(args.token) {
+        Ok(t) => t,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(2);
+        }
+    };
     let mut config = lodestone_server::Config::new(store.clone());
     config.data_dir = args.data;
     config.token = token;
@@ -71,6 +94,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         Ok(()) => Ok(0),
         Err(
             e @ (lodestone_server::ServerError::TokenRequired(_)
+            | lodestone_server::ServerError::BadToken(_)
             | lodestone_server::ServerError::Dataset(_)),
         ) => {
             eprintln!("{e}");

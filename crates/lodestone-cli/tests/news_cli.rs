@@ -127,7 +127,8 @@ fn news_malformed_input_is_located_and_stores_nothing() {
         &store,
         &["ingest", good.to_str().unwrap(), bad.to_str().unwrap()],
     );
-    assert!(!out.status.success());
+    // bad input: exit 2, as everywhere else, at FILE:LINE
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:7", bad.display())), "{err}");
     assert!(err.contains("2025-02-31"), "{err}");
@@ -142,7 +143,23 @@ fn news_malformed_input_is_located_and_stores_nothing() {
         &store,
         &["ingest", dir.path().join("nope.txt").to_str().unwrap()],
     );
-    assert!(!missing.status.success());
+    assert_eq!(missing.status.code(), Some(2));
+    // Broken front matter is refused at its line, not stored as body text.
+    let broken = dir.path().join("broken.md");
+    std::fs::write(
+        &broken,
+        "---\ntitle Rare earths\n---\nChina holds 90% of refining.\n",
+    )
+    .unwrap();
+    let out = lodestone(&store, &["ingest", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:2", broken.display())), "{err}");
+    // Bad arguments are bad input too.
+    let since = lodestone(&store, &["search", "rare", "--since", "yesterday"]);
+    assert_eq!(since.status.code(), Some(2));
+    let doc = lodestone(&store, &["claims", "--doc", "no-such-doc"]);
+    assert_eq!(doc.status.code(), Some(2));
     // The good file alone goes in.
     let r = json(&lodestone(
         &store,

@@ -144,3 +144,40 @@ fn html_and_markdown_errors() {
     let e = err("a.txt", "Title\nDate: someday\nbody");
     assert_eq!(e.line, 2, "{e}");
 }
+
+#[test]
+fn broken_front_matter_of_plain_text_is_refused_not_read_as_body() {
+    // A line that is not `key: value`: refused at its line (it was the title "---" and the
+    // front matter became body text).
+    let e = err(
+        "note.txt",
+        "---\ntitle Rare earths\n---\nChina holds 90% of refining.\n",
+    );
+    assert_eq!((e.file.as_str(), e.line), ("note.txt", 2), "{e}");
+    assert!(e.message.contains("not 'key: value'"), "{e}");
+    // Never closed: refused at the opening line.
+    let e = err("note.txt", "\n---\ntitle: Rare earths\nChina holds 90%.\n");
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("never closed"), "{e}");
+    // A bad date inside it.
+    let e = err(
+        "note.txt",
+        "---\ntitle: T\ndate: 2025-02-30\n---\nChina holds 90%.\n",
+    );
+    assert_eq!(e.line, 3, "{e}");
+}
+
+#[test]
+fn well_formed_front_matter_of_plain_text_is_metadata() {
+    let docs = parse_documents(
+        "note.txt",
+        "---\ntitle: Rare earths\nsource: Reuters\ndate: 2025-10-01\n---\nChina holds 90% of refining.\n",
+        None,
+    )
+    .unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].title, "Rare earths");
+    assert_eq!(docs[0].source, "Reuters");
+    assert!(!docs[0].body.contains("---"), "{}", docs[0].body);
+    assert!(!docs[0].body.contains("title"), "{}", docs[0].body);
+}

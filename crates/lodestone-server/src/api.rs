@@ -188,16 +188,29 @@ fn token_matches(presented: &str, expected: &str) -> bool {
     diff == 0
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case); `None`
+/// without one, or when it is blank.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Token check for requests that write or start work, the time limit, common headers.
+/// The body length a request announces (`Content-Length`), if it announces one. (A
+/// malformed or conflicting length never gets here: the HTTP layer refuses it with 400.)
+fn announced_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Token check for requests that write or start work, the body limit of requests that
+/// announce their length (413 before reading), the time limit, common headers.
 async fn guard(State(st): St, req: Request, next: Next) -> Response {
     let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !reads
@@ -205,6 +218,14 @@ async fn guard(State(st): St, req: Request, next: Next) -> Response {
         && !bearer(req.headers()).is_some_and(|t| token_matches(t, expected))
     {
         return ApiError::Unauthorized.into_response();
+    }
+    if announced_length(req.headers()).is_some_and(|n| n > st.max_body as u64) {
+        // Refused at the header: the body is never read, and the connection is closed so
+        // the client cannot go on sending it.
+        let mut resp = ApiError::TooLarge(st.max_body).into_response();
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return resp;
     }
     let mut resp = match tokio::time::timeout(st.timeout, next.run(req)).await {
         Ok(r) => r,
@@ -253,8 +274,8 @@ async fn dashboard() -> Response {
     resp
 }
 
-async fn openapi() -> Json<&'static Value> {
-    Json(crate::openapi::document())
+async fn openapi(State(st): St) -> Json<&'static Value> {
+    Json(crate::openapi::document(st.token.is_some()))
 }
 
 async fn health(State(st): St) -> Json<Value> {
@@ -359,23 +380,38 @@ async fn scenario(ApiPath(name): ApiPath<String>) -> ApiResult<Json<Value>> {
     })))
 }
 
+/// A field that may be left out but, when present, must have its type: `null` is refused
+/// (400), as the OpenAPI document declares every field of a request non-nullable.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// A scenario in a request: a shipped name or TOML text.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScenarioRequest {
     /// Shipped scenario name.
+    #[serde(default, deserialize_with = "present")]
     scenario: Option<String>,
     /// Scenario TOML text.
+    #[serde(default, deserialize_with = "present")]
     toml: Option<String>,
     /// Label of the text in diagnostics.
+    #[serde(default, deserialize_with = "present")]
     file: Option<String>,
     /// Reuse a stored result of the same question (default true).
+    #[serde(default, deserialize_with = "present")]
     cache: Option<bool>,
     /// Ensembles: replicates.
+    #[serde(default, deserialize_with = "present")]
     runs: Option<usize>,
     /// Ensembles: master seed.
+    #[serde(default, deserialize_with = "present")]
     seed: Option<u64>,
     /// Ensembles: threads.
+    #[serde(default, deserialize_with = "present")]
     threads: Option<usize>,
 }
 
@@ -811,6 +847,12 @@ async fn submit_ensemble(
                 None,
             ));
         }
+        if req.threads == Some(0) {
+            return Err(ApiError::bad_request(
+                "`threads` must be at least 1",
+                Some("leave it out to use the server's workers"),
+            ));
+        }
         let seed = req.seed.unwrap_or(1);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = req.threads.unwrap_or(st.workers).clamp(1, cores.max(1));
@@ -853,6 +895,39 @@ mod tests {
         assert!(!token_matches("s3cre", "s3cret"));
         assert!(!token_matches("s3cretX", "s3cret"));
         assert!(!token_matches("", "s3cret"));
+    }
+
+    #[test]
+    fn blank_or_foreign_authorization_has_no_token() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+            bearer(&h).map(str::to_string)
+        };
+        assert_eq!(with("Bearer s3cret").as_deref(), Some("s3cret"));
+        assert_eq!(with("bearer  s3cret ").as_deref(), Some("s3cret"));
+        for blank in [
+            "Bearer",
+            "Bearer ",
+            "Bearer    ",
+            "Bearer \t",
+            "Basic czNjcmV0",
+            "",
+        ] {
+            assert_eq!(with(blank), None, "{blank:?}");
+        }
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn announced_lengths_are_read_from_the_header() {
+        let mut h = HeaderMap::new();
+        assert_eq!(announced_length(&h), None);
+        h.insert(
+            header::CONTENT_LENGTH,
+            HeaderValue::from_static("1000000000000"),
+        );
+        assert_eq!(announced_length(&h), Some(1_000_000_000_000));
     }
 
     #[test]

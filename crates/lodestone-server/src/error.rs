@@ -177,6 +177,12 @@ pub enum ServerError {
         "refusing to listen on {0} without a token: requests that write or start work would be open to the network\n  hint: pass --token T (or set LODESTONE_TOKEN), or listen on 127.0.0.1"
     )]
     TokenRequired(SocketAddr),
+    /// The token cannot be used (blank, spaces, control characters): see
+    /// [`crate::check_token`].
+    #[error(
+        "refusing the token: {0}\n  hint: a token is 1 to 1024 visible ASCII characters without spaces, e.g. the output of `openssl rand -hex 32`"
+    )]
+    BadToken(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

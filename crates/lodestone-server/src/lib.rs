@@ -14,8 +14,16 @@
 //! Security model: the server listens on loopback by default. When a token is configured,
 //! every request that writes or starts work (any method but GET/HEAD/OPTIONS) must carry
 //! `Authorization: Bearer <token>`; [`spawn`] refuses a non-loopback address without one.
-//! Bodies are limited in size ([`Config::max_body_bytes`]) and requests in time
-//! ([`Config::request_timeout`]); jobs run on their own threads, outside that limit.
+//! Bodies are limited in size ([`Config::max_body_bytes`], refused from the announced length
+//! before reading) and requests in time ([`Config::request_timeout`]); jobs run on their own
+//! threads, outside that limit.
+//!
+//! Memory is bounded: nothing is kept per request. What the server keeps is the embedded
+//! datasets it has loaded (at most one per embedded dataset, [`resolve::Catalog`]), one news
+//! store (its search index and word-segmentation dictionary, ~35 MB, opened on first use),
+//! the live progress of running jobs (at most [`Config::workers`]), at most
+//! [`Config::max_queued_jobs`] queued jobs, and SQLite's page cache (2 MiB per connection).
+//! Results live in the store on disk. Request threads are capped at [`MAX_BLOCKING_THREADS`].
 
 pub mod api;
 pub mod dashboard;
@@ -44,7 +52,8 @@ pub struct Config {
     /// Store directory: the run store (`lodestone-server.sqlite3`) and the news store.
     pub store_dir: PathBuf,
     /// Token required for requests that write or start work. Required on non-loopback
-    /// addresses. Default: none.
+    /// addresses; a blank one (or one with spaces) stops the start ([`check_token`]).
+    /// Default: none.
     pub token: Option<String>,
     /// Job worker threads. Default: 2.
     pub workers: usize,
@@ -145,7 +154,7 @@ fn state(config: &Config) -> Result<Arc<api::AppState>, ServerError> {
         .map(|n| api::describe(n))
         .collect();
     Ok(Arc::new(api::AppState {
-        token: config.token.clone().filter(|t| !t.is_empty()),
+        token: config.token.clone(),
         max_body: config.max_body_bytes,
         timeout: config.request_timeout,
         workers: config.workers.max(1),
@@ -162,8 +171,37 @@ fn state(config: &Config) -> Result<Arc<api::AppState>, ServerError> {
     }))
 }
 
+/// Why a token cannot be used: it must be 1 to [`MAX_TOKEN_LEN`] visible ASCII characters
+/// (no spaces), or clients could not send it in an `Authorization` header (a blank token
+/// would be matched by a blank header, and HTTP trims the spaces around a header value).
+pub fn check_token(token: &str) -> Result<(), ServerError> {
+    let why = if token.trim().is_empty() {
+        "it is blank".to_string()
+    } else if token.len() > MAX_TOKEN_LEN {
+        format!("it is longer than {MAX_TOKEN_LEN} bytes")
+    } else if token.chars().any(|c| !c.is_ascii_graphic()) {
+        "it contains spaces, control or non-ASCII characters".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(ServerError::BadToken(why))
+}
+
+/// Threads that run the blocking part of requests (SQLite, datasets, the news store) at
+/// once; more requests wait their turn (within the time limit). Tokio's default is 512: under
+/// many concurrent connections each request held a thread with its own stack and allocator
+/// arena. The run store is one connection behind a mutex, so more threads add no throughput.
+/// Job worker threads ([`Config::workers`]) are apart from these.
+pub const MAX_BLOCKING_THREADS: usize = 16;
+
+/// Longest accepted token, bytes.
+pub const MAX_TOKEN_LEN: usize = 1024;
+
 fn start(addr: SocketAddr, config: &Config, ctrl_c: bool) -> Result<Running, ServerError> {
-    if !addr.ip().is_loopback() && config.token.as_deref().is_none_or(str::is_empty) {
+    if let Some(t) = &config.token {
+        check_token(t)?;
+    }
+    if !addr.ip().is_loopback() && config.token.is_none() {
         return Err(ServerError::TokenRequired(addr));
     }
     let state = state(config)?;
@@ -177,6 +215,7 @@ fn start(addr: SocketAddr, config: &Config, ctrl_c: bool) -> Result<Running, Ser
         .map_err(|source| ServerError::Bind { addr, source })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .thread_name("lodestone-http")
         .enable_all()
         .build()

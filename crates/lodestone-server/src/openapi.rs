@@ -63,17 +63,31 @@ fn query_param(name: &str, description: &str, kind: &str, required: bool) -> Val
 }
 
 fn limit() -> Value {
-    query_param("limit", "Most items to return.", "integer", false)
+    json!({"name": "limit", "in": "query", "required": false,
+           "description": "Most items to return (0 is taken as 1; there is a cap per endpoint).",
+           "schema": {"type": "integer", "minimum": 0}})
+}
+
+/// The 400 of list endpoints: their query is checked (type of `limit`, unknown parameters).
+fn bad_list_query() -> Value {
+    err("A malformed `limit` (not a non-negative integer) or an unknown query parameter.")
 }
 
 fn get_op(summary: &str, params: Vec<Value>, responses: Value) -> Value {
     json!({"get": {"summary": summary, "parameters": params, "responses": responses}})
 }
 
-fn post_op(summary: &str, body: &str, responses: Value) -> Value {
+fn post_op(summary: &str, body: &str, responses: Value, token: bool) -> Value {
+    // Without a token the server lets every request through: declaring a security
+    // requirement it does not enforce would make the document lie.
+    let security = if token {
+        json!([{"bearer": []}])
+    } else {
+        json!([])
+    };
     json!({"post": {
         "summary": summary,
-        "security": [{"bearer": []}],
+        "security": security,
         "requestBody": {"required": true,
             "content": {"application/json": {"schema": reference(body)}}},
         "responses": responses,
@@ -88,13 +102,13 @@ fn merge(a: Value, b: Value) -> Value {
     a
 }
 
-fn build() -> Value {
+fn build(token: bool) -> Value {
     let job = || ok("The job.", reference("Job"));
     let id = |what: &str| path_param("id", &format!("{what} id"), true);
     let submit_responses = json!({
         "200": ok("An existing job answers the same question (done, or still queued or running): `cached: true`. Send `cache: false` to run again.", reference("Job")),
         "202": ok("Queued; poll the job.", reference("Job")),
-        "400": err("Malformed JSON, or not exactly one of `scenario` and `toml`."),
+        "400": err("Malformed JSON, a `null` or ill-typed field, an unknown field, or not exactly one of `scenario` and `toml`."),
         "401": err("A token is required."),
         "404": err("Unknown scenario name."),
         "413": err("Body over the limit."),
@@ -128,17 +142,17 @@ fn build() -> Value {
         "/api/validate": post_op("Parse and validate a scenario against its dataset.", "ScenarioRequest",
             json!({
                 "200": ok("Valid.", any_object()),
-                "400": err("Malformed request."),
+                "400": err("Malformed JSON, a `null` or ill-typed field, an unknown field, or not exactly one of `scenario` and `toml`."),
                 "401": err("A token is required."),
                 "404": err("Unknown scenario name."),
                 "413": err("Body over the limit."),
                 "415": err("Body is not JSON."),
                 "422": ok("Every located problem.", reference("Error")),
-            })),
+            }), token),
         "/api/runs": merge(
-            post_op("Run a scenario as a background job.", "ScenarioRequest", submit_responses.clone()),
-            get_op("Runs, newest first.", vec![limit()],
-                json!({"200": ok("Runs.", array_of(reference("Job")))}))),
+            post_op("Run a scenario as a background job.", "ScenarioRequest", submit_responses.clone(), token),
+            get_op("Runs, newest first (at most 500).", vec![limit()],
+                json!({"200": ok("Runs.", array_of(reference("Job"))), "400": bad_list_query()}))),
         "/api/runs/{id}": get_op("A run's job, with links to its summary and CSV tables.", vec![id("Run")],
             json!({"200": job(), "400": err("Bad id."), "404": err("No such run.")})),
         "/api/runs/{id}/summary": get_op("A finished run's summary (the shape of `lodestone run --json`).",
@@ -152,46 +166,48 @@ fn build() -> Value {
             })),
         "/api/ensembles": merge(
             post_op("Run a Monte Carlo ensemble of a scenario as a background job (progress = replicates done).",
-                "EnsembleRequest", submit_responses),
-            get_op("Ensembles, newest first.", vec![limit()],
-                json!({"200": ok("Ensembles.", array_of(reference("Job")))}))),
+                "EnsembleRequest", submit_responses, token),
+            get_op("Ensembles, newest first (at most 500).", vec![limit()],
+                json!({"200": ok("Ensembles.", array_of(reference("Job"))), "400": bad_list_query()}))),
         "/api/ensembles/{id}": get_op("An ensemble's job.", vec![id("Ensemble")],
             json!({"200": job(), "400": err("Bad id."), "404": err("No such ensemble.")})),
         "/api/ensembles/{id}/summary": get_op("A finished ensemble's P10/P50/P90 summary.",
             vec![id("Ensemble")], result_responses("ensemble")),
-        "/api/jobs": get_op("Jobs of every kind, newest first.", vec![limit()],
-            json!({"200": ok("Jobs.", array_of(reference("Job")))})),
+        "/api/jobs": get_op("Jobs of every kind, newest first (at most 500).", vec![limit()],
+            json!({"200": ok("Jobs.", array_of(reference("Job"))), "400": bad_list_query()})),
         "/api/jobs/{id}": get_op("A job: state (queued, running, done, failed) and progress.", vec![id("Job")],
             json!({"200": job(), "400": err("Bad id."), "404": err("No such job.")})),
         "/api/compare": get_op("Differences (b − a) between two finished runs, year by year.",
             vec![query_param("a", "Run id A.", "integer", true), query_param("b", "Run id B.", "integer", true)],
             json!({
                 "200": ok("Comparison: years → shares, shortfall, prices, dependency, independence, each {a, b, diff}.", any_object()),
-                "400": err("Missing or bad ids, or no common year."),
+                "400": err("Missing or bad ids, an unknown query parameter, or no common year."),
                 "404": err("No such run."),
                 "409": err("A run is not finished."),
             })),
         "/api/news": get_op("The news store: where it is and how many documents it holds.", vec![],
             json!({"200": ok("Status.", any_object())})),
-        "/api/news/documents": get_op("Stored documents, newest first.", vec![limit()],
-            json!({"200": ok("Documents.", any_object())})),
+        "/api/news/documents": get_op("Stored documents, newest first (at most 500).", vec![limit()],
+            json!({"200": ok("Documents.", any_object()), "400": bad_list_query()})),
         "/api/news/search": get_op("Full-text search (Chinese and English).",
             vec![query_param("q", "Search words; \"…\" for a phrase.", "string", true),
                  query_param("since", "Only documents dated on or after (YYYY-MM-DD or YYYY-MM).", "string", false),
                  query_param("source", "Only documents whose source contains these words.", "string", false),
                  limit()],
             json!({"200": ok("Hits with snippets and highlight ranges.", any_object()),
-                   "400": err("Missing `q`, bad date or bad query.")})),
-        "/api/news/claims": get_op("Quantitative claims extracted from the stored documents, with provenance.",
+                   "400": err("Missing `q`, bad date, bad query, a malformed `limit` or an unknown query parameter.")})),
+        "/api/news/claims": get_op("Quantitative claims extracted from the stored documents, with provenance (at most 2000).",
             vec![query_param("doc", "Only this document (id or id prefix).", "string", false), limit()],
-            json!({"200": ok("Claims.", any_object()), "404": err("No such document.")})),
+            json!({"200": ok("Claims.", any_object()),
+                   "400": err("A malformed `limit`, an unknown query parameter or an ambiguous `doc` prefix."),
+                   "404": err("No such document.")})),
     });
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Lodestone API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Run and compare rare earth supply chain scenarios. Requests that write or start work need `Authorization: Bearer <token>` when the server was started with a token (always, off loopback). Bodies are limited in size (413) and requests in time (408). Errors share one JSON shape (Error).",
+            "description": "Run and compare rare earth supply chain scenarios. Requests that write or start work need `Authorization: Bearer <token>` when the server was started with a token (always, off loopback); this document declares that requirement only on a server that has a token. Bodies are limited in size (413, from the announced `Content-Length` before any byte is read) and requests in time (408). Request fields may be left out but are never `null`. Errors share one JSON shape (Error).",
             "license": {"name": "Apache-2.0"},
         },
         "paths": paths,
@@ -216,7 +232,7 @@ fn build() -> Value {
                     "properties": {
                         "scenario": {"type": "string", "description": "A shipped scenario name."},
                         "toml": {"type": "string", "description": "Scenario TOML; `extends` may name shipped scenarios."},
-                        "file": {"type": "string", "description": "Label of the text in diagnostics (default scenario.toml)."},
+                        "file": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Label of the text in diagnostics (default scenario.toml): no control characters."},
                         "cache": {"type": "boolean", "description": "Reuse a stored result of the same question (default true)."},
                     }},
                 "EnsembleRequest": {"type": "object", "additionalProperties": false,
@@ -224,7 +240,7 @@ fn build() -> Value {
                     "properties": {
                         "scenario": {"type": "string"},
                         "toml": {"type": "string"},
-                        "file": {"type": "string"},
+                        "file": {"type": "string", "minLength": 1, "maxLength": 100},
                         "cache": {"type": "boolean"},
                         "runs": {"type": "integer", "minimum": 1, "maximum": crate::api::MAX_ENSEMBLE_RUNS, "description": "Replicates (default 50)."},
                         "seed": {"type": "integer", "minimum": 0, "description": "Master seed (default 1)."},
@@ -254,10 +270,16 @@ fn build() -> Value {
     })
 }
 
-/// The document (built once).
-pub fn document() -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(build)
+/// The document of a server with a token (`token`: writes declare the bearer requirement)
+/// or without one (built once each).
+pub fn document(token: bool) -> &'static Value {
+    static WITH: OnceLock<Value> = OnceLock::new();
+    static WITHOUT: OnceLock<Value> = OnceLock::new();
+    if token {
+        WITH.get_or_init(|| build(true))
+    } else {
+        WITHOUT.get_or_init(|| build(false))
+    }
 }
 
 #[cfg(test)]
@@ -266,7 +288,7 @@ mod tests {
 
     #[test]
     fn every_route_is_documented_and_nothing_else() {
-        let doc = document();
+        let doc = document(true);
         let mut documented = Vec::new();
         for (path, ops) in doc["paths"].as_object().unwrap() {
             for method in ops.as_object().unwrap().keys() {
@@ -284,8 +306,8 @@ mod tests {
 
     #[test]
     fn references_resolve() {
-        let text = document().to_string();
-        let schemas = document()["components"]["schemas"].as_object().unwrap();
+        let text = document(true).to_string();
+        let schemas = document(true)["components"]["schemas"].as_object().unwrap();
         for part in text.split("#/components/schemas/").skip(1) {
             let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
             assert!(schemas.contains_key(&name), "{name}");

@@ -205,6 +205,85 @@ fn assert_error(r: &Resp, status: u16, code: &str) -> Value {
     v
 }
 
+/// Asserts that the OpenAPI document lists `status` among the responses of the operation.
+fn documented(doc: &Value, method: &str, path: &str, status: u16) {
+    let responses = &doc["paths"][path][method]["responses"];
+    assert!(
+        responses.get(status.to_string()).is_some(),
+        "{method} {path} answered {status}, which its document does not list: {responses}"
+    );
+}
+
+#[test]
+fn queries_and_bodies_are_refused_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    let doc = get(a, "/api/openapi.json").json();
+    // every endpoint that takes `limit` checks its query: a malformed limit or an unknown
+    // parameter is a documented 400
+    let mut with_limit = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(params) = ops["get"]["parameters"].as_array() else {
+            continue;
+        };
+        if !params.iter().any(|p| p["name"] == "limit") {
+            continue;
+        }
+        with_limit += 1;
+        let q = if path == "/api/news/search" {
+            "q=rare&"
+        } else {
+            ""
+        };
+        for bad in ["limit=many", "limit=-1", "limit=1.5", "bogus=1"] {
+            let r = get(a, &format!("{path}?{q}{bad}"));
+            assert_error(&r, 400, "bad_request");
+            documented(&doc, "get", path, 400);
+        }
+        let r = get(a, &format!("{path}?{q}limit=0"));
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+    }
+    assert_eq!(with_limit, 6);
+    // `null` is not a string (nor a boolean, nor an integer): refused, not taken as absent
+    for body in [
+        json!({"toml": TWO_YEARS, "file": null}),
+        json!({"scenario": null, "toml": TWO_YEARS}),
+        json!({"toml": TWO_YEARS, "cache": null}),
+    ] {
+        for path in ["/api/validate", "/api/runs", "/api/ensembles"] {
+            let v = assert_error(&post(a, path, &body), 400, "bad_request");
+            assert!(v["error"].as_str().unwrap().contains("null"), "{v}");
+            documented(&doc, "post", path, 400);
+        }
+    }
+    let r = post(
+        a,
+        "/api/ensembles",
+        &json!({"toml": TWO_YEARS, "threads": 0}),
+    );
+    assert_error(&r, 400, "bad_request");
+    assert_eq!(
+        doc["components"]["schemas"]["EnsembleRequest"]["properties"]["threads"]["minimum"],
+        1
+    );
+    // the document declares security only where the server enforces it
+    assert_eq!(doc["paths"]["/api/runs"]["post"]["security"], json!([]));
+    s.stop().unwrap();
+    let s = start(dir.path(), |c| c.token = Some("s3cret".into()));
+    let doc = get(s.addr(), "/api/openapi.json").json();
+    for path in ["/api/validate", "/api/runs", "/api/ensembles"] {
+        assert_eq!(
+            doc["paths"][path]["post"]["security"],
+            json!([{"bearer": []}])
+        );
+        let r = post(s.addr(), path, &json!({"toml": TWO_YEARS}));
+        assert_error(&r, 401, "unauthorized");
+        documented(&doc, "post", path, 401);
+    }
+    s.stop().unwrap();
+}
+
 #[test]
 fn openapi_lists_every_route_and_each_answers_without_5xx() {
     let dir = tempfile::tempdir().unwrap();
@@ -233,6 +312,7 @@ fn openapi_lists_every_route_and_each_answers_without_5xx() {
                 v["error"], "no such endpoint",
                 "{method} {path} is not routed"
             );
+            documented(&doc, method, path, r.status);
         }
     }
     let page = get(s.addr(), "/");
@@ -592,9 +672,86 @@ fn writes_need_the_token_when_one_is_set() {
     c.data_dir = Some(tiny_dir());
     let refused = lodestone_server::spawn("0.0.0.0:0".parse().unwrap(), &c);
     assert!(matches!(refused, Err(ServerError::TokenRequired(_))));
-    c.token = Some(String::new());
-    let refused = lodestone_server::spawn("0.0.0.0:0".parse().unwrap(), &c);
-    assert!(matches!(refused, Err(ServerError::TokenRequired(_))));
+    // a blank token is refused everywhere, loopback included: it is no protection
+    for blank in ["", " ", "\t  "] {
+        c.token = Some(blank.into());
+        for addr in ["0.0.0.0:0", "127.0.0.1:0"] {
+            let refused = lodestone_server::spawn(addr.parse().unwrap(), &c);
+            assert!(
+                matches!(&refused, Err(ServerError::BadToken(why)) if why.contains("blank")),
+                "{blank:?} on {addr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn blank_bearer_tokens_are_401s() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |c| c.token = Some("s3cret".into()));
+    let a = s.addr();
+    let body = json!({"toml": TWO_YEARS});
+    for blank in ["Bearer", "Bearer ", "Bearer     ", "Bearer \t "] {
+        let r = post_with(a, "/api/validate", &body, &[("Authorization", blank)]);
+        assert_error(&r, 401, "unauthorized");
+    }
+    // the scheme is case-insensitive (RFC 9110); the token is not
+    let ok = post_with(
+        a,
+        "/api/validate",
+        &body,
+        &[("Authorization", "bearer s3cret")],
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let wrong = post_with(
+        a,
+        "/api/validate",
+        &body,
+        &[("Authorization", "Bearer S3CRET")],
+    );
+    assert_error(&wrong, 401, "unauthorized");
+    s.stop().unwrap();
+}
+
+#[test]
+fn bodies_announced_over_the_limit_are_413_at_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    // a long time limit: a server waiting for the body would answer 408 only after it
+    let s = start(dir.path(), |c| {
+        c.max_body_bytes = 4096;
+        c.request_timeout = Duration::from_secs(120);
+    });
+    let a = s.addr();
+    for path in ["/api/runs", "/api/validate", "/api/ensembles"] {
+        // 1 TB announced, a few bytes sent, the socket kept open: the answer comes from the
+        // header alone, and the server closes the connection
+        let mut sock = TcpStream::connect(a).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {a}\r\nContent-Type: application/json\r\n\
+             Content-Length: 1000000000000\r\n\r\n{{\"toml\": \""
+        );
+        sock.write_all(head.as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        let _ = sock.read_to_end(&mut buf);
+        let r = parse(&buf);
+        let v = assert_error(&r, 413, "too_large");
+        assert!(v["error"].as_str().unwrap().contains("4096"), "{v}");
+        assert_eq!(r.header("connection"), Some("close"));
+    }
+    // a length at the limit is read as usual
+    let body = json!({"toml": TWO_YEARS}).to_string();
+    let padded = format!("{body:<4096}");
+    let r = request(
+        a,
+        "POST",
+        "/api/validate",
+        &[("Content-Type", "application/json")],
+        Some(padded.as_bytes()),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    s.stop().unwrap();
 }
 
 #[test]

@@ -84,6 +84,14 @@ pub(super) fn parse_plain(file: &str, text: &str) -> Result<Vec<Document>, Parse
     let mut meta = Meta::default();
     let mut i = 0;
     let mut first_line = 1;
+    while i < ls.len() && ls[i].trim().is_empty() {
+        i += 1;
+    }
+    if i < ls.len() && ls[i].trim() == "---" {
+        // Front matter, as in Markdown (a broken one must not become the title and body).
+        i = front_matter(file, &ls, i, &mut meta)?;
+        first_line = i + 1;
+    }
     // Leading header block and title.
     while i < ls.len() {
         let l = ls[i];
@@ -120,6 +128,48 @@ fn strip_markdown(line: &str) -> String {
     EMPH_RE.replace_all(&l, "").to_string()
 }
 
+/// Reads the `---` front matter opening at line index `open` into `meta`; returns the index
+/// of the line after its closing `---`. Broken front matter (never closed, a line that is not
+/// `key: value`, a bad date) is an error at its line, never body text.
+fn front_matter(
+    file: &str,
+    ls: &[&str],
+    open: usize,
+    meta: &mut Meta,
+) -> Result<usize, ParseError> {
+    let never_closed = || {
+        ParseError::new(
+            file,
+            open + 1,
+            "front matter opened here is never closed with '---'",
+        )
+        .with_hint("close it with a line holding only '---', or remove the opening '---'")
+    };
+    if !ls[open + 1..].iter().any(|l| l.trim() == "---") {
+        return Err(never_closed());
+    }
+    let mut i = open + 1;
+    while i < ls.len() {
+        let l = ls[i];
+        if l.trim() == "---" {
+            return Ok(i + 1);
+        }
+        if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
+            let Some((k, v)) = l.split_once(':') else {
+                return Err(ParseError::new(
+                    file,
+                    i + 1,
+                    format!("front matter line {:?} is not 'key: value'", l.trim()),
+                )
+                .with_hint("front matter holds `title:`, `source:`, `date:` and `url:` lines"));
+            };
+            apply_header(file, i + 1, k.trim(), v, meta)?;
+        }
+        i += 1;
+    }
+    Err(never_closed())
+}
+
 /// Markdown: optional `---` front matter (`title`, `source`, `date`, `url`), the first `#` heading
 /// as title (or the front matter's), and the rest as body with inline markup removed.
 pub(super) fn parse_markdown(file: &str, text: &str) -> Result<Vec<Document>, ParseError> {
@@ -130,42 +180,7 @@ pub(super) fn parse_markdown(file: &str, text: &str) -> Result<Vec<Document>, Pa
         i += 1;
     }
     if i < ls.len() && ls[i].trim() == "---" {
-        let open = i;
-        if !ls[open + 1..].iter().any(|l| l.trim() == "---") {
-            return Err(ParseError::new(
-                file,
-                open + 1,
-                "front matter opened here is never closed with '---'",
-            ));
-        }
-        i += 1;
-        let mut closed = false;
-        while i < ls.len() {
-            let l = ls[i];
-            if l.trim() == "---" {
-                closed = true;
-                i += 1;
-                break;
-            }
-            if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
-                let Some((k, v)) = l.split_once(':') else {
-                    return Err(ParseError::new(
-                        file,
-                        i + 1,
-                        format!("front matter line {:?} is not 'key: value'", l.trim()),
-                    ));
-                };
-                apply_header(file, i + 1, k.trim(), v, &mut meta)?;
-            }
-            i += 1;
-        }
-        if !closed {
-            return Err(ParseError::new(
-                file,
-                open + 1,
-                "front matter opened here is never closed with '---'",
-            ));
-        }
+        i = front_matter(file, &ls, i, &mut meta)?;
     }
     let mut body = Vec::new();
     let mut first_line = i + 1;
