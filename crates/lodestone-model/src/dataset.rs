@@ -584,7 +584,7 @@ impl Dataset {
             // a market with no demand has no prices: the run would report negative ones
             d.push(
                 crate::diag::codes::EMPTY_VALUE,
-                crate::diag::Location::file(files.path("demand.csv")),
+                crate::diag::Location::new(files.path("demand.csv"), 1, 1),
                 "the dataset has no demand rows",
                 Some("a dataset needs at least one demand row (country, sector, material)".into()),
             );
