@@ -565,7 +565,7 @@ fn a_dataset_without_demand_and_values_beyond_their_unit_limit_are_refused() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("demand.csv: error[E005]: the dataset has no demand rows"),
+        err.contains("demand.csv:1:1: error[E005]: the dataset has no demand rows"),
         "{err}"
     );
 }
