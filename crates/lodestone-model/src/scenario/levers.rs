@@ -374,8 +374,26 @@ impl Check<'_> {
         }
     }
 
-    /// A producer (`facility`, else `company`), the material it sells and a price ≥ 0, as
-    /// `price_floor` and `offtake` name them.
+    /// What a disruption or an expansion covers: the ids it names exist, and a facility is
+    /// not combined with a country or a stage (a facility has its own).
+    pub fn target(&mut self, t: &Target) {
+        if let Some(f) = &t.facility {
+            self.known("facility", Id::Facility, f);
+        }
+        if let Some(c) = &t.country {
+            self.known("country", Id::Country, c);
+        }
+        let (f, why) = (
+            t.facility.is_some(),
+            "a facility has its own country and stage",
+        );
+        self.exclusive("facility", f, "country", t.country.is_some(), why);
+        self.exclusive("facility", f, "stage", t.stage.is_some(), why);
+    }
+
+    /// A producer (`facility`, or every facility of a `company`, not both), the material it
+    /// sells and a price in 0..=[`limits::USD_PER_KG`], as `price_floor` and `offtake` name
+    /// them.
     pub fn producer(
         &mut self,
         kind: &str,
@@ -394,10 +412,19 @@ impl Check<'_> {
                 None,
             ),
         }
+        let why = "one facility, or every facility of a company";
+        self.exclusive(
+            "facility",
+            facility.is_some(),
+            "company",
+            company.is_some(),
+            why,
+        );
         self.known("material", Id::Material, material);
         if price < 0.0 {
             self.out_of_range("price", "price is negative");
         }
+        self.at_most("price", price, limits::USD_PER_KG, "USD/kg");
     }
 
     /// A value (written at `key`) must not exceed `max` (one of [`limits`]), in `unit`.

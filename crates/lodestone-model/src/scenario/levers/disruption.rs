@@ -1,7 +1,7 @@
 //! `disruption`: a facility, or a country's facilities (optionally of one stage), lose a
 //! share of capacity for a while.
 
-use super::{Check, Id, Lever, Target};
+use super::{Check, Lever, Target};
 use crate::dataset::Facility;
 use crate::diag::codes;
 use crate::time::Month;
@@ -37,31 +37,14 @@ impl Disruption {
 
 impl Lever for Disruption {
     fn check(&self, cx: &mut Check<'_>) {
-        let t = &self.target;
-        let why = "a facility has its own country and stage";
-        cx.exclusive(
-            "facility",
-            t.facility.is_some(),
-            "country",
-            t.country.is_some(),
-            why,
-        );
-        cx.exclusive(
-            "facility",
-            t.facility.is_some(),
-            "stage",
-            t.stage.is_some(),
-            why,
-        );
-        match (&self.target.facility, &self.target.country) {
-            (Some(f), _) => cx.known("facility", Id::Facility, f),
-            (None, Some(c)) => cx.known("country", Id::Country, c),
-            (None, None) => cx.push(
+        cx.target(&self.target);
+        if self.target.facility.is_none() && self.target.country.is_none() {
+            cx.push(
                 codes::SCENARIO,
                 None,
                 "disruption needs `facility` or `country`",
                 None,
-            ),
+            );
         }
         cx.dates(self.start, self.end);
         cx.share("loss", self.loss);

@@ -1,7 +1,7 @@
 //! `expansion`: capacity that answers prices (MODEL.md's slow response "new capacity when
 //! prices stay high"); the engine's `levers/expansion.rs` makes the decisions.
 
-use super::{Check, Id, Lever, Target, limits};
+use super::{Check, Lever, Target, limits};
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
 
@@ -42,22 +42,7 @@ pub struct Expansion {
 
 impl Lever for Expansion {
     fn check(&self, cx: &mut Check<'_>) {
-        let t = &self.target;
-        let why = "a facility has its own country and stage";
-        cx.exclusive(
-            "facility",
-            t.facility.is_some(),
-            "country",
-            t.country.is_some(),
-            why,
-        );
-        cx.exclusive(
-            "facility",
-            t.facility.is_some(),
-            "stage",
-            t.stage.is_some(),
-            why,
-        );
+        cx.target(&self.target);
         cx.at_most(
             "rent_threshold",
             self.rent_threshold,
@@ -70,12 +55,6 @@ impl Lever for Expansion {
         }
         if let Some(m) = self.max_multiple {
             cx.at_most("max_multiple", m, limits::MULTIPLE, "× own nameplate");
-        }
-        if let Some(f) = &self.target.facility {
-            cx.known("facility", Id::Facility, f);
-        }
-        if let Some(c) = &self.target.country {
-            cx.known("country", Id::Country, c);
         }
         let t = self.rent_threshold;
         let ok = t.is_finite() && t >= 0.0;

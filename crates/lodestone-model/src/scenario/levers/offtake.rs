@@ -31,15 +31,6 @@ pub struct Offtake {
 
 impl Lever for Offtake {
     fn check(&self, cx: &mut Check<'_>) {
-        let why = "the offtake is from one facility or from a company's facilities";
-        cx.exclusive(
-            "facility",
-            self.facility.is_some(),
-            "company",
-            self.company.is_some(),
-            why,
-        );
-        cx.at_most("price", self.price, limits::USD_PER_KG, "USD/kg");
         cx.at_most(
             "tonnes_per_year",
             self.tonnes_per_year,

@@ -1,7 +1,7 @@
 //! `price_floor`: a guaranteed minimum price to a producer (a facility, or every facility
 //! of a company); the payer covers the difference to the market price.
 
-use super::{Check, Lever, limits};
+use super::{Check, Lever};
 use crate::time::Month;
 use serde::{Deserialize, Serialize};
 
@@ -29,15 +29,6 @@ pub struct PriceFloor {
 
 impl Lever for PriceFloor {
     fn check(&self, cx: &mut Check<'_>) {
-        let why = "the floor goes to one facility or to every facility of a company";
-        cx.exclusive(
-            "facility",
-            self.facility.is_some(),
-            "company",
-            self.company.is_some(),
-            why,
-        );
-        cx.at_most("price", self.price, limits::USD_PER_KG, "USD/kg");
         cx.producer(
             "price_floor",
             self.facility.as_deref(),
