@@ -1,7 +1,7 @@
 //! Raw CSV tables: parsing with positions, and the schema-driven checks of every cell.
 
 use crate::diag::{Diagnostics, Location, codes, did_you_mean};
-use crate::schema::{AttrType, TableSchema};
+use crate::schema::{AttrType, Attribute, TableSchema};
 use crate::time::Month;
 use std::collections::{HashMap, HashSet};
 
@@ -196,8 +196,7 @@ impl Table {
                     }
                     continue;
                 }
-                check_value(&a.name, &a.ty, v, loc.clone(), diags);
-                check_limit(&a.name, &a.unit, v, loc, diags);
+                check_value(a, v, loc, diags);
             }
         }
     }
@@ -252,23 +251,25 @@ fn unit_limit(unit: &str) -> Option<f64> {
     }
 }
 
-/// A number above its unit's limit is out of range (the cell's own check reports values
-/// that are not numbers).
-fn check_limit(name: &str, unit: &str, v: &str, loc: Location, diags: &mut Diagnostics) {
-    let (Some(max), Ok(x)) = (unit_limit(unit), v.parse::<f64>()) else {
-        return;
-    };
-    if x > max {
-        diags.push(
-            codes::OUT_OF_RANGE,
-            loc,
-            format!("`{name}` = {v} is out of range: at most {max:e} {unit}"),
-            Some("check the unit and the number of zeros".into()),
-        );
+/// A non-negative number is at least 0 and at most its unit's limit.
+fn check_nonneg(a: &Attribute, v: &str, x: f64, loc: Location, diags: &mut Diagnostics) {
+    let (name, unit) = (&a.name, &a.unit);
+    if x < 0.0 {
+        let msg = format!("`{name}` = {v} is negative");
+        diags.push(codes::OUT_OF_RANGE, loc, msg, Some("must be ≥ 0".into()));
+    } else if let Some(max) = unit_limit(unit)
+        && x > max
+    {
+        let msg = format!("`{name}` = {v} is out of range: at most {max:e} {unit}");
+        let hint = Some("check the unit and the number of zeros".into());
+        diags.push(codes::OUT_OF_RANGE, loc, msg, hint);
     }
 }
 
-fn check_value(name: &str, ty: &AttrType, v: &str, loc: Location, diags: &mut Diagnostics) {
+/// Check one cell against its attribute's type and, for non-negative numbers, its unit's
+/// limit.
+fn check_value(a: &Attribute, v: &str, loc: Location, diags: &mut Diagnostics) {
+    let (name, ty) = (a.name.as_str(), &a.ty);
     let bad = |diags: &mut Diagnostics, what: &str, hint: Option<String>| {
         diags.push(
             codes::BAD_VALUE,
@@ -347,15 +348,8 @@ fn check_value(name: &str, ty: &AttrType, v: &str, loc: Location, diags: &mut Di
             }
         }
         AttrType::NonNeg => {
-            if let Some(x) = number(diags)
-                && x < 0.0
-            {
-                diags.push(
-                    codes::OUT_OF_RANGE,
-                    loc,
-                    format!("`{name}` = {v} is negative"),
-                    Some("must be ≥ 0".into()),
-                );
+            if let Some(x) = number(diags) {
+                check_nonneg(a, v, x, loc, diags);
             }
         }
         AttrType::Fraction => {
