@@ -196,7 +196,24 @@ pub struct PeriodCx<'a> {
     pub prev: Option<&'a PeriodResult>,
 }
 
-impl PeriodCx<'_> {
+impl<'a> PeriodCx<'a> {
+    /// The context of period `p` after the periods `done`.
+    pub fn new(
+        ds: &'a Dataset,
+        sc: &'a Scenario,
+        net: &'a Network,
+        p: &'a Period,
+        done: &'a [PeriodResult],
+    ) -> PeriodCx<'a> {
+        PeriodCx {
+            ds,
+            sc,
+            net,
+            p,
+            prev: done.last(),
+        }
+    }
+
     /// Market index of a country id.
     pub fn market_of(&self, country: &str) -> Option<usize> {
         market_of(self.ds, self.net, country)

@@ -198,13 +198,7 @@ impl<'a> Runner<'a> {
     /// substitution).
     fn inputs(&mut self, p: &Period) -> PeriodInputs {
         let m = p.start;
-        let cx = PeriodCx {
-            ds: &self.data,
-            sc: self.sc,
-            net: &self.net,
-            p,
-            prev: self.out.last(),
-        };
+        let cx = PeriodCx::new(&self.data, self.sc, &self.net, p, &self.out);
         self.levers.substitutions.update(&cx, &self.ref_price);
         let data = &self.data;
         self.levers.expansions.decide(m, &|fi, m| {
@@ -243,13 +237,7 @@ impl<'a> Runner<'a> {
     /// The levers' terms of a period: tariffs, production quotas and price floors, then
     /// export controls (which may need a solve without them for pre-control flows).
     fn policies(&mut self, p: &Period, inputs: &mut PeriodInputs) {
-        let cx = PeriodCx {
-            ds: &self.data,
-            sc: self.sc,
-            net: &self.net,
-            p,
-            prev: self.out.last(),
-        };
+        let cx = PeriodCx::new(&self.data, self.sc, &self.net, p, &self.out);
         levers::period_terms(&cx, inputs);
         self.levers.controls.apply(&cx, inputs, &self.settings);
     }
