@@ -25,6 +25,14 @@ fn tiny_copy(edit: impl Fn(&str, String) -> String) -> tempfile::TempDir {
     dir
 }
 
+/// A scenario file `name` with `text` in a temp dir: (the dir, to keep it alive; the path).
+fn scenario_file(name: &str, text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    (dir, p.display().to_string())
+}
+
 #[test]
 fn validate_accepts_the_fixture() {
     let o = run(&["validate", tiny().to_str().unwrap()]);
@@ -96,22 +104,13 @@ fn missing_files_and_garbage_are_errors_not_panics() {
 
 #[test]
 fn malformed_scenarios_give_located_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.toml");
-    std::fs::write(
-        &bad,
+    let (_dir, f) = scenario_file(
+        "bad.toml",
         "name = \"bad\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\n\n[[events]]\ntype = \"disruption\"\nfacility = \"mag_jpp\"\nstart = \"2025-06\"\nend = \"2025-01\"\nloss = 1.5\n",
-    )
-    .unwrap();
-    let o = run(&[
-        "validate",
-        bad.to_str().unwrap(),
-        "--data",
-        tiny().to_str().unwrap(),
-    ]);
+    );
+    let o = run(&["validate", &f, "--data", tiny().to_str().unwrap()]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    let f = bad.display().to_string();
     assert!(
         err.contains(&format!(
             "{f}:9:12: error[E008]: unknown facility `mag_jpp`"
@@ -122,8 +121,8 @@ fn malformed_scenarios_give_located_errors() {
     assert!(err.contains(&format!("{f}:11:7: error[E011]")), "{err}");
     assert!(err.contains(&format!("{f}:12:8: error[E007]")), "{err}");
 
-    std::fs::write(&bad, "name = \"bad\"\n[horizon\nstart = 1\n").unwrap();
-    let o = run(&["run", bad.to_str().unwrap()]);
+    std::fs::write(&f, "name = \"bad\"\n[horizon\nstart = 1\n").unwrap();
+    let o = run(&["run", &f]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("{f}:2:")), "{err}");
@@ -194,13 +193,10 @@ fn schema_and_scenarios_listings() {
 /// `lodestone validate` on a scenario file holding `toml` exits 2 without a panic and
 /// reports every needle (`{f}` in a needle stands for the file's path).
 fn assert_validate_reports(toml: &str, needles: &[String]) {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, toml).unwrap();
-    let o = run(&["validate", bad.to_str().unwrap()]);
+    let (_dir, f) = scenario_file("bad.toml", toml);
+    let o = run(&["validate", &f]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    let f = bad.display().to_string();
     for needle in needles {
         let needle = needle.replace("{f}", &f);
         assert!(err.contains(&needle), "missing `{needle}` in:\n{err}");
@@ -363,14 +359,11 @@ fn a_closed_stdout_ends_quietly_with_status_141_and_a_full_one_is_a_one_line_err
 
 #[test]
 fn a_nan_quota_is_refused_at_its_line_instead_of_acting_as_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("nan.toml");
-    std::fs::write(
-        &p,
+    let (_dir, p) = scenario_file(
+        "nan.toml",
         "name = \"x\"\nextends = \"baseline\"\n[[events]]\ntype = \"production_quota\"\ncountry = \"CN\"\nstage = \"mining\"\ntonnes_per_year = nan\nstart = \"2025-01\"\n",
-    )
-    .unwrap();
-    let o = run(&["run", p.to_str().unwrap()]);
+    );
+    let o = run(&["run", &p]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
@@ -446,20 +439,11 @@ fn duplicate_columns_nul_bytes_and_non_utf8_files_are_located() {
 
 #[test]
 fn a_run_that_fails_its_balance_says_so_on_stderr_and_exits_1() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("strict.toml");
-    std::fs::write(
-        &p,
+    let (_dir, p) = scenario_file(
+        "strict.toml",
         "name = \"strict\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-12\"\nstep = \"quarter\"\n[settings]\nbalance_tolerance = 1e-12\n",
-    )
-    .unwrap();
-    let o = run(&[
-        "run",
-        p.to_str().unwrap(),
-        "--data",
-        tiny().to_str().unwrap(),
-        "--json",
-    ]);
+    );
+    let o = run(&["run", &p, "--data", tiny().to_str().unwrap(), "--json"]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
