@@ -126,6 +126,9 @@ pub struct Layout {
     pub cnv: usize,
     /// Facility totals start (one per facility with activities).
     pub fac: usize,
+    /// Consumption on the flat part of each demand curve (at the sector's cap) start; the
+    /// `dem` block is consumption on its sloped part (see `Curve`).
+    pub flat: usize,
     /// Total variables.
     pub n: usize,
 }
@@ -146,12 +149,13 @@ impl Layout {
         let sur = gap + net.stocks.len();
         let cnv = sur + net.surplus.len();
         let fac = cnv + net.conversions.len();
-        let n = fac
+        let flat = fac
             + net
                 .facility_activities
                 .iter()
                 .filter(|a| !a.is_empty())
                 .count();
+        let n = flat + net.demands.len();
         Layout {
             act,
             arc,
@@ -161,6 +165,7 @@ impl Layout {
             sur,
             cnv,
             fac,
+            flat,
             n,
         }
     }
@@ -236,12 +241,18 @@ pub fn build_for(net: &Network, inp: &PeriodInputs, s: &Settings, arcs: &[usize]
         q[l.arc + v] = arc_unit_cost(net, inp, r);
         p_diag[l.arc + v] = s.flow_regularization * q[l.arc + v].max(1e-3) / qscale;
     }
-    for (d, dv) in net.demands.iter().enumerate() {
+    let curves: Vec<Curve> = net
+        .demands
+        .iter()
+        .enumerate()
+        .map(|(d, dv)| Curve::of(dv, inp.demand[d]))
+        .collect();
+    for (d, (dv, cv)) in net.demands.iter().zip(&curves).enumerate() {
         a.push((dv.node, l.dem + d, -1.0));
-        let dem = inp.demand[d];
-        let beta = dv.wtp / (dv.elasticity * dem.max(1.0));
-        p_diag[l.dem + d] = beta;
-        q[l.dem + d] = -(dv.wtp + beta * dem);
+        a.push((dv.node, l.flat + d, -1.0));
+        p_diag[l.dem + d] = cv.beta;
+        q[l.dem + d] = -cv.slope_start;
+        q[l.flat + d] = -cv.cap;
     }
     for (k, sv) in net.stocks.iter().enumerate() {
         a.push((sv.node, l.stk + k, -1.0));
@@ -312,9 +323,12 @@ pub fn build_for(net: &Network, inp: &PeriodInputs, s: &Settings, arcs: &[usize]
             row += 1;
         }
     }
-    for d in 0..net.demands.len() {
+    for (d, cv) in curves.iter().enumerate() {
         a.push((row, l.dem + d, 1.0));
-        b.push(inp.demand[d].max(0.0));
+        b.push(cv.max - cv.kink);
+        row += 1;
+        a.push((row, l.flat + d, 1.0));
+        b.push(cv.kink);
         row += 1;
     }
     for k in 0..net.stocks.len() {
@@ -337,6 +351,43 @@ pub fn build_for(net: &Network, inp: &PeriodInputs, s: &Settings, arcs: &[usize]
         n,
         m: row,
         arcs: arcs.to_vec(),
+    }
+}
+
+/// A sector's demand curve in a period: linear through the anchor (demand `D` at the
+/// reference price `P0`) with elasticity `ε` there, `P(c) = P0 + β (D − c)`, `β = P0 / (ε D)`,
+/// down to zero at `D (1 + ε)`, and flat at the sector's cap (`wtp_multiplier × P0`) where
+/// the line would rise above it. Consumption `c = flat + sloped`: the flat part (up to the
+/// kink, worth `cap` a tonne) fills first, then the sloped part (worth `slope_start − β x`).
+#[derive(Debug, Clone, Copy)]
+pub struct Curve {
+    /// Slope of the inverse demand, kUSD/t per t.
+    pub beta: f64,
+    /// Consumption where the line meets the cap (0 when the cap is above the line), t.
+    pub kink: f64,
+    /// Consumption at a zero price, t.
+    pub max: f64,
+    /// The cap, USD/kg.
+    pub cap: f64,
+    /// Price at the kink, USD/kg.
+    pub slope_start: f64,
+}
+
+impl Curve {
+    /// The curve of demand variable `dv` with base demand `dem` t in the period.
+    pub fn of(dv: &crate::network::DemandVar, dem: f64) -> Curve {
+        let dem = dem.max(0.0);
+        let eps = dv.elasticity.max(1e-3);
+        let beta = dv.price.max(1e-9) / (eps * dem.max(1.0));
+        let max = dem * (1.0 + eps);
+        let kink = (dem - (dv.cap - dv.price) / beta).clamp(0.0, max);
+        Curve {
+            beta,
+            kink,
+            max,
+            cap: dv.cap,
+            slope_start: dv.price + beta * (dem - kink),
+        }
     }
 }
 
@@ -501,7 +552,9 @@ fn solve_once(
         solver_status: format!("{:?}", sol.status),
         activity: x[l.act..l.arc].to_vec(),
         flow,
-        consumption: x[l.dem..l.stk].to_vec(),
+        consumption: (0..net.demands.len())
+            .map(|d| x[l.dem + d] + x[l.flat + d])
+            .collect(),
         stock_end: x[l.stk..l.gap].to_vec(),
         surplus: x[l.sur..l.cnv].to_vec(),
         conversion: x[l.cnv..l.fac].to_vec(),
@@ -791,7 +844,11 @@ pub fn solution_vector(net: &Network, inp: &PeriodInputs, c: &Clearing) -> Vec<f
     let mut x = vec![0.0; l.n];
     x[l.act..l.arc].copy_from_slice(&c.activity);
     x[l.arc..l.dem].copy_from_slice(&c.flow);
-    x[l.dem..l.stk].copy_from_slice(&c.consumption);
+    for (d, dv) in net.demands.iter().enumerate() {
+        let flat = c.consumption[d].min(Curve::of(dv, inp.demand[d]).kink);
+        x[l.flat + d] = flat;
+        x[l.dem + d] = c.consumption[d] - flat;
+    }
     x[l.stk..l.gap].copy_from_slice(&c.stock_end);
     x[l.sur..l.cnv].copy_from_slice(&c.surplus);
     x[l.cnv..l.fac].copy_from_slice(&c.conversion);

@@ -219,6 +219,11 @@ impl<'a> PeriodCx<'a> {
         market_of(self.ds, self.net, country)
     }
 
+    /// Share of the period's months in which `lever` is in force (1 or 0 for a month).
+    pub fn share_in_force(&self, lever: &dyn lodestone_model::scenario::levers::Lever) -> f64 {
+        f64::from(self.sc.months_in_force(lever, self.p)) / f64::from(self.p.months.max(1))
+    }
+
     /// Last period's price at `node`, if it had a finite one.
     pub fn prev_price(&self, node: usize) -> Option<f64> {
         self.prev

@@ -50,9 +50,12 @@ pub struct DemandVar {
     pub row: usize,
     /// Sector index.
     pub sector: usize,
-    /// Willingness to pay before going short, USD/kg.
-    pub wtp: f64,
-    /// Share of demand given up per doubling of price above WTP.
+    /// Anchor price, USD/kg: the base demand is bought at the material's reference price.
+    pub price: f64,
+    /// The highest price the sector pays, USD/kg (`wtp_multiplier` × reference price):
+    /// above it the sector gives up what it is still short of.
+    pub cap: f64,
+    /// Price elasticity of demand at the anchor (linear demand curve through it).
     pub elasticity: f64,
 }
 
@@ -389,7 +392,8 @@ impl<'a> Builder<'a> {
                 node: self.node(m, mi, colours),
                 row: ri,
                 sector: si,
-                wtp: sector.wtp_multiplier * price,
+                price,
+                cap: sector.wtp_multiplier * price,
                 elasticity: sector.elasticity.max(0.01),
             });
         }

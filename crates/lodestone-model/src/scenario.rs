@@ -17,7 +17,7 @@ pub use levers::{
 
 use crate::dataset::Dataset;
 use crate::diag::{Diagnostics, Location, codes};
-use crate::time::{Month, Step};
+use crate::time::{Month, Period, Step};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -364,6 +364,45 @@ impl Scenario {
             return false;
         };
         covers(start, end, m) && !self.suspended(lever.id(), m)
+    }
+
+    /// How many months of period `p` a lever is in force: a lever that starts or ends inside
+    /// a quarter or a year acts for that share of it (step invariance).
+    pub fn months_in_force(&self, lever: &dyn levers::Lever, p: &Period) -> i32 {
+        (0..p.months)
+            .filter(|&i| self.in_force(lever, p.start.plus(i)))
+            .count() as i32
+    }
+
+    /// What a coarse step approximates in this scenario: every event whose window starts
+    /// or ends inside a period of the horizon's step acts pro rata in that period (its share
+    /// of months), which is exact for capacities and demand but an average for prices and
+    /// trade caps (a tariff's cost, a licence's cap); empty for monthly steps.
+    pub fn step_warnings(&self) -> Vec<String> {
+        let months = self.horizon.step.months();
+        if months <= 1 {
+            return Vec::new();
+        }
+        let inside = |m: Month| m.months_since(self.horizon.start).rem_euclid(months) != 0;
+        let mut out = Vec::new();
+        for (k, e) in self.events.iter().enumerate() {
+            let Some((start, end)) = e.event.lever().window() else {
+                continue;
+            };
+            let name = e.event.label().map_or(format!("#{}", k + 1), |l| format!("`{l}`"));
+            let kind = e.event.kind();
+            if inside(start) {
+                out.push(format!(
+                    "event {name} ({kind}) starts in {start}, inside a {months}-month period: it acts pro rata in that period (an average, not its month-by-month path); run with --step month to see the months"
+                ));
+            }
+            if let Some(end) = end.filter(|e| inside(e.plus(1))) {
+                out.push(format!(
+                    "event {name} ({kind}) ends in {end}, inside a {months}-month period: it acts pro rata in that period"
+                ));
+            }
+        }
+        out
     }
 
     /// Whether the event with id `id` is suspended in month `m` (events without an id

@@ -95,13 +95,12 @@ impl Controls {
         )
     }
 
-    /// Record pre-control flows for controls that come into force in month `m`: last
-    /// period's, or (in a run's first period) a solve of this period without controls.
+    /// Record pre-control flows for controls in force in this period: last period's, or
+    /// (in a run's first period) a solve of this period without controls.
     fn learn_reference(&mut self, cx: &PeriodCx<'_>, inputs: &PeriodInputs, s: &Settings) {
-        let m = cx.p.start;
         let mut needs_ref = false;
         for ctl in self.0.iter_mut() {
-            if cx.sc.in_force(&ctl.control, m) && ctl.ref_flow.is_none() {
+            if cx.sc.months_in_force(&ctl.control, cx.p) > 0 && ctl.ref_flow.is_none() {
                 match cx.prev {
                     Some(r) => {
                         let months = r.period.months as f64;
@@ -116,51 +115,56 @@ impl Controls {
             let c = clearing::solve(cx.net, &prob, s);
             let months = cx.p.months as f64;
             for ctl in self.0.iter_mut() {
-                if ctl.ref_flow.is_none() && ctl.control.start <= m {
+                if ctl.ref_flow.is_none() && cx.sc.months_in_force(&ctl.control, cx.p) > 0 {
                     ctl.ref_flow = Some(c.flow.iter().map(|f| f / months).collect());
                 }
             }
         }
     }
 
-    /// Close, license or cap the controlled arcs of the controls in force this period.
+    /// Close, license or cap the controlled arcs of the controls in force this period. In
+    /// a quarter or year that the control covers only in part, the months outside it carry
+    /// the pre-control flow (step invariance: a ban from April closes 9/12 of a year).
     pub fn apply(&mut self, cx: &PeriodCx<'_>, inputs: &mut PeriodInputs, s: &Settings) {
         self.learn_reference(cx, inputs, s);
-        let (m, p) = (cx.p.start, cx.p);
+        let p = cx.p;
         for ctl in &self.0 {
             let x = &ctl.control;
-            if !cx.sc.in_force(x, m) {
+            let months: Vec<Month> = (0..p.months)
+                .map(|i| p.start.plus(i))
+                .filter(|&m| cx.sc.in_force(x, m))
+                .collect();
+            if months.is_empty() {
                 continue;
             }
-            match x.mode {
-                ControlMode::Ban => {
-                    for &a in &ctl.arcs {
-                        inputs.arc_capacity[a] = Some(0.0);
-                    }
-                }
+            let free = f64::from(p.months) - months.len() as f64;
+            let refs = ctl.ref_flow.as_deref().unwrap_or(&[]);
+            let pre = |a: usize| refs.get(a).copied().unwrap_or(0.0);
+            // months of pre-control flow the control lets through in the period
+            let through = match x.mode {
+                ControlMode::Ban => 0.0,
                 ControlMode::Licence => {
-                    let open = licence_open_share(x, m, p.months);
-                    let refs = ctl.ref_flow.as_deref().unwrap_or(&[]);
                     let approval = x.approval_share.unwrap_or(0.0);
-                    for &a in &ctl.arcs {
-                        let allowed =
-                            approval * refs.get(a).copied().unwrap_or(0.0) * p.months as f64 * open;
-                        inputs.arc_capacity[a] =
-                            Some(inputs.arc_capacity[a].map_or(allowed, |x| x.min(allowed)));
-                    }
+                    months.iter().map(|&m| approval * licence_open_share(x, m)).sum()
                 }
-                ControlMode::Quota => inputs.arc_groups.push((
-                    ctl.arcs.clone(),
-                    x.tonnes_per_year.unwrap_or(0.0) * p.year_share(),
-                )),
+                ControlMode::Quota => {
+                    let free_flow: f64 = ctl.arcs.iter().map(|&a| pre(a)).sum::<f64>() * free;
+                    let quota = x.tonnes_per_year.unwrap_or(0.0) * months.len() as f64 / 12.0;
+                    inputs.arc_groups.push((ctl.arcs.clone(), quota + free_flow));
+                    continue;
+                }
+            };
+            for &a in &ctl.arcs {
+                let allowed = pre(a) * (free + through);
+                inputs.arc_capacity[a] =
+                    Some(inputs.arc_capacity[a].map_or(allowed, |c| c.min(allowed)));
             }
         }
     }
 }
 
-/// Share of a period starting in `m` (of `months` months) after the licence review delay.
-fn licence_open_share(x: &ExportControl, m: Month, months: i32) -> f64 {
+/// Share of month `m` after the licence review delay (days from the control's start).
+fn licence_open_share(x: &ExportControl, m: Month) -> f64 {
     let elapsed_days = m.months_since(x.start) as f64 * 30.44;
-    let period_days = months as f64 * 30.44;
-    ((elapsed_days + period_days - x.delay_days.unwrap_or(0.0)) / period_days).clamp(0.0, 1.0)
+    ((elapsed_days + 30.44 - x.delay_days.unwrap_or(0.0)) / 30.44).clamp(0.0, 1.0)
 }

@@ -8,9 +8,13 @@ use lodestone_model::scenario::{PriceFloor, covers};
 
 impl Effect for PriceFloor {
     fn period_terms(&self, cx: &PeriodCx<'_>, inp: &mut PeriodInputs) {
-        if !covers(self.start, self.end, cx.p.start) {
+        let months = (0..cx.p.months)
+            .filter(|&i| covers(self.start, self.end, cx.p.start.plus(i)))
+            .count();
+        if months == 0 {
             return;
         }
+        let share = months as f64 / cx.p.months as f64;
         let net = cx.net;
         let Some(mi) = net.materials.iter().position(|x| *x == self.material) else {
             return;
@@ -28,7 +32,8 @@ impl Effect for PriceFloor {
                     continue;
                 }
                 let market_price = cx.prev_price(node).unwrap_or(inp.ref_price[mi]);
-                inp.activity_subsidy[k] += (self.price - market_price).max(0.0) * 1000.0 * q;
+                inp.activity_subsidy[k] +=
+                    share * (self.price - market_price).max(0.0) * 1000.0 * q;
             }
         }
     }

@@ -9,7 +9,8 @@ use lodestone_model::scenario::ProductionQuota;
 
 impl Effect for ProductionQuota {
     fn period_terms(&self, cx: &PeriodCx<'_>, inp: &mut PeriodInputs) {
-        if !cx.sc.in_force(self, cx.p.start) {
+        let share = cx.share_in_force(self);
+        if share == 0.0 {
             return;
         }
         let (ds, net) = (cx.ds, cx.net);
@@ -22,8 +23,15 @@ impl Effect for ProductionQuota {
             .filter(|(_, w)| *w > 0.0)
             .collect();
         if !acts.is_empty() {
-            inp.activity_groups
-                .push((acts, self.tonnes_per_year * cx.p.year_share()));
+            // the months before (or after) the quota in the period run free: their share
+            // of the plants' own output capacity joins the cap
+            let free: f64 = acts
+                .iter()
+                .map(|&(k, w)| w * inp.capacity[net.activities[k].facility])
+                .sum::<f64>()
+                * (1.0 - share);
+            let cap = self.tonnes_per_year * cx.p.year_share() * share + free;
+            inp.activity_groups.push((acts, cap));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `tariff`: while in force, every arc into the importer's market (from the exporter's,
-//! or from any) of a covered material costs `rate` × the material's reference price more.
+//! or from any) of a covered material costs `rate` × the material's reference price more
+//! (its share of the period when in force for part of it).
 
 use super::{Effect, PeriodCx};
 use crate::clearing::PeriodInputs;
@@ -7,7 +8,9 @@ use lodestone_model::scenario::Tariff;
 
 impl Effect for Tariff {
     fn period_terms(&self, cx: &PeriodCx<'_>, inp: &mut PeriodInputs) {
-        if !cx.sc.in_force(self, cx.p.start) {
+        // a tariff in force for part of a quarter or year costs its share of it
+        let share = cx.share_in_force(self);
+        if share == 0.0 {
             return;
         }
         let Some(im) = cx.market_of(&self.importer) else {
@@ -26,7 +29,7 @@ impl Effect for Tariff {
                 && xm.is_none_or(|x| x == f.market)
                 && (self.materials.iter().any(|x| x == "*" || x == mat))
             {
-                inp.arc_extra_cost[a] += self.rate * inp.ref_price[f.material] * 1000.0;
+                inp.arc_extra_cost[a] += share * self.rate * inp.ref_price[f.material] * 1000.0;
             }
         }
     }
