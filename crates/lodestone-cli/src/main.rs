@@ -220,6 +220,7 @@ fn cmd_run(
     }
     let mut sc = load::scenario(scenario)?;
     load::override_step(&mut sc, step);
+    warn_step(&sc);
     let ds = load::dataset(data.as_deref(), &sc.dataset)?;
     let started = std::time::Instant::now();
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
@@ -250,6 +251,14 @@ fn cmd_run(
     }
     report_failures(&summary);
     Ok(if summary.balance.ok { 0 } else { 1 })
+}
+
+/// Say on stderr what the scenario's time step approximates (events starting or ending
+/// inside a quarter or a year act pro rata there).
+pub fn warn_step(sc: &lodestone_model::scenario::Scenario) {
+    for w in sc.step_warnings() {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// Say on stderr which periods failed to clear and why, and whether mass balance failed:

@@ -95,9 +95,15 @@ proptest! {
                 let used: f64 = acts.iter().map(|&k| p.clearing.activity[k]).sum();
                 prop_assert!(used <= p.inputs.capacity[fi] * (1.0 + 1e-6) + 1e-6);
             }
-            // nobody consumes more than they demand
+            // nobody consumes more than the demand curve takes at a zero price, and more
+            // than the base demand only below the anchor (reference) price
             for (d, dem) in p.inputs.demand.iter().enumerate() {
-                prop_assert!(p.clearing.consumption[d] <= dem * (1.0 + 1e-6) + 1e-6);
+                let dv = &r.network.demands[d];
+                let c = p.clearing.consumption[d];
+                prop_assert!(c <= dem * (1.0 + dv.elasticity) * (1.0 + 1e-6) + 1e-6);
+                if c > dem * (1.0 + 1e-4) + 1e-3 {
+                    prop_assert!(p.clearing.price[dv.node] < dv.price * (1.0 + 1e-4), "{} > {}", p.clearing.price[dv.node], dv.price);
+                }
             }
         }
     }

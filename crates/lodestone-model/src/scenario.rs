@@ -389,7 +389,10 @@ impl Scenario {
             let Some((start, end)) = e.event.lever().window() else {
                 continue;
             };
-            let name = e.event.label().map_or(format!("#{}", k + 1), |l| format!("`{l}`"));
+            let name = e
+                .event
+                .label()
+                .map_or(format!("#{}", k + 1), |l| format!("`{l}`"));
             let kind = e.event.kind();
             if inside(start) {
                 out.push(format!(

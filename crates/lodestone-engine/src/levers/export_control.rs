@@ -145,12 +145,17 @@ impl Controls {
                 ControlMode::Ban => 0.0,
                 ControlMode::Licence => {
                     let approval = x.approval_share.unwrap_or(0.0);
-                    months.iter().map(|&m| approval * licence_open_share(x, m)).sum()
+                    months
+                        .iter()
+                        .map(|&m| approval * licence_open_share(x, m))
+                        .sum()
                 }
                 ControlMode::Quota => {
                     let free_flow: f64 = ctl.arcs.iter().map(|&a| pre(a)).sum::<f64>() * free;
                     let quota = x.tonnes_per_year.unwrap_or(0.0) * months.len() as f64 / 12.0;
-                    inputs.arc_groups.push((ctl.arcs.clone(), quota + free_flow));
+                    inputs
+                        .arc_groups
+                        .push((ctl.arcs.clone(), quota + free_flow));
                     continue;
                 }
             };

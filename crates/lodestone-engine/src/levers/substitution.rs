@@ -109,16 +109,28 @@ impl Substitutions {
                         .and_then(|n| cx.prev_price(n))
                         .is_some_and(|pp| pp > trigger)
                     {
-                        self.trigger[k][j] = Some(m);
+                        // the average price of last period passed the trigger: dated to
+                        // that period's middle month, so a yearly run triggers when a
+                        // monthly one would (on average), not up to a year later
+                        let prev = cx
+                            .prev
+                            .map_or(m, |r| r.period.start.plus(r.period.months / 2));
+                        self.trigger[k][j] = Some(prev.max(rule.start));
                     }
                 }
                 if let Some(t) = self.trigger[k][j] {
-                    let ramp = if rule.lag_months <= 0.0 {
-                        1.0
-                    } else {
-                        ((m.months_since(t) + 1) as f64 / rule.lag_months).min(1.0)
+                    // the ramp averaged over the period's months (step invariance)
+                    let ramp = |i: i32| {
+                        if rule.lag_months <= 0.0 {
+                            1.0
+                        } else {
+                            ((m.plus(i).months_since(t) + 1).max(0) as f64 / rule.lag_months)
+                                .min(1.0)
+                        }
                     };
-                    self.share[k][j] = rule.max_share * ramp;
+                    let months = cx.p.months.max(1);
+                    let mean = (0..months).map(ramp).sum::<f64>() / f64::from(months);
+                    self.share[k][j] = rule.max_share * mean;
                 }
             }
         }
