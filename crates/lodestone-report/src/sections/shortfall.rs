@@ -66,7 +66,7 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
     ));
     inner.push_str("</div>");
     inner.push_str(&sector_table(c, &sectors));
-    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). A sector goes short when the market price exceeds its willingness to pay (sectors.csv: priority, WTP multiple, elasticity).</p>");
+    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). Shortfall is demand not bought at the market price: each sector's demand curve passes through its demand at the reference price and gives up demand as the price rises above it (sectors.csv: elasticity, WTP multiple as the most it pays).</p>");
     section(&id, "Demand and shortfall", &inner)
 }
 
