@@ -4,7 +4,7 @@
 One place computes every number that depends on the magnet fabrication cost and on the
 high-coercivity grade's Dy/Tb content, so they cannot drift apart again:
 
-- facilities.csv: unit_cost of every magnet plant (China = FAB, elsewhere = FAB x 1.1);
+- facilities.csv: unit_cost of every magnet plant (China = FAB, elsewhere = FAB + 800);
 - compositions.csv: ndfeb_high_dy (Dy, Tb), scrap_ndfeb_high_dy (its REO shares);
 - process_flows.csv: magnet_ndfeb_high_dy (metal inputs, scrap output) and
   recycle_scrap_high_dy (oxide yields);
@@ -14,7 +14,7 @@ high-coercivity grade's Dy/Tb content, so they cannot drift apart again:
 
 Parameters (NOTES.md section 9; sources.csv a_magnet_fabrication_cost, a_grade_high,
 a_gbd_factor, cal_2024_prices):
-  --fab USD/t        magnet fabrication and non-RE materials cost, China (ex-China +10%)
+  --fab USD/t        magnet fabrication and non-RE materials cost, China (ex-China + 800 USD/t)
   --dy-factor F      Dy content of the high grade as a share of the no-GBD 3.5%  (0.3-1.0)
   --tb-factor F      Tb content of the high grade as a share of the no-GBD 1.0%  (0.3-1.0)
 
@@ -35,7 +35,7 @@ ALLOY_YIELD = 0.98  # a_alloy_yield
 METAL_YIELD = 0.97  # a_metal_yield
 RECYCLING = 0.90  # a_recycling_recovery
 RECYCLING_COST = 3.0  # a_cost_separation, recycling, USD/kg scrap REO
-EX_CHINA_MARKUP = 1.10  # a_magnet_fabrication_cost: ex-China plants +10%
+EX_CHINA_PREMIUM = 800.0  # a_magnet_fabrication_cost: ex-China plants + 800 USD/t (the former 8,800 - 8,000)
 ND_SHARE = 0.75  # NdPr 75:25 (d_ndpr_ratio)
 
 
@@ -119,7 +119,7 @@ def apply(data, d, check):
     def facilities(h, r):
         if r[h.index("stage")] == "magnet":
             cn = r[h.index("country")] == "CN"
-            r[h.index("unit_cost")] = fmt(d["fab"] * (1 if cn else EX_CHINA_MARKUP), 0)
+            r[h.index("unit_cost")] = fmt(d["fab"] + (0 if cn else EX_CHINA_PREMIUM), 0)
         return r
 
     def compositions(h, r):
