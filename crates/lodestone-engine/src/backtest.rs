@@ -63,7 +63,7 @@ impl SeriesKey {
         }
     }
 
-    /// Id: `metric:country[>partner]:what[/sector]`, e.g. `exports:CN>US:magnets`,
+    /// Id: `metric:country[>partner][:what][/sector]`, e.g. `exports:CN>US:magnets`,
     /// `production:CN:stage:mining`, `price:CN:ndpr_oxide`.
     pub fn id(&self) -> String {
         let partner = if self.partner.is_empty() {
@@ -77,7 +77,11 @@ impl SeriesKey {
             format!("/{}", self.sector)
         };
         let (m, c, w) = (self.metric.as_str(), &self.country, self.what());
-        format!("{m}:{c}{partner}:{w}{sector}")
+        if w.is_empty() {
+            format!("{m}:{c}{partner}{sector}")
+        } else {
+            format!("{m}:{c}{partner}:{w}{sector}")
+        }
     }
 
     /// Dotted path for flattened outputs (`ensemble`): `metric.country[.partner].what[.sector]`.
