@@ -21,6 +21,7 @@ macro_rules! outln {
     }};
 }
 
+mod backtest_cmd;
 mod compare;
 mod ensemble_cmd;
 mod export_cmd;
@@ -70,6 +71,8 @@ enum Command {
         #[arg(long, value_parser = load::STEPS)]
         step: Option<String>,
     },
+    /// Back-test a scenario (default: baseline) against its dataset's observations.
+    Backtest(backtest_cmd::BacktestArgs),
     /// Validate a dataset folder or a scenario file; every problem is reported.
     Validate {
         /// Dataset folder, scenario .toml file, or embedded scenario name.
@@ -184,6 +187,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             format,
             step,
         } => cmd_run(&scenario, data, json, out, format, step.as_deref()),
+        Command::Backtest(args) => backtest_cmd::run(args),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),

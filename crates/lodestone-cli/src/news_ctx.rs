@@ -2,6 +2,7 @@
 //! that claims are checked against, built from every embedded dataset.
 
 use lodestone_model::Dataset;
+use lodestone_model::dataset::ObsMetric;
 use lodestone_news::context::ReferenceFact;
 use lodestone_news::gazetteer::{Entity, EntityKind};
 use lodestone_news::{Context, Metric, YearMonth};
@@ -59,25 +60,31 @@ fn add_dataset(ds: &Dataset, entities: &mut Vec<Entity>, facts: &mut Vec<Referen
             &cit,
         ));
     }
-    for st in &ds.statistics {
+    for st in &ds.observations {
+        // the news checks compare annual figures: calendar-year observations only
+        let Ok(year) = st.period.label().parse::<i32>() else {
+            continue;
+        };
         let (src, cit) = citation(ds, &st.source);
-        let metric = match (st.metric.as_str(), st.stage.as_str()) {
-            ("mine_production", _) | ("production", _) => Metric::Production,
-            ("reserves", _) => Metric::Reserves,
-            ("imports", _) => Metric::Imports,
-            ("exports", _) => Metric::Exports,
-            ("share", "mining") => Metric::ShareMining,
-            ("share", "separation") => Metric::ShareSeparation,
-            ("share", "metal") => Metric::ShareMetal,
-            ("share", "magnet") => Metric::ShareMagnet,
+        let stage = st.stage.map_or("", |s| s.as_str());
+        let metric = match (st.metric, stage) {
+            (ObsMetric::Production, _) => Metric::Production,
+            (ObsMetric::Reserves, _) => Metric::Reserves,
+            (ObsMetric::Imports, _) => Metric::Imports,
+            (ObsMetric::Exports, _) => Metric::Exports,
+            (ObsMetric::Share, "mining") => Metric::ShareMining,
+            (ObsMetric::Share, "separation") => Metric::ShareSeparation,
+            (ObsMetric::Share, "metal") => Metric::ShareMetal,
+            (ObsMetric::Share, "magnet") => Metric::ShareMagnet,
             _ => continue,
         };
         let mut f =
-            ReferenceFact::number(&st.country, metric, st.year, st.value, &st.unit, &src, &cit);
+            ReferenceFact::number(&st.country, metric, year, st.value, &st.unit, &src, &cit);
         if !st.partner.is_empty() {
             f = f.with_partner(&st.partner);
         }
-        if !st.material.is_empty() {
+        // a plain material only: selectors and groups name no material a claim can carry
+        if ds.material(&st.material).is_some() {
             f = f.with_material(&st.material);
         }
         facts.push(f);

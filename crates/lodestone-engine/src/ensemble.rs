@@ -523,21 +523,17 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
             }
         }
     }
-    // simulated values of the dataset's observed statistics, under the statistic's year
+    // simulated values of the dataset's observations, under the year the period starts
+    // in; a period shorter or longer than a calendar year is named in the path
     for o in &s.observed_vs_simulated {
-        let partner = if o.partner.is_empty() {
-            String::new()
+        let year = o.period.first.year();
+        let label = o.period.label();
+        let path = if label == year.to_string() {
+            format!("simulated.{}", o.key.path())
         } else {
-            format!(".{}", o.partner)
+            format!("simulated.{}.{label}", o.key.path())
         };
-        out.push((
-            o.year.to_string(),
-            format!(
-                "simulated.{}.{}{partner}.{}",
-                o.metric, o.country, o.material
-            ),
-            o.simulated,
-        ));
+        out.push((year.to_string(), path, o.simulated));
     }
     out
 }

@@ -1022,11 +1022,11 @@ mod tests {
         let r = crate::run(&ds, &sc).unwrap_or_else(|e| panic!("{e}"));
         let s = crate::summarize(&r);
         let ix = &s.annual["2024"].indices;
-        // USGS MCS 2025, 2024 mine production by country (statistics.csv, without WORLD)
+        // USGS MCS 2025, 2024 mine production by country (observations.csv, without WORLD)
         let usgs: Vec<f64> = ds
-            .statistics
+            .observations
             .iter()
-            .filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country != "WORLD")
+            .filter(|x| crate::backtest::is_mine_output(x, 2024) && x.country != "WORLD")
             .map(|x| x.value)
             .collect();
         assert!(usgs.len() >= 10);

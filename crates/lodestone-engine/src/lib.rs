@@ -3,6 +3,7 @@
 //!
 //! Pure: takes a validated `Dataset` and `Scenario`, returns results. No I/O.
 
+pub mod backtest;
 pub mod clearing;
 pub mod compare;
 pub mod ensemble;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod sim;
 pub mod summary;
 
+pub use backtest::{Backtest, Target, backtest, loss};
 pub use clearing::ClearingStatus;
 pub use compare::{Comparison, Diff, DiffTree, YearComparison};
 pub use network::Network;

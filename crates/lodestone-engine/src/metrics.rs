@@ -1,12 +1,12 @@
 //! Policy metrics: trade by partner, direct and indirect dependency on a supplier,
 //! independence of blocs by stage and the year they reach it, platforms buildable from
-//! the defence allocation, and observed statistics next to simulated ones.
+//! the defence allocation.
 
 use crate::clearing::Clearing;
 use crate::origin::{self, Origins, content};
 use crate::sim::{PeriodResult, RunResult};
-use crate::summary::{Observed, YearSummary};
-use lodestone_model::dataset::{Stage, Statistic};
+use crate::summary::YearSummary;
+use lodestone_model::dataset::Stage;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Results that span years.
@@ -15,8 +15,6 @@ pub struct RunMetrics {
     pub supplier: String,
     /// bloc → stage → threshold → year.
     pub time_to_independence: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>>,
-    /// Observed vs simulated.
-    pub observed: Vec<Observed>,
 }
 
 fn stage_rank(s: Stage) -> usize {
@@ -190,11 +188,9 @@ pub fn compute(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) -> Run
     }
     write_dependency(dep, &scope.supplier, annual);
     let tti = write_independence(&ind, annual);
-    let observed = observed(r, annual);
     RunMetrics {
         supplier: scope.supplier,
         time_to_independence: tti,
-        observed,
     }
 }
 
@@ -418,101 +414,4 @@ fn write_independence(
         }
     }
     tti
-}
-
-/// The dataset's statistics in the horizon next to their simulated values (those whose
-/// metric can be simulated).
-fn observed(r: &RunResult, annual: &BTreeMap<String, YearSummary>) -> Vec<Observed> {
-    let mut observed = Vec::new();
-    for st in &r.data.statistics {
-        let Some(y) = annual.get(&st.year.to_string()) else {
-            continue;
-        };
-        if let Some(sim) = simulated(r, y, st) {
-            observed.push(Observed {
-                metric: st.metric.clone(),
-                country: st.country.clone(),
-                partner: st.partner.clone(),
-                material: st.material.clone(),
-                year: st.year,
-                observed: st.value,
-                simulated: sim,
-                error: if st.value != 0.0 {
-                    sim / st.value - 1.0
-                } else {
-                    0.0
-                },
-                source: st.source.clone(),
-            });
-        }
-    }
-    observed
-}
-
-/// The simulated value of a statistic in its year's summary `y`; `None` for metrics that
-/// are not simulated.
-fn simulated(r: &RunResult, y: &YearSummary, st: &Statistic) -> Option<f64> {
-    match st.metric.as_str() {
-        "mine_production" => {
-            if st.country == "WORLD" {
-                y.production.get("mining").map(|m| m.values().sum())
-            } else {
-                y.production
-                    .get("mining")
-                    .and_then(|m| m.get(&st.country))
-                    .copied()
-                    .or(Some(0.0))
-            }
-        }
-        "imports" if !st.partner.is_empty() => {
-            let imp = y.imports.get(&st.country);
-            Some(match imp {
-                Some(by) => {
-                    let from: Vec<&BTreeMap<String, f64>> = if st.partner == "WORLD" {
-                        by.values().collect()
-                    } else {
-                        by.get(&st.partner).into_iter().collect()
-                    };
-                    from.iter()
-                        .map(|m| {
-                            if st.material.is_empty() {
-                                m.values().sum::<f64>()
-                            } else {
-                                m.get(&st.material).copied().unwrap_or(0.0)
-                            }
-                        })
-                        .sum()
-                }
-                None => 0.0,
-            })
-        }
-        "production" if !st.material.is_empty() => Some(simulated_production(r, st)),
-        _ => None,
-    }
-}
-
-/// Simulated output of a statistic's material in its year by its country's plants (every
-/// plant for `WORLD`).
-fn simulated_production(r: &RunResult, st: &Statistic) -> f64 {
-    let ds = &r.data;
-    let net = &r.network;
-    let mi = net.materials.iter().position(|m| *m == st.material);
-    let year_periods = r
-        .periods
-        .iter()
-        .filter(|p| p.period.start.year() == st.year);
-    let mut total = 0.0;
-    for p in year_periods {
-        for (k, act) in net.activities.iter().enumerate() {
-            if ds.facilities[act.facility].country != st.country && st.country != "WORLD" {
-                continue;
-            }
-            for (n, q) in &act.outputs {
-                if Some(net.nodes[*n].material) == mi {
-                    total += q * p.clearing.activity[k];
-                }
-            }
-        }
-    }
-    total
 }

@@ -55,29 +55,6 @@ pub struct YearSummary {
     pub capacity_added: ByStage,
 }
 
-/// An observed statistic next to its simulated value.
-#[derive(Debug, Clone, Serialize)]
-pub struct Observed {
-    /// Metric.
-    pub metric: String,
-    /// Country.
-    pub country: String,
-    /// Partner.
-    pub partner: String,
-    /// Material.
-    pub material: String,
-    /// Year.
-    pub year: i32,
-    /// Observed value.
-    pub observed: f64,
-    /// Simulated value.
-    pub simulated: f64,
-    /// simulated / observed − 1.
-    pub error: f64,
-    /// Source ids of the observation.
-    pub source: Vec<String>,
-}
-
 /// The summary of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -100,8 +77,9 @@ pub struct Summary {
     /// First year each bloc meets 50 / 80 / 100% of its demand at each stage without the
     /// supplier: bloc → stage → threshold → year (null if never within the horizon).
     pub time_to_independence: BTreeMap<String, BTreeMap<String, BTreeMap<String, Option<i32>>>>,
-    /// Dataset statistics in the horizon next to their simulated values.
-    pub observed_vs_simulated: Vec<Observed>,
+    /// The dataset's observations in the horizon next to their simulated values (the
+    /// back-test's points, `crate::backtest`).
+    pub observed_vs_simulated: Vec<crate::backtest::Point>,
     /// What price floors cost their payers over the run, USD.
     pub price_floor_cost_usd: f64,
     /// Number of `expansion` events in the scenario (0: capacity does not answer prices).
@@ -177,7 +155,7 @@ pub fn summarize(r: &RunResult) -> Summary {
     Summary {
         supplier: metrics.supplier,
         time_to_independence: metrics.time_to_independence,
-        observed_vs_simulated: metrics.observed,
+        observed_vs_simulated: crate::backtest::backtest(r).points,
         price_floor_cost_usd: r.price_floor_cost_usd,
         expansion_rules: r.expansion_rules,
         expansions: r.expansions.clone(),

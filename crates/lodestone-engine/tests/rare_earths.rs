@@ -1,6 +1,7 @@
 //! The embedded rare-earths dataset: the baseline reproduces sourced 2024 shares, and
 //! disruptions move shortfall and prices where the chain says they should.
 
+use lodestone_engine::backtest::is_mine_output;
 use lodestone_engine::{run, summarize, summary::Summary};
 use lodestone_model::{Dataset, Scenario};
 
@@ -27,17 +28,17 @@ fn baseline_2024_reproduces_sourced_stage_shares() {
     let y = &s.annual["2024"];
     // mining: every country USGS lists, within ±1 pp (USGS MCS 2025: China 270 of 390 kt)
     let world: f64 = ds
-        .statistics
+        .observations
         .iter()
-        .filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country == "WORLD")
+        .filter(|x| is_mine_output(x, 2024) && x.country == "WORLD")
         .map(|x| x.value)
         .sum();
     assert!((world - 390_000.0).abs() < 1.0, "world {world}");
     let mut checked = 0;
     for st in ds
-        .statistics
+        .observations
         .iter()
-        .filter(|x| x.metric == "mine_production" && x.year == 2024 && x.country != "WORLD")
+        .filter(|x| is_mine_output(x, 2024) && x.country != "WORLD")
     {
         let obs = st.value / world;
         let sim = y.shares["mining"].get(&st.country).copied().unwrap_or(0.0);

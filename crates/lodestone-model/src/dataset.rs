@@ -14,8 +14,14 @@ mod lower;
 mod read;
 
 /// Tables that may be absent from a dataset folder.
-pub const OPTIONAL_TABLES: &[&str] =
-    &["compositions", "capacity", "stocks", "prices", "statistics"];
+pub const OPTIONAL_TABLES: &[&str] = &[
+    "compositions",
+    "capacity",
+    "stocks",
+    "prices",
+    "groups",
+    "observations",
+];
 
 /// Chain stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -452,27 +458,115 @@ pub struct PriceObs {
     pub source: Vec<String>,
 }
 
-/// An observed statistic.
+/// A named set of materials (`groups.csv`), e.g. every magnet for a customs heading.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Statistic {
-    /// Metric.
-    pub metric: String,
-    /// Country or WORLD.
+pub struct Group {
+    /// Id (never a material id).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Members: material ids, `kind:<kind>` or `stage:<stage>` selectors.
+    pub members: Vec<String>,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// What an observation measures (`observations.csv` `metric`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObsMetric {
+    /// Output of a stage (or of a material) by a country's plants.
+    Production,
+    /// Trade flows out of a country.
+    Exports,
+    /// Trade flows into a country.
+    Imports,
+    /// Met demand in a country.
+    Consumption,
+    /// Average market price.
+    Price,
+    /// Flow-weighted price of a country's exports.
+    UnitValue,
+    /// Stock held at the end of the period.
+    Stocks,
+    /// A country's share of world output at a stage.
+    Share,
+    /// Reserves (reference data; not simulated).
+    Reserves,
+}
+
+impl ObsMetric {
+    /// Parse a metric id.
+    pub fn parse(s: &str) -> Option<ObsMetric> {
+        Some(match s {
+            "production" => ObsMetric::Production,
+            "exports" => ObsMetric::Exports,
+            "imports" => ObsMetric::Imports,
+            "consumption" => ObsMetric::Consumption,
+            "price" => ObsMetric::Price,
+            "unit_value" => ObsMetric::UnitValue,
+            "stocks" => ObsMetric::Stocks,
+            "share" => ObsMetric::Share,
+            "reserves" => ObsMetric::Reserves,
+            _ => return None,
+        })
+    }
+
+    /// Metric id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObsMetric::Production => "production",
+            ObsMetric::Exports => "exports",
+            ObsMetric::Imports => "imports",
+            ObsMetric::Consumption => "consumption",
+            ObsMetric::Price => "price",
+            ObsMetric::UnitValue => "unit_value",
+            ObsMetric::Stocks => "stocks",
+            ObsMetric::Share => "share",
+            ObsMetric::Reserves => "reserves",
+        }
+    }
+
+    /// The units an observation of this metric may be given in.
+    pub fn units(self) -> &'static [&'static str] {
+        match self {
+            ObsMetric::Price | ObsMetric::UnitValue => &["USD/kg", "USD/t"],
+            ObsMetric::Share => &["share"],
+            _ => &["t REO", "t"],
+        }
+    }
+}
+
+/// An observed value (`observations.csv`): what the market did, for `backtest` and
+/// calibration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Observation {
+    /// What was observed.
+    pub metric: ObsMetric,
+    /// Country, market or `WORLD`.
     pub country: String,
-    /// Partner.
+    /// Trade partner (`""` or `WORLD` = all partners).
     pub partner: String,
-    /// Material.
+    /// Material, group, `kind:<kind>` or `stage:<stage>` (`""` = none).
     pub material: String,
-    /// Stage.
-    pub stage: String,
-    /// Year.
-    pub year: i32,
-    /// Value.
+    /// Stage of a production or share observation.
+    pub stage: Option<Stage>,
+    /// Sector of a consumption observation (`""` = every sector).
+    pub sector: String,
+    /// When.
+    pub period: crate::time::MonthSpan,
+    /// Observed value, in `unit`.
     pub value: f64,
-    /// Unit.
+    /// Lower end of the band.
+    pub low: Option<f64>,
+    /// Upper end of the band.
+    pub high: Option<f64>,
+    /// Unit as written (`t REO`, `t`, `share`, `USD/kg`, `USD/t`).
     pub unit: String,
     /// Sources.
     pub source: Vec<String>,
+    /// Note.
+    pub note: String,
 }
 
 /// A whole dataset.
@@ -510,8 +604,10 @@ pub struct Dataset {
     pub stocks: Vec<Stock>,
     /// Reference prices.
     pub prices: Vec<PriceObs>,
-    /// Statistics.
-    pub statistics: Vec<Statistic>,
+    /// Material groups.
+    pub groups: Vec<Group>,
+    /// Observations.
+    pub observations: Vec<Observation>,
 }
 
 fn one() -> f64 {
@@ -623,6 +719,28 @@ impl Dataset {
             .collect()
     }
 
+    /// Indices of the materials a selector names: a material id, a group id (its members),
+    /// `kind:<kind>` or `stage:<stage>`; empty for an unknown selector.
+    pub fn select(&self, selector: &str) -> Vec<usize> {
+        if let Some(g) = self.groups.iter().find(|g| g.id == selector) {
+            let mut out: Vec<usize> = g.members.iter().flat_map(|m| self.select(m)).collect();
+            out.sort_unstable();
+            out.dedup();
+            return out;
+        }
+        let pick = |f: &dyn Fn(&Material) -> bool| -> Vec<usize> {
+            let ms = self.materials.iter().enumerate();
+            ms.filter(|(_, m)| f(m)).map(|(i, _)| i).collect()
+        };
+        if let Some(k) = selector.strip_prefix("kind:") {
+            pick(&|m| m.kind == k)
+        } else if let Some(s) = selector.strip_prefix("stage:") {
+            pick(&|m| m.stage.is_some_and(|x| x.as_str() == s))
+        } else {
+            pick(&|m| m.id == selector)
+        }
+    }
+
     /// Look up a source by id.
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id == id)
@@ -680,7 +798,8 @@ impl Dataset {
         self.routes.iter().for_each(|x| add(&x.source));
         self.stocks.iter().for_each(|x| add(&x.source));
         self.prices.iter().for_each(|x| add(&x.source));
-        self.statistics.iter().for_each(|x| add(&x.source));
+        self.groups.iter().for_each(|x| add(&x.source));
+        self.observations.iter().for_each(|x| add(&x.source));
         m
     }
 }

@@ -13,4 +13,4 @@ pub mod time;
 pub use dataset::{Dataset, DatasetFiles, Stage, Status};
 pub use diag::{Diagnostic, Diagnostics, Location};
 pub use scenario::Scenario;
-pub use time::{Month, Period, Step};
+pub use time::{Month, MonthSpan, Period, Step};

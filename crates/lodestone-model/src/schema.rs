@@ -23,6 +23,12 @@ pub enum AttrType {
     CountryOrWorld,
     /// A material id, `kind:<kind>` or `*`.
     MaterialOrKind,
+    /// A material id, a group id (`groups.csv`), `kind:<kind>` or `stage:<stage>`.
+    MaterialSelector,
+    /// `;`-separated material ids, `kind:<kind>` or `stage:<stage>` (a group's members).
+    MaterialSelectors,
+    /// An observation period: `2024`, `2024-Q2`, `2024-07` or `2024-01..2024-07`.
+    Period,
     /// Free text.
     String,
     /// `;`-separated list of free ids.
@@ -56,6 +62,9 @@ impl AttrType {
             "country_or_any" => AttrType::CountryOrAny,
             "country_or_world" => AttrType::CountryOrWorld,
             "material_or_kind" => AttrType::MaterialOrKind,
+            "material_selector" => AttrType::MaterialSelector,
+            "material_selectors" => AttrType::MaterialSelectors,
+            "period" => AttrType::Period,
             "string" => AttrType::String,
             "list" => AttrType::List,
             "float" => AttrType::Float,
@@ -226,7 +235,8 @@ mod tests {
             "routes",
             "stocks",
             "prices",
-            "statistics",
+            "groups",
+            "observations",
         ] {
             let table = s.table(t).unwrap_or_else(|| panic!("table {t}"));
             assert!(!table.attributes.is_empty());

@@ -232,6 +232,16 @@ fn is_id(v: &str) -> bool {
         && v.as_bytes()[0].is_ascii_lowercase()
 }
 
+/// A material or group id, `kind:<id>` or `stage:<id>` (whether the id exists is checked
+/// with the references).
+fn is_selector(v: &str) -> bool {
+    match v.split_once(':') {
+        Some(("kind" | "stage", x)) => is_id(x),
+        Some(_) => false,
+        None => is_id(v),
+    }
+}
+
 fn is_country(v: &str) -> bool {
     v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())
 }
@@ -336,6 +346,33 @@ fn check_value(a: &Attribute, v: &str, loc: Location, diags: &mut Diagnostics) {
             let ok = v == "*" || is_id(v) || v.strip_prefix("kind:").is_some_and(is_id);
             if !ok {
                 bad(diags, "a material id, `kind:<kind>` or `*`", None);
+            }
+        }
+        AttrType::MaterialSelector => {
+            if !is_selector(v) {
+                bad(
+                    diags,
+                    "a material, a group, `kind:<kind>` or `stage:<stage>`",
+                    None,
+                );
+            }
+        }
+        AttrType::MaterialSelectors => {
+            if v.split(';').any(|p| !is_selector(p.trim())) {
+                bad(
+                    diags,
+                    "a `;`-separated list of materials, `kind:<kind>` or `stage:<stage>`",
+                    Some("e.g. `stage:magnet` or `ndfeb_std;ndfeb_high_dy`".into()),
+                );
+            }
+        }
+        AttrType::Period => {
+            if crate::time::MonthSpan::parse(v).is_none() {
+                bad(
+                    diags,
+                    "a period",
+                    Some("write 2024, 2024-Q2, 2024-07 or 2024-01..2024-07 (first ≤ last)".into()),
+                );
             }
         }
         AttrType::String | AttrType::List => {}

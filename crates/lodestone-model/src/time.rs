@@ -97,6 +97,106 @@ impl<'de> Deserialize<'de> for Month {
     }
 }
 
+/// An inclusive run of whole months: the period of an observation (`2024`, `2024-Q2`,
+/// `2024-07` or `2024-01..2024-07`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthSpan {
+    /// First month.
+    pub first: Month,
+    /// Last month (inclusive).
+    pub last: Month,
+}
+
+impl MonthSpan {
+    /// Parse `YYYY` (the calendar year), `YYYY-Qn`, `YYYY-MM` or `YYYY-MM..YYYY-MM`
+    /// (inclusive, first ≤ last); `None` for anything else.
+    pub fn parse(s: &str) -> Option<MonthSpan> {
+        let s = s.trim();
+        let month =
+            |t: &str| -> Option<Month> { if t.len() == 7 { Month::parse(t) } else { None } };
+        if let Some((a, b)) = s.split_once("..") {
+            let (first, last) = (month(a)?, month(b)?);
+            return (first <= last).then_some(MonthSpan { first, last });
+        }
+        if s.len() == 4 {
+            let first = Month::parse(s)?;
+            return Some(MonthSpan {
+                first,
+                last: first.plus(11),
+            });
+        }
+        if let Some((y, q)) = s.split_once("-Q") {
+            let q: u32 = if q.len() == 1 {
+                q.parse().ok()?
+            } else {
+                return None;
+            };
+            if y.len() != 4 || !(1..=4).contains(&q) {
+                return None;
+            }
+            let first = Month::new(y.parse().ok()?, 3 * q - 2)?;
+            return Some(MonthSpan {
+                first,
+                last: first.plus(2),
+            });
+        }
+        let m = month(s)?;
+        Some(MonthSpan { first: m, last: m })
+    }
+
+    /// Number of months covered.
+    pub fn months(&self) -> i32 {
+        self.last.months_since(self.first) + 1
+    }
+
+    /// Months this span shares with a simulation period.
+    pub fn overlap(&self, p: &Period) -> i32 {
+        let start = self.first.max(p.start);
+        let end = self.last.min(p.start.plus(p.months - 1));
+        (end.months_since(start) + 1).max(0)
+    }
+
+    /// Whether the span is one calendar month.
+    pub fn is_month(&self) -> bool {
+        self.first == self.last
+    }
+
+    /// The canonical text: `2024` for a calendar year, `2024-Q2` for a calendar quarter,
+    /// `2024-07` for a month, else `2024-01..2024-07`.
+    pub fn label(&self) -> String {
+        let (m0, n) = (self.first.month(), self.months());
+        if n == 1 {
+            self.first.to_string()
+        } else if n == 12 && m0 == 1 {
+            self.first.year().to_string()
+        } else if n == 3 && m0 % 3 == 1 {
+            format!("{}-Q{}", self.first.year(), (m0 - 1) / 3 + 1)
+        } else {
+            format!("{}..{}", self.first, self.last)
+        }
+    }
+}
+
+impl fmt::Display for MonthSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+impl Serialize for MonthSpan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MonthSpan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MonthSpan, D::Error> {
+        let s = String::deserialize(d)?;
+        MonthSpan::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a period")))
+    }
+}
+
 /// Days in `month` (1–12) of `year` (Gregorian leap years).
 fn days_in_month(year: i32, month: u32) -> u32 {
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -208,6 +308,46 @@ mod tests {
         assert!(Month::parse("2100-02-29").is_none());
         assert!(Month::parse("2000-02-29").is_some());
         assert!(Month::parse("2025-04-31").is_none());
+    }
+
+    #[test]
+    fn month_spans_parse_and_overlap_periods() {
+        let span = |s: &str| MonthSpan::parse(s).unwrap_or_else(|| panic!("{s}"));
+        assert_eq!(span("2024").months(), 12);
+        assert_eq!(span("2024-Q2").first.to_string(), "2024-04");
+        assert_eq!(span("2024-Q2").last.to_string(), "2024-06");
+        assert_eq!(span("2024-07").months(), 1);
+        assert_eq!(span("2024-01..2024-07").months(), 7);
+        for s in [
+            "2024",
+            "2024-Q2",
+            "2024-07",
+            "2024-01..2024-07",
+            "2024-02..2024-04",
+        ] {
+            assert_eq!(span(s).label(), s);
+        }
+        assert_eq!(span("2024-01..2024-12").label(), "2024");
+        for bad in [
+            "24",
+            "2024-Q5",
+            "2024-Q0",
+            "2024-13",
+            "2024-07..2024-01",
+            "2024-07-01",
+            "2024-7",
+            "2024..2025",
+            "",
+        ] {
+            assert!(MonthSpan::parse(bad).is_none(), "{bad}");
+        }
+        let year = Period {
+            start: Month::new(2024, 1).unwrap(),
+            months: 12,
+        };
+        assert_eq!(span("2024-01..2024-07").overlap(&year), 7);
+        assert_eq!(span("2023-11..2024-02").overlap(&year), 2);
+        assert_eq!(span("2025-01").overlap(&year), 0);
     }
 
     #[test]

@@ -361,6 +361,35 @@ fn x_axis(out: &mut String, p: &Plot, xs: &[i32]) {
     }
 }
 
+/// Category labels under points 0, 1, 2, … (every other one when they would overlap).
+fn x_labels(out: &mut String, p: &Plot, labels: &[String]) {
+    let gap = (p.x1 - p.x0) / (labels.len().max(2) - 1) as f64;
+    let widest = labels.iter().map(|l| l.len()).max().unwrap_or(4) as f64 * 6.5;
+    let every = (1..).find(|k| gap * *k as f64 >= widest + 6.0).unwrap_or(1);
+    let _ = write!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}"/>"#,
+        p.x0, p.y1, p.x1, p.y1
+    );
+    for (i, l) in labels.iter().enumerate() {
+        let px = p.px(i as f64);
+        let _ = write!(
+            out,
+            r#"<line x1="{px}" y1="{}" x2="{px}" y2="{}" stroke="{AXIS}"/>"#,
+            p.y1,
+            p.y1 + 4.0
+        );
+        if i % every == 0 {
+            let _ = write!(
+                out,
+                r#"<text x="{px}" y="{}" text-anchor="middle" font-size="11" fill="{MUTED}">{}</text>"#,
+                p.y1 + 17.0,
+                esc(l)
+            );
+        }
+    }
+}
+
 fn y_axis(out: &mut String, p: &Plot, ticks: &[f64], fmt: Fmt, label: &str) {
     for t in ticks {
         let py = p.py(*t);
@@ -492,6 +521,17 @@ pub fn merge_identical(series: Vec<Series>, rel: f64) -> Vec<Series> {
 
 /// A line chart over years. The y axis starts at zero unless values are negative.
 pub fn line_chart(f: &Frame, xs: &[i32], series: &[Series]) -> String {
+    lines(f, xs, None, series)
+}
+
+/// A line chart over named categories in order (periods of mixed length: `2024`,
+/// `2024-07`, `2025-Q1`), one value per label and series, each label under its point.
+pub fn category_chart(f: &Frame, labels: &[String], series: &[Series]) -> String {
+    let xs: Vec<i32> = (0..labels.len() as i32).collect();
+    lines(f, &xs, Some(labels), series)
+}
+
+fn lines(f: &Frame, xs: &[i32], labels: Option<&[String]>, series: &[Series]) -> String {
     let mut out = String::new();
     open(&mut out, f.width, f.height, &f.title);
     header(&mut out, f);
@@ -518,7 +558,10 @@ pub fn line_chart(f: &Frame, xs: &[i32], series: &[Series]) -> String {
     };
     let (p, ticks) = layout(f, &keys, xs, lo.min(0.0), hi);
     y_axis(&mut out, &p, &ticks, f.fmt, &f.y_label);
-    x_axis(&mut out, &p, xs);
+    match labels {
+        Some(l) => x_labels(&mut out, &p, l),
+        None => x_axis(&mut out, &p, xs),
+    }
     for s in series {
         let dash = if s.dashed {
             r#" stroke-dasharray="6 4""#

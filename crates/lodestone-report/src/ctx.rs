@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub xs: Vec<i32>,
     /// `summary.annual` as JSON, for metric-path lookups (`shares.magnet.CN`).
     pub annual_json: serde_json::Value,
+    /// The run against the dataset's observations.
+    pub backtest: lodestone_engine::Backtest,
 }
 
 impl<'a> Ctx<'a> {
@@ -46,6 +48,7 @@ impl<'a> Ctx<'a> {
             years,
             xs,
             annual_json: serde_json::to_value(&s.annual).unwrap_or_default(),
+            backtest: lodestone_engine::backtest(run.result),
         })
     }
 

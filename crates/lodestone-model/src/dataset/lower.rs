@@ -3,15 +3,16 @@
 //!
 //! The tables are lowered in a fixed order (sources, elements, countries, companies,
 //! materials, processes, facilities, sectors, growth, demand, routes, stocks, prices,
-//! statistics) and diagnostics come out in that order.
+//! groups, observations) and diagnostics come out in that order.
 
 use super::{
-    Basis, CapacityStep, Company, Country, Dataset, Demand, Element, Facility, Flow, GrowthPath,
-    Manifest, Material, PriceObs, Process, Route, Sector, Source, Stage, Statistic, Status, Stock,
+    Basis, CapacityStep, Company, Country, Dataset, Demand, Element, Facility, Flow, Group,
+    GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route, Sector,
+    Source, Stage, Status, Stock,
 };
 use crate::diag::{Diagnostics, codes};
 use crate::table::{Row, Table, split_list};
-use crate::time::Month;
+use crate::time::{Month, MonthSpan};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A number cell, or `default` when empty or unparsable.
@@ -58,7 +59,8 @@ pub(super) fn lower(
         routes: Vec::new(),
         stocks: Vec::new(),
         prices: Vec::new(),
-        statistics: Vec::new(),
+        groups: Vec::new(),
+        observations: Vec::new(),
     };
     check_element_conservation(&ds, t("processes"), d);
     ds.facilities = lower_facilities(t("facilities"), t("capacity"), &ds.processes, d);
@@ -68,7 +70,8 @@ pub(super) fn lower(
     ds.routes = lower_routes(t("routes"));
     ds.stocks = lower_stocks(t("stocks"));
     ds.prices = lower_prices(t("prices"));
-    ds.statistics = lower_statistics(t("statistics"), d);
+    ds.groups = lower_groups(t("groups"), &ds.materials, d);
+    ds.observations = lower_observations(t("observations"), d);
     ds
 }
 
@@ -663,40 +666,180 @@ fn lower_prices(tb: &Table) -> Vec<PriceObs> {
         .collect()
 }
 
-/// Observed statistics; mine production and reserves are in `t REO`, shares in `share`.
-fn lower_statistics(tb: &Table, d: &mut Diagnostics) -> Vec<Statistic> {
+/// Material groups; a group id may not be a material id (an observation's `material`
+/// names either).
+fn lower_groups(tb: &Table, materials: &[Material], d: &mut Diagnostics) -> Vec<Group> {
     tb.rows
         .iter()
         .map(|r| {
-            let metric = tb.get(r, "metric").to_string();
-            let unit = tb.get(r, "unit").to_string();
-            if matches!(metric.as_str(), "mine_production" | "reserves") && unit != "t REO" {
+            let id = tb.get(r, "id").to_string();
+            if materials.iter().any(|m| m.id == id) {
                 d.push(
-                    codes::UNIT,
-                    tb.loc(r, "unit"),
-                    format!("{metric} must be in `t REO`, not `{unit}`"),
-                    None,
+                    codes::DUPLICATE_ID,
+                    tb.loc(r, "id"),
+                    format!("group id `{id}` is also a material id"),
+                    Some("an observation's material names either: rename the group".into()),
                 );
             }
-            if metric == "share" && unit != "share" {
-                d.push(
-                    codes::UNIT,
-                    tb.loc(r, "unit"),
-                    format!("a share must have unit `share`, not `{unit}`"),
-                    None,
-                );
-            }
-            Statistic {
-                metric,
-                country: tb.get(r, "country").into(),
-                partner: tb.get(r, "partner").into(),
-                material: tb.get(r, "material").into(),
-                stage: tb.get(r, "stage").into(),
-                year: tb.get(r, "year").parse().unwrap_or(0),
-                value: num(tb, r, "value", 0.0),
-                unit,
+            Group {
+                id,
+                name: tb.get(r, "name").into(),
+                members: list(tb, r, "members"),
                 source: list(tb, r, "source"),
             }
         })
         .collect()
+}
+
+/// Observations, with the checks their cells alone cannot make: the unit fits the metric,
+/// the band holds the value, a share is at most 1, the keys fit the metric, and a series
+/// has each period once. Rows whose cells failed their own checks are left out.
+fn lower_observations(tb: &Table, d: &mut Diagnostics) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in &tb.rows {
+        let (Some(metric), Some(period)) = (
+            ObsMetric::parse(tb.get(r, "metric")),
+            MonthSpan::parse(tb.get(r, "period")),
+        ) else {
+            continue;
+        };
+        let o = Observation {
+            metric,
+            country: tb.get(r, "country").into(),
+            partner: tb.get(r, "partner").into(),
+            material: tb.get(r, "material").into(),
+            stage: Stage::parse(tb.get(r, "stage")),
+            sector: tb.get(r, "sector").into(),
+            period,
+            value: num(tb, r, "value", 0.0),
+            low: tb.get(r, "low").parse().ok(),
+            high: tb.get(r, "high").parse().ok(),
+            unit: tb.get(r, "unit").into(),
+            source: list(tb, r, "source"),
+            note: tb.get(r, "note").into(),
+        };
+        check_observation(&o, tb, r, d);
+        let key = format!(
+            "{}|{}|{}|{}|{:?}|{}|{}",
+            metric.as_str(),
+            o.country,
+            o.partner,
+            o.material,
+            o.stage,
+            o.sector,
+            period
+        );
+        if let Some(first) = seen.insert(key, r.line) {
+            d.push(
+                codes::DUPLICATE_ID,
+                tb.loc(r, "period"),
+                format!("this observation repeats line {first} (same metric, keys and period)"),
+                Some("keep one row per series and period; say why in NOTES.md".into()),
+            );
+        }
+        out.push(o);
+    }
+    out
+}
+
+/// One observation's unit, band and keys against its metric.
+fn check_observation(o: &Observation, tb: &Table, r: &Row, d: &mut Diagnostics) {
+    let m = o.metric.as_str();
+    let units = o.metric.units();
+    if !units.contains(&o.unit.as_str()) {
+        let msg = format!("a {m} observation cannot be in `{}`", o.unit);
+        d.push(
+            codes::UNIT,
+            tb.loc(r, "unit"),
+            msg,
+            Some(format!("use {}", units.join(" or "))),
+        );
+    }
+    if o.metric == ObsMetric::Share && o.value > 1.0 {
+        let msg = format!("share {} is above 1", o.value);
+        d.push(
+            codes::OUT_OF_RANGE,
+            tb.loc(r, "value"),
+            msg,
+            Some("write 0.92, not 92".into()),
+        );
+    }
+    if let Some(lo) = o.low.filter(|lo| *lo > o.value) {
+        let msg = format!("low {lo} is above the value {}", o.value);
+        d.push(
+            codes::OUT_OF_RANGE,
+            tb.loc(r, "low"),
+            msg,
+            Some("low ≤ value ≤ high".into()),
+        );
+    }
+    if let Some(hi) = o.high.filter(|hi| *hi < o.value) {
+        let msg = format!("high {hi} is below the value {}", o.value);
+        d.push(
+            codes::OUT_OF_RANGE,
+            tb.loc(r, "high"),
+            msg,
+            Some("low ≤ value ≤ high".into()),
+        );
+    }
+    check_observation_keys(o, tb, r, d);
+}
+
+/// The keys an observation's metric takes: a stage only for production and share (and
+/// required there unless production names a material), a partner only for trade, a
+/// sector only for consumption, a material for every other simulated metric.
+fn check_observation_keys(o: &Observation, tb: &Table, r: &Row, d: &mut Diagnostics) {
+    use ObsMetric::*;
+    let m = o.metric.as_str();
+    let mut refuse = |col: &str, code, msg: String, hint: &str| {
+        d.push(code, tb.loc(r, col), msg, Some(hint.to_string()));
+    };
+    let staged = matches!(o.metric, Production | Share);
+    if o.stage.is_some() && !staged {
+        let hint = "a stage keys production and share; name the material (e.g. stage:separation)";
+        refuse(
+            "stage",
+            codes::INCONSISTENT,
+            format!("a {m} observation takes no stage"),
+            hint,
+        );
+    }
+    if o.stage.is_none() && (o.metric == Share || (o.metric == Production && o.material.is_empty()))
+    {
+        let hint = "give the stage (mining, separation, metal, magnet) or a material";
+        refuse(
+            "stage",
+            codes::EMPTY_VALUE,
+            format!("a {m} observation needs a stage"),
+            hint,
+        );
+    }
+    if !o.partner.is_empty() && !matches!(o.metric, Exports | Imports) {
+        let hint = "only exports and imports have a partner";
+        refuse(
+            "partner",
+            codes::INCONSISTENT,
+            format!("a {m} observation takes no partner"),
+            hint,
+        );
+    }
+    if !o.sector.is_empty() && o.metric != Consumption {
+        let hint = "only consumption is by sector";
+        refuse(
+            "sector",
+            codes::INCONSISTENT,
+            format!("a {m} observation takes no sector"),
+            hint,
+        );
+    }
+    if o.material.is_empty() && !matches!(o.metric, Production | Share | Reserves) {
+        let hint = "a material id, a group id, kind:<kind> or stage:<stage>";
+        refuse(
+            "material",
+            codes::EMPTY_VALUE,
+            format!("a {m} observation needs a material"),
+            hint,
+        );
+    }
 }

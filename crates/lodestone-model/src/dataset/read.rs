@@ -158,17 +158,14 @@ fn check_reference(
         AttrType::CountryOrWorld if v != "WORLD" => ("countries", vec![v.to_string()]),
         AttrType::MaterialOrKind if v != "*" => {
             if let Some(k) = v.strip_prefix("kind:") {
-                if !kinds.contains(k) {
-                    d.push(
-                        codes::UNKNOWN_ID,
-                        t.loc(row, &a.name),
-                        format!("unknown material kind `{k}`"),
-                        did_you_mean(k, kinds.iter().map(String::as_str)),
-                    );
-                }
+                check_kind(t, row, a, k, kinds, d);
                 return;
             }
             ("materials", vec![v.to_string()])
+        }
+        AttrType::MaterialSelector | AttrType::MaterialSelectors => {
+            check_selectors(t, row, a, ids, kinds, d);
+            return;
         }
         _ => return,
     };
@@ -186,6 +183,74 @@ fn check_reference(
                 format!("unknown {what} `{val}`"),
                 did_you_mean(&val, set.iter().map(String::as_str))
                     .or_else(|| Some(format!("add it to {target}.csv first"))),
+            );
+        }
+    }
+}
+
+/// A `kind:<k>` reference names a material kind of the schema.
+fn check_kind(
+    t: &Table,
+    row: &Row,
+    a: &Attribute,
+    k: &str,
+    kinds: &HashSet<String>,
+    d: &mut Diagnostics,
+) {
+    if !kinds.contains(k) {
+        d.push(
+            codes::UNKNOWN_ID,
+            t.loc(row, &a.name),
+            format!("unknown material kind `{k}`"),
+            did_you_mean(k, kinds.iter().map(String::as_str)),
+        );
+    }
+}
+
+/// Material selectors (an observation's material, a group's members): a material id (or,
+/// for an observation, a group id), `kind:<kind>` or `stage:<stage>` of the chain.
+fn check_selectors(
+    t: &Table,
+    row: &Row,
+    a: &Attribute,
+    ids: &HashMap<String, HashSet<String>>,
+    kinds: &HashSet<String>,
+    d: &mut Diagnostics,
+) {
+    let groups_too = a.ty == AttrType::MaterialSelector;
+    let empty = HashSet::new();
+    let materials = ids.get("materials").unwrap_or(&empty);
+    let groups = ids.get("groups").filter(|_| groups_too).unwrap_or(&empty);
+    for v in split_list(t.get(row, &a.name)) {
+        if let Some(k) = v.strip_prefix("kind:") {
+            check_kind(t, row, a, k, kinds, d);
+        } else if let Some(st) = v.strip_prefix("stage:") {
+            let stages = crate::dataset::Stage::CHAIN.map(|s| s.as_str());
+            if !stages.contains(&st) {
+                d.push(
+                    codes::UNKNOWN_ID,
+                    t.loc(row, &a.name),
+                    format!("unknown stage `{st}`"),
+                    Some(format!("stages: {}", stages.join(", "))),
+                );
+            }
+        } else if !materials.contains(&v) && !groups.contains(&v) {
+            let what = if groups_too {
+                "material or group"
+            } else {
+                "material"
+            };
+            let known = materials.iter().chain(groups).map(String::as_str);
+            d.push(
+                codes::UNKNOWN_ID,
+                t.loc(row, &a.name),
+                format!("unknown {what} `{v}`"),
+                did_you_mean(&v, known).or_else(|| {
+                    Some(format!(
+                        "add it to materials.csv{} first",
+                        if groups_too { " or groups.csv" } else { "" }
+                    ))
+                }),
             );
         }
     }

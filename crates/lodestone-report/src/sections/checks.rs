@@ -47,19 +47,13 @@ pub(super) fn checks_section(ctxs: &[&Ctx]) -> String {
                     .iter()
                     .map(|o| {
                         vec![
-                            esc(&o.metric),
-                            esc(
-                                &[o.country.as_str(), o.partner.as_str(), o.material.as_str()]
-                                    .iter()
-                                    .filter(|x| !x.is_empty())
-                                    .copied()
-                                    .collect::<Vec<_>>()
-                                    .join(" · "),
-                            ),
-                            o.year.to_string(),
-                            tonnes_exact(o.observed),
+                            esc(o.key.metric.as_str()),
+                            esc(&o.series),
+                            esc(&o.period.label()),
+                            format!("{} {}", tonnes_exact(o.observed), esc(&o.unit)),
                             tonnes_exact(o.simulated),
-                            format!("{:+.1}%", o.error * 100.0),
+                            o.error
+                                .map_or_else(|| "–".into(), |e| format!("{:+.1}%", e * 100.0)),
                             o.source
                                 .iter()
                                 .map(|s| source_ref(s))
@@ -68,12 +62,12 @@ pub(super) fn checks_section(ctxs: &[&Ctx]) -> String {
                         ]
                     })
                     .collect();
-            inner.push_str("<h3>Observed vs simulated</h3><p class=\"note\">Dataset statistics (statistics.csv) in the horizon next to the run's value; error = simulated / observed − 1. Units are those of each statistic (t REO for mine production, t for trade).</p>");
+            inner.push_str("<h3>Observed vs simulated</h3><p class=\"note\">Dataset observations (observations.csv) in the horizon next to the run's value over the same months; error = simulated / observed − 1. Units are those of each observation (t REO or t for quantities, USD/kg for prices, share). The back-test section scores them by series.</p>");
             inner.push_str(&table(
                 &[
                     "Metric",
-                    "Where / what",
-                    "Year",
+                    "Series",
+                    "Period",
                     "Observed",
                     "Simulated",
                     "Error",

@@ -1,11 +1,12 @@
 //! The sections of a report and their assembly into a page: question and answer, shares
 //! by stage and element, flows, shortfall, prices, dependency, uncertainty, comparison,
-//! the scenario's events, checks against observations, and the sources.
+//! the back-test against observations, the scenario's events, checks, and the sources.
 //!
 //! This module assembles the pages (`single`, `comparison`); each section is a module of
 //! its own, and the helpers several sections use are in `common`.
 
 mod answer;
+mod backtest;
 mod capacity;
 mod checks;
 mod common;
@@ -27,6 +28,7 @@ use crate::format::esc;
 use crate::html::{self, Charts, tabs};
 use crate::{Report, ReportError, Run};
 use answer::{answer_section, compare_answer_section};
+use backtest::backtest_section;
 use capacity::expansion_section;
 use checks::checks_section;
 use compare::compare_section;
@@ -67,10 +69,12 @@ pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportErr
         body.push_str(&uncertainty_section(&[&c], e, &mut charts));
         toc.push(("uncertainty", "Uncertainty"));
     }
+    body.push_str(&backtest_section(&c, &mut charts, ""));
     body.push_str(&scenario_section(&[c.info]));
     body.push_str(&checks_section(&[&c]));
     body.push_str(&sources_section(&[&c]));
     toc.extend([
+        ("backtest", "Back-test"),
         ("scenario", "Scenario"),
         ("checks", "Checks"),
         ("sources", "Sources"),

@@ -46,9 +46,10 @@ fn citations(ds: &Dataset) -> Citations {
     ds.routes.iter().for_each(|x| add("routes", &x.source));
     ds.stocks.iter().for_each(|x| add("stocks", &x.source));
     ds.prices.iter().for_each(|x| add("prices", &x.source));
-    ds.statistics
+    ds.groups.iter().for_each(|x| add("groups", &x.source));
+    ds.observations
         .iter()
-        .for_each(|x| add("statistics", &x.source));
+        .for_each(|x| add("observations", &x.source));
     m
 }
 /// The sources cited by the dataset's rows and the scenarios, primary first.
