@@ -61,7 +61,8 @@ pub struct Options {
     pub seed: u64,
     /// Most model runs (distinct points evaluated); at least parameters + 2.
     pub max_runs: usize,
-    /// Worker threads for the initial simplex (1 = sequential). Results do not depend on it.
+    /// Worker threads for the initial simplex (1 = sequential; 0 = rayon's default).
+    /// Results do not depend on it.
     pub threads: usize,
 }
 
@@ -337,7 +338,7 @@ pub fn calibrate(
 /// Run the initial simplex's vertices in parallel and record them in vertex order.
 fn run_simplex(ev: &Evaluator, simplex: &[Vec<f64>], threads: usize) -> Result<(), EngineError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(threads)
         .build()
         .map_err(|e| EngineError::Settings(format!("thread pool: {e}")))?;
     let (ds, sc, targets) = (ev.ds, ev.sc, ev.targets);
@@ -380,5 +381,37 @@ fn search(ev: &Evaluator, simplex: Vec<Vec<f64>>) -> Result<bool, EngineError> {
             .borrow_mut()
             .take()
             .unwrap_or_else(|| EngineError::Settings(format!("optimiser: {e}")))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_initial_simplex_follows_the_seed_and_stays_in_the_box() {
+        let a = initial_simplex(&[0.5, 0.95, 0.0], 7);
+        assert_eq!(a, initial_simplex(&[0.5, 0.95, 0.0], 7));
+        assert_ne!(a, initial_simplex(&[0.5, 0.95, 0.0], 8));
+        assert_eq!(a.len(), 4);
+        assert_eq!(a[0], vec![0.5, 0.95, 0.0]);
+        for (i, v) in a.iter().enumerate().skip(1) {
+            for (j, x) in v.iter().enumerate() {
+                assert!((0.0..=1.0).contains(x), "{a:?}");
+                let moved = (x - a[0][j]).abs();
+                if i == j + 1 {
+                    assert!((0.1..=0.25).contains(&moved), "{a:?}");
+                } else {
+                    assert_eq!(moved, 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn points_outside_the_box_are_projected_with_their_distance() {
+        let (p, d) = project(&[-0.5, 0.3, 1.25]);
+        assert_eq!(p, vec![0.0, 0.3, 1.0]);
+        assert!((d - 0.75).abs() < 1e-12);
     }
 }

@@ -152,6 +152,12 @@ pub fn numeric_names() -> impl Iterator<Item = &'static str> {
 }
 
 impl Settings {
+    /// Whether `name` is a true-or-false setting (`working_set`).
+    pub fn is_flag(name: &str) -> bool {
+        let defaults = toml::Table::try_from(Settings::default()).unwrap_or_default();
+        defaults.get(name).is_some_and(toml::Value::is_bool)
+    }
+
     /// Parse from a scenario's `[settings]` table.
     pub fn from_table(t: &toml::Table) -> Result<Settings, String> {
         Settings::deserialize(toml::Value::Table(t.clone())).map_err(|e| e.to_string())

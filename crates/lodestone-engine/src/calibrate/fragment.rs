@@ -13,7 +13,10 @@ use std::fmt::Write;
 /// A number with six significant digits, always with a decimal point or exponent (so TOML
 /// reads a float).
 fn num(x: f64) -> String {
-    let s = format!("{:.5e}", x).parse::<f64>().unwrap_or(x).to_string();
+    if x != 0.0 && !(1e-3..1e9).contains(&x.abs()) {
+        return format!("{x:.5e}");
+    }
+    let s = format!("{x:.5e}").parse::<f64>().unwrap_or(x).to_string();
     if s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("NaN") {
         s
     } else {
@@ -47,7 +50,15 @@ fn place(ds: &Dataset, sc: &Scenario, path: &str, v: f64) -> Place {
                 .or_else(|| ds.facility(id).map(|f| f.capacity))
                 .unwrap_or(0.0);
             let t = format!("overrides.facilities.{id}");
-            key(&t, "capacity", format!("{}  # {} × nameplate; capacity steps are not scaled by an override", num(base * v), num(v)))
+            key(
+                &t,
+                "capacity",
+                format!(
+                    "{}  # {} × nameplate; capacity steps are not scaled by an override",
+                    num(base * v),
+                    num(v)
+                ),
+            )
         }
         ["facilities", id, "start"] => {
             let base = over(id, "start")
@@ -57,7 +68,14 @@ fn place(ds: &Dataset, sc: &Scenario, path: &str, v: f64) -> Place {
                 Some(m) => {
                     let t = format!("overrides.facilities.{id}");
                     let shifted = m.plus(v.round() as i32);
-                    key(&t, "start", format!("\"{shifted}\"  # {} months; capacity steps are not shifted by an override", v.round()))
+                    key(
+                        &t,
+                        "start",
+                        format!(
+                            "\"{shifted}\"  # {} months; capacity steps are not shifted by an override",
+                            v.round()
+                        ),
+                    )
                 }
                 None => Place::Comment(format!("{path}: shift the start by {} months", v.round())),
             }
@@ -84,7 +102,15 @@ pub fn fragment(c: &Calibration, ds: &Dataset, sc: &Scenario) -> String {
         .map(|r| format!("{} {} → {}", r.target, num(r.before), num(r.after)))
         .collect();
     let ranges: Vec<String> = (c.parameters.iter())
-        .map(|p| format!("{} in {}..{} (start {})", p.path, p.low, p.high, num(p.start)))
+        .map(|p| {
+            format!(
+                "{} in {}..{} (start {})",
+                p.path,
+                p.low,
+                p.high,
+                num(p.start)
+            )
+        })
         .collect();
     let source = format!(
         "calibration: fitted to {} on {}/{}, seed {}, {} runs{}, objective {} → {}, residuals: {}",
@@ -93,7 +119,11 @@ pub fn fragment(c: &Calibration, ds: &Dataset, sc: &Scenario) -> String {
         c.scenario,
         c.seed,
         c.runs,
-        if c.converged { " (converged)" } else { " (budget spent before convergence)" },
+        if c.converged {
+            " (converged)"
+        } else {
+            " (budget spent before convergence)"
+        },
         num(c.objective_before),
         num(c.objective_after),
         residuals.join("; ")
@@ -117,7 +147,11 @@ pub fn fragment(c: &Calibration, ds: &Dataset, sc: &Scenario) -> String {
     }
     // [settings] first, then the overrides in path order
     let settings = tables.remove("settings");
-    for (t, kv) in settings.map(|s| ("settings".to_string(), s)).into_iter().chain(tables) {
+    for (t, kv) in settings
+        .map(|s| ("settings".to_string(), s))
+        .into_iter()
+        .chain(tables)
+    {
         let _ = writeln!(out, "\n[{t}]");
         for (k, v) in kv {
             let _ = writeln!(out, "{k} = {v}");

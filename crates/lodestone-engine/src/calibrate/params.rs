@@ -23,14 +23,27 @@ pub struct Param {
 }
 
 /// The first segments of a parameter path.
-const ROOTS: [&str; 6] = ["settings", "facilities", "sectors", "routes", "demand", "events"];
+const ROOTS: [&str; 6] = [
+    "settings",
+    "facilities",
+    "sectors",
+    "routes",
+    "demand",
+    "events",
+];
 
 /// Where a `--param` argument is: the argument itself, column `col` (1-based).
 pub fn arg_location(arg: &str, col: usize) -> Location {
     Location::new(format!("--param {arg}"), 1, col)
 }
 
-fn diag(arg: &str, col: usize, code: &'static str, msg: String, hint: Option<String>) -> Diagnostic {
+fn diag(
+    arg: &str,
+    col: usize,
+    code: &'static str,
+    msg: String,
+    hint: Option<String>,
+) -> Diagnostic {
     Diagnostic {
         code,
         location: arg_location(arg, col),
@@ -126,7 +139,11 @@ pub fn check(ds: &Dataset, sc: &Scenario, params: &[Param]) -> Diagnostics {
         } else if let Some(name) = p.path.strip_prefix("settings.") {
             check_setting(p, name, &mut d);
         } else {
-            let found = sc.check_parameter(ds, &p.path, &arg_location(&p.arg, 1));
+            let mut found = sc.check_parameter(ds, &p.path, &arg_location(&p.arg, 1));
+            let last = p.path.rsplit('.').next().unwrap_or("");
+            for f in found.0.iter_mut().filter(|f| f.hint.is_none()) {
+                f.hint = did_you_mean(last, ATTRIBUTES);
+            }
             if found.is_empty() {
                 check_domain(p, path_domain(&p.path), &mut d);
             }
@@ -140,6 +157,10 @@ pub fn check(ds: &Dataset, sc: &Scenario, params: &[Param]) -> Diagnostics {
 fn check_setting(p: &Param, name: &str, d: &mut Diagnostics) {
     match settings::domain(name) {
         Some((lo, hi, what)) => check_domain(p, Some((lo, hi, what)), d),
+        None if Settings::is_flag(name) => {
+            let msg = format!("setting `{name}` is true or false: it cannot be fitted");
+            d.0.push(diag(&p.arg, 10, codes::BAD_VALUE, msg, None));
+        }
         None => {
             let hint = did_you_mean(name, settings::numeric_names()).or_else(|| {
                 let names: Vec<&str> = settings::numeric_names().collect();
@@ -158,7 +179,10 @@ fn check_domain(p: &Param, domain: Option<(f64, f64, &str)>, d: &mut Diagnostics
         let (bounds, within) = if hi == f64::MAX {
             (format!("at least {lo}"), format!("{lo} or above"))
         } else {
-            (format!("at least {lo}, at most {hi}"), format!("within {lo}..{hi}"))
+            (
+                format!("at least {lo}, at most {hi}"),
+                format!("within {lo}..{hi}"),
+            )
         };
         let msg = format!(
             "`{}` = {}..{} is outside its domain: {bounds}",
@@ -181,6 +205,18 @@ fn path_domain(path: &str) -> Option<(f64, f64, &'static str)> {
         _ => Some((0.0, f64::MAX, "a value that cannot be negative")),
     }
 }
+
+/// The attributes of dataset rows that parameter paths end in (for did-you-mean hints).
+const ATTRIBUTES: [&str; 8] = [
+    "start",
+    "capacity",
+    "ramp_months",
+    "utilization",
+    "unit_cost",
+    "elasticity",
+    "wtp_multiplier",
+    "cost",
+];
 
 /// Event fields that are shares (`ensemble::apply` keeps them in 0..1).
 const SHARES: [&str; 6] = [
@@ -254,7 +290,10 @@ mod tests {
     #[test]
     fn ranges_are_parsed_and_bad_ones_refused_at_the_range() {
         let p = Param::parse("settings.supply_slope=0.05..0.5").unwrap();
-        assert_eq!((p.path.as_str(), p.low, p.high), ("settings.supply_slope", 0.05, 0.5));
+        assert_eq!(
+            (p.path.as_str(), p.low, p.high),
+            ("settings.supply_slope", 0.05, 0.5)
+        );
         let p = Param::parse("events.x.start=-3..6").unwrap();
         assert_eq!((p.low, p.high), (-3.0, 6.0));
         let e = Param::parse("settings.supply_slope=0.5..0.5").unwrap_err();

@@ -41,7 +41,10 @@ impl Target {
             Some((f, w)) => {
                 let w = w.trim().parse::<f64>().ok();
                 let w = w.filter(|w| w.is_finite() && *w > 0.0);
-                (f, w.ok_or_else(|| bad(format!("`{arg}`: weight must be a number above 0")))?)
+                (
+                    f,
+                    w.ok_or_else(|| bad(format!("`{arg}`: weight must be a number above 0")))?,
+                )
             }
             None => (arg, 1.0),
         };
@@ -103,18 +106,34 @@ pub fn every_metric(ds: &Dataset) -> Vec<Target> {
 pub fn check(ds: &Dataset, targets: &[(String, Target)]) -> Diagnostics {
     let mut d = Diagnostics::default();
     for (arg, t) in targets {
-        let rows: Vec<_> = ds.statistics.iter().filter(|s| s.metric == t.metric).collect();
+        let rows: Vec<_> = ds
+            .statistics
+            .iter()
+            .filter(|s| s.metric == t.metric)
+            .collect();
         let (what, wanted, among): (&str, &str, Vec<&str>) = if rows.is_empty() {
             let all = ds.statistics.iter().map(|s| s.metric.as_str());
             ("metric", &t.metric, all.collect())
-        } else if let Some(c) = t.country.as_deref().filter(|c| !rows.iter().any(|s| s.country == *c)) {
-            ("country", c, rows.iter().map(|s| s.country.as_str()).collect())
+        } else if let Some(c) = t
+            .country
+            .as_deref()
+            .filter(|c| !rows.iter().any(|s| s.country == *c))
+        {
+            (
+                "country",
+                c,
+                rows.iter().map(|s| s.country.as_str()).collect(),
+            )
         } else if let Some(m) = t.material.as_deref().filter(|m| {
-            !rows.iter().any(|s| {
-                s.material == *m && t.country.as_ref().is_none_or(|c| *c == s.country)
-            })
+            !rows
+                .iter()
+                .any(|s| s.material == *m && t.country.as_ref().is_none_or(|c| *c == s.country))
         }) {
-            ("material", m, rows.iter().map(|s| s.material.as_str()).collect())
+            (
+                "material",
+                m,
+                rows.iter().map(|s| s.material.as_str()).collect(),
+            )
         } else {
             continue;
         };
@@ -143,7 +162,10 @@ mod tests {
         assert_eq!(t.metric, "production");
         assert_eq!(t.country.as_deref(), Some("CN"));
         assert_eq!(t.material.as_deref(), Some("magnet"));
-        assert_eq!((t.weight, t.label().as_str()), (2.0, "production:CN:magnet=2"));
+        assert_eq!(
+            (t.weight, t.label().as_str()),
+            (2.0, "production:CN:magnet=2")
+        );
         let t = Target::parse("mine_production").unwrap();
         assert_eq!((t.country, t.weight), (None, 1.0));
         assert!(Target::parse("price:CN:x:y").is_err());
