@@ -22,6 +22,7 @@ macro_rules! outln {
 }
 
 mod backtest_cmd;
+mod calibrate_cmd;
 mod compare;
 mod ensemble_cmd;
 mod export_cmd;
@@ -89,6 +90,8 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Monte Carlo ensemble of a scenario: P10/P50/P90 per year and probabilities.
     Ensemble(ensemble_cmd::EnsembleArgs),
+    /// Fit parameters (settings, dataset attributes) to the dataset's observations.
+    Calibrate(calibrate_cmd::CalibrateArgs),
     /// Write one period's clearing problem as MPS (solve it with HiGHS to compare).
     #[command(name = "export-lp")]
     ExportLp(export_cmd::ExportArgs),
@@ -192,6 +195,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Scenarios => cmd_scenarios(),
         Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
         Command::Ensemble(args) => ensemble_cmd::run(args),
+        Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::ExportLp(args) => export_cmd::run(args),

@@ -397,6 +397,10 @@ pub fn apply(
                 sc.settings
                     .insert("demand_growth_scale".into(), toml::Value::Float(*v));
             }
+            // a `[settings]` constant (`calibrate` fits them; `Settings::check` guards them)
+            ["settings", key] => {
+                sc.settings.insert((*key).into(), toml::Value::Float(*v));
+            }
             ["events", key, field] => {
                 if let Some(i) = sc.event_index(key) {
                     let mut val = serde_json::to_value(&sc.events[i].event).unwrap_or_default();

@@ -4,6 +4,7 @@
 //! Pure: takes a validated `Dataset` and `Scenario`, returns results. No I/O.
 
 pub mod backtest;
+pub mod calibrate;
 pub mod clearing;
 pub mod compare;
 pub mod ensemble;

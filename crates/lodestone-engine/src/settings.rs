@@ -137,7 +137,27 @@ const DOMAINS: &[(&str, f64, f64, &str)] = &[
     ),
 ];
 
+/// The domain of a numeric setting: (lowest, highest, what it means); `None` for a name
+/// that is not a numeric setting.
+pub fn domain(name: &str) -> Option<(f64, f64, &'static str)> {
+    DOMAINS
+        .iter()
+        .find(|d| d.0 == name)
+        .map(|&(_, lo, hi, what)| (lo, hi, what))
+}
+
+/// The names of every numeric setting, in declaration order.
+pub fn numeric_names() -> impl Iterator<Item = &'static str> {
+    DOMAINS.iter().map(|d| d.0)
+}
+
 impl Settings {
+    /// Whether `name` is a true-or-false setting (`working_set`).
+    pub fn is_flag(name: &str) -> bool {
+        let defaults = toml::Table::try_from(Settings::default()).unwrap_or_default();
+        defaults.get(name).is_some_and(toml::Value::is_bool)
+    }
+
     /// Parse from a scenario's `[settings]` table.
     pub fn from_table(t: &toml::Table) -> Result<Settings, String> {
         Settings::deserialize(toml::Value::Table(t.clone())).map_err(|e| e.to_string())

@@ -128,6 +128,15 @@ impl Scenario {
         }
     }
 
+    /// The problems of one parameter path as `[[uncertainty]]` addresses it
+    /// (`facilities.<id>.capacity`, `events.<id>.<field>`, …), located at `loc`: the check
+    /// `calibrate` runs on each `--param`, so both accept the same paths.
+    pub fn check_parameter(&self, ds: &Dataset, path: &str, loc: &Location) -> Diagnostics {
+        let mut d = Diagnostics::default();
+        self.check_param_path(ds, &mut d, loc, "parameter", path, None);
+        d
+    }
+
     /// Check one `[[uncertainty]]` parameter path (`param` or an entry of `also`).
     fn check_param_path(
         &self,
