@@ -14,15 +14,14 @@ mod lower;
 mod read;
 
 /// Tables that may be absent from a dataset folder.
-pub const OPTIONAL_TABLES: &[&str] =
-    &[
-        "compositions",
-        "capacity",
-        "seasons",
-        "stocks",
-        "prices",
-        "statistics",
-    ];
+pub const OPTIONAL_TABLES: &[&str] = &[
+    "compositions",
+    "capacity",
+    "seasons",
+    "stocks",
+    "prices",
+    "statistics",
+];
 
 /// Chain stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -517,9 +517,11 @@ fn add_capacity_steps(facilities: &mut [Facility], tb: &Table, d: &mut Diagnosti
 }
 
 /// Attach the `seasons` rows to their facilities: a month is 1–12 and listed once per
-/// facility, and a facility's shares sum to 1 (the error is at its last row).
+/// facility, and a facility's shares sum to 1 (the error is at its last row; not checked
+/// for a facility with a bad month, whose sum would only repeat that error).
 fn add_seasons(facilities: &mut [Facility], tb: &Table, d: &mut Diagnostics) {
     let mut seen = HashSet::new();
+    let mut bad: HashSet<&str> = HashSet::new();
     let mut last: HashMap<String, &Row> = HashMap::new();
     for r in &tb.rows {
         let fid = tb.get(r, "facility");
@@ -531,6 +533,7 @@ fn add_seasons(facilities: &mut [Facility], tb: &Table, d: &mut Diagnostics) {
                 format!("season month {month} of `{fid}` is not a calendar month"),
                 Some("use 1 (January) to 12 (December)".into()),
             );
+            bad.insert(fid);
             continue;
         }
         if !seen.insert((fid.to_string(), month)) {
@@ -540,6 +543,7 @@ fn add_seasons(facilities: &mut [Facility], tb: &Table, d: &mut Diagnostics) {
                 format!("season of `{fid}` lists month {month} twice"),
                 None,
             );
+            bad.insert(fid);
             continue;
         }
         let Some(f) = facilities.iter_mut().find(|f| f.id == fid) else {
@@ -561,6 +565,9 @@ fn add_seasons(facilities: &mut [Facility], tb: &Table, d: &mut Diagnostics) {
         let (Some(s), Some(r)) = (&f.season, last.get(&f.id)) else {
             continue;
         };
+        if bad.contains(f.id.as_str()) {
+            continue;
+        }
         let sum: f64 = s.shares.iter().sum();
         if (sum - 1.0).abs() > 1e-3 {
             d.push(
