@@ -220,6 +220,7 @@ mod tests {
             "process_flows",
             "facilities",
             "capacity",
+            "seasons",
             "sectors",
             "growth",
             "demand",
