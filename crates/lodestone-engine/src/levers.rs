@@ -241,7 +241,8 @@ pub fn market_of(ds: &Dataset, net: &Network, country: &str) -> Option<usize> {
 }
 
 /// Capacity per facility for one period (t of activity), after ramps, expansions,
-/// utilization and capacity losses (disruptions).
+/// utilization and capacity losses (disruptions): each month of the period adds its
+/// share of the annual capacity (the facility's season, else 1/12).
 pub fn period_capacity(
     ds: &Dataset,
     sc: &Scenario,
@@ -260,7 +261,7 @@ pub fn period_capacity(
         } else {
             0.0
         };
-        plate * f.utilization * (1.0 - loss.min(1.0)) / 12.0
+        f.month_part(plate * f.utilization * (1.0 - loss.min(1.0)), m)
     };
     ds.facilities
         .iter()

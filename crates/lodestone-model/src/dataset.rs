@@ -17,6 +17,7 @@ mod read;
 pub const OPTIONAL_TABLES: &[&str] = &[
     "compositions",
     "capacity",
+    "seasons",
     "stocks",
     "prices",
     "groups",
@@ -264,6 +265,16 @@ pub struct CapacityStep {
     pub source: Vec<String>,
 }
 
+/// A facility's monthly availability profile (`seasons.csv`): the share of the annual
+/// capacity available in each calendar month (they sum to 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Season {
+    /// Shares, January first.
+    pub shares: [f64; 12],
+    /// Sources of every row.
+    pub source: Vec<String>,
+}
+
 /// A facility.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Facility {
@@ -301,6 +312,9 @@ pub struct Facility {
     pub feed_from: Vec<String>,
     /// Capacity steps, sorted by date.
     pub steps: Vec<CapacityStep>,
+    /// Monthly availability profile; `None` = 1/12 of the annual capacity every month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub season: Option<Season>,
     /// Multiplier on the outputs of every process the facility runs (1 = as designed;
     /// lowered by technology bans). Not a CSV column: scenarios set it.
     #[serde(default = "one")]
@@ -336,6 +350,22 @@ impl Facility {
             prev = s.capacity;
         }
         cap
+    }
+
+    /// Share of the annual capacity available in month `m`: its season's share, else 1/12.
+    pub fn month_share(&self, m: Month) -> f64 {
+        self.season
+            .as_ref()
+            .map_or(1.0 / 12.0, |s| s.shares[(m.month() - 1) as usize])
+    }
+
+    /// The part of an annual quantity `annual` available in month `m` (`month_share`;
+    /// without a season exactly `annual / 12`, bit for bit as before seasons existed).
+    pub fn month_part(&self, annual: f64, m: Month) -> f64 {
+        match &self.season {
+            None => annual / 12.0,
+            Some(s) => annual * s.shares[(m.month() - 1) as usize],
+        }
     }
 }
 
@@ -792,6 +822,7 @@ impl Dataset {
         for f in &self.facilities {
             add(&f.source);
             f.steps.iter().for_each(|s| add(&s.source));
+            f.season.iter().for_each(|s| add(&s.source));
         }
         self.sectors.iter().for_each(|x| add(&x.source));
         self.demand.iter().for_each(|x| add(&x.source));

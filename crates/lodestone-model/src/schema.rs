@@ -229,6 +229,7 @@ mod tests {
             "process_flows",
             "facilities",
             "capacity",
+            "seasons",
             "sectors",
             "growth",
             "demand",

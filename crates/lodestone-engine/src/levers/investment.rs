@@ -124,6 +124,7 @@ fn new_facility(
         unit_cost: cost,
         feed_from: Vec::new(),
         steps: Vec::new(),
+        season: None,
         yield_factor: 1.0,
         note: format!("investment {}: {} {}", x.programme, x.amount, x.currency),
         source: src.to_vec(),

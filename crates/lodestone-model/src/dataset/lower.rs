@@ -2,13 +2,14 @@
 //! the checks that need the typed values (units, dates, sums, conservation, cycles).
 //!
 //! The tables are lowered in a fixed order (sources, elements, countries, companies,
-//! materials, processes, facilities, sectors, growth, demand, routes, stocks, prices,
-//! groups, observations) and diagnostics come out in that order.
+//! materials, processes, facilities (with capacity steps and seasons), sectors, growth,
+//! demand, routes, stocks, prices, groups, observations) and diagnostics come out in that
+//! order.
 
 use super::{
     Basis, CapacityStep, Company, Country, Dataset, Demand, Element, Facility, Flow, Group,
-    GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route, Sector,
-    Source, Stage, Status, Stock,
+    GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route, Season,
+    Sector, Source, Stage, Status, Stock,
 };
 use crate::diag::{Diagnostics, codes};
 use crate::table::{Row, Table, split_list};
@@ -64,6 +65,7 @@ pub(super) fn lower(
     };
     check_element_conservation(&ds, t("processes"), d);
     ds.facilities = lower_facilities(t("facilities"), t("capacity"), &ds.processes, d);
+    add_seasons(&mut ds.facilities, t("seasons"), d);
     ds.sectors = lower_sectors(t("sectors"));
     ds.growth = lower_growth(t("growth"), d);
     ds.demand = lower_demand(t("demand"), &ds, d);
@@ -376,6 +378,7 @@ fn facility(tb: &Table, r: &Row) -> Facility {
         unit_cost: num(tb, r, "unit_cost", 0.0),
         feed_from: list(tb, r, "feed_from"),
         steps: Vec::new(),
+        season: None,
         yield_factor: 1.0,
         note: tb.get(r, "note").into(),
         source: list(tb, r, "source"),
@@ -513,6 +516,70 @@ fn add_capacity_steps(facilities: &mut [Facility], tb: &Table, d: &mut Diagnosti
     }
     for f in facilities {
         f.steps.sort_by_key(|s| s.date);
+    }
+}
+
+/// Attach the `seasons` rows to their facilities: a month is 1–12 and listed once per
+/// facility, and a facility's shares sum to 1 (the error is at its last row; not checked
+/// for a facility with a bad month, whose sum would only repeat that error).
+fn add_seasons(facilities: &mut [Facility], tb: &Table, d: &mut Diagnostics) {
+    let mut seen = HashSet::new();
+    let mut bad: HashSet<&str> = HashSet::new();
+    let mut last: HashMap<String, &Row> = HashMap::new();
+    for r in &tb.rows {
+        let fid = tb.get(r, "facility");
+        let month: i64 = tb.get(r, "month").parse().unwrap_or(0);
+        if !(1..=12).contains(&month) {
+            d.push(
+                codes::OUT_OF_RANGE,
+                tb.loc(r, "month"),
+                format!("season month {month} of `{fid}` is not a calendar month"),
+                Some("use 1 (January) to 12 (December)".into()),
+            );
+            bad.insert(fid);
+            continue;
+        }
+        if !seen.insert((fid.to_string(), month)) {
+            d.push(
+                codes::DUPLICATE_ID,
+                tb.loc(r, "month"),
+                format!("season of `{fid}` lists month {month} twice"),
+                None,
+            );
+            bad.insert(fid);
+            continue;
+        }
+        let Some(f) = facilities.iter_mut().find(|f| f.id == fid) else {
+            continue;
+        };
+        let s = f.season.get_or_insert_with(|| Season {
+            shares: [0.0; 12],
+            source: Vec::new(),
+        });
+        s.shares[(month - 1) as usize] = num(tb, r, "share", 0.0);
+        for src in list(tb, r, "source") {
+            if !s.source.contains(&src) {
+                s.source.push(src);
+            }
+        }
+        last.insert(fid.to_string(), r);
+    }
+    for f in facilities.iter() {
+        let (Some(s), Some(r)) = (&f.season, last.get(&f.id)) else {
+            continue;
+        };
+        if bad.contains(f.id.as_str()) {
+            continue;
+        }
+        let sum: f64 = s.shares.iter().sum();
+        if (sum - 1.0).abs() > 1e-3 {
+            d.push(
+                codes::INCONSISTENT,
+                tb.loc(r, "share"),
+                format!("season of `{}` sums to {sum:.4}, not 1", f.id),
+                Some("shares are of the annual capacity; a month without a row has none".into()),
+            );
+        }
     }
 }
 

@@ -39,6 +39,7 @@ fn citations(ds: &Dataset) -> Citations {
     for f in &ds.facilities {
         add("facilities", &f.source);
         f.steps.iter().for_each(|s| add("capacity", &s.source));
+        f.season.iter().for_each(|s| add("seasons", &s.source));
     }
     ds.sectors.iter().for_each(|x| add("sectors", &x.source));
     ds.growth.iter().for_each(|x| add("growth", &x.source));

@@ -93,6 +93,7 @@ impl Lever for NewFacility {
             unit_cost: self.unit_cost,
             feed_from: Vec::new(),
             steps: Vec::new(),
+            season: None,
             yield_factor: 1.0,
             note: spec.note.clone().unwrap_or_default(),
             source: spec.source.iter().cloned().collect(),
