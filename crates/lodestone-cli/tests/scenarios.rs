@@ -396,7 +396,7 @@ fn s7_ban_leaves_india_shorter_of_magnets_than_baseline() {
 }
 
 /// S8. GACC: China's import share from the US fell from 34.4% (2017) to 19.1% (2019); the
-/// engine compares its imports with the dataset's statistics.
+/// engine compares its imports with the dataset's observations.
 #[test]
 fn s8_china_shifts_soybean_imports_away_from_the_us() {
     let s8 = run("soybean-trade-war");
@@ -415,7 +415,7 @@ fn s8_china_shifts_soybean_imports_away_from_the_us() {
             "metric",
             "country",
             "material",
-            "year",
+            "period",
             "observed",
             "simulated",
         ] {
