@@ -176,7 +176,11 @@ fn render(c: &Calibration) -> String {
             p.path.clone(),
             format!("{}..{}", g(p.low), g(p.high)),
             g(p.start),
-            g(p.fitted),
+            if p.at_bound {
+                format!("{} (at the bound)", g(p.fitted))
+            } else {
+                g(p.fitted)
+            },
         ]);
     }
     out.push_str(&t.render());

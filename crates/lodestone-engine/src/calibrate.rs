@@ -65,6 +65,8 @@ pub struct Fitted {
     pub start: f64,
     /// Fitted value.
     pub fitted: f64,
+    /// The fitted value is an end of the box: the best fit may lie beyond it.
+    pub at_bound: bool,
 }
 
 /// A target's contribution to the objective at the start and at the fit.
@@ -308,6 +310,7 @@ pub fn calibrate(
                 high: p.high,
                 start: s,
                 fitted: f,
+                at_bound: f <= p.low || f >= p.high,
             })
             .collect(),
         residuals: (targets.iter().zip(before_losses).zip(after_losses))
