@@ -9,7 +9,7 @@ use common::{run, text, tiny};
 const HORIZON: &str =
     "dataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2026-12\"\nstep = \"quarter\"\n";
 
-/// A copy of the tiny dataset whose statistics.csv holds what a run with demand growth
+/// A copy of the tiny dataset whose observations.csv holds what a run with demand growth
 /// scaled by 0.5 and the AU mine at 900 t/yr (0.75 × its nameplate) produced in 2025–26;
 /// and a scenario on it with neither change (the fit's start). Returns (dir, data, scenario).
 fn fixture() -> (tempfile::TempDir, String, String) {
@@ -37,22 +37,24 @@ fn fixture() -> (tempfile::TempDir, String, String) {
         "--json",
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    std::fs::write(data.join("statistics.csv"), statistics(&o.stdout)).unwrap();
+    std::fs::write(data.join("observations.csv"), observations(&o.stdout)).unwrap();
     (dir, data_s, fit.display().to_string())
 }
 
 /// Observations of 2025 and 2026 from a run's JSON summary: China's magnet output, and
 /// the mine output of China and Australia.
-fn statistics(json: &[u8]) -> String {
+fn observations(json: &[u8]) -> String {
     let v: serde_json::Value = serde_json::from_slice(json).unwrap();
-    let mut s = String::from("metric,country,partner,material,stage,year,value,unit,source\n");
+    let mut s = String::from(
+        "metric,country,partner,material,stage,sector,period,value,low,high,unit,source,note\n",
+    );
     for y in ["2025", "2026"] {
         let p = &v["annual"][y]["production"];
         let cn = p["magnet"]["CN"].as_f64().unwrap();
-        s += &format!("production,CN,,magnet,magnet,{y},{cn},t,t_fixture\n");
+        s += &format!("production,CN,,,magnet,,{y},{cn},,,t,t_fixture,\n");
         for c in ["CN", "AU"] {
             let m = p["mining"][c].as_f64().unwrap();
-            s += &format!("mine_production,{c},,,mining,{y},{m},t REO,t_fixture\n");
+            s += &format!("production,{c},,,mining,,{y},{m},,,t REO,t_fixture,\n");
         }
     }
     s
@@ -74,9 +76,9 @@ fn calibrate(
         "--param",
         "facilities.mine_au.capacity=0.5..1.5",
         "--target",
-        "mine_production",
+        "production:*:stage:mining",
         "--target",
-        "production:CN:magnet=2",
+        "production:CN:stage:magnet=2",
     ];
     args.extend_from_slice(extra);
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lodestone"));
@@ -116,7 +118,10 @@ fn calibrate_recovers_the_parameters_the_observations_came_from() {
     assert!(before > 0.01 && after < 1e-6, "{before} → {after}");
     let runs = doc["runs"].as_u64().unwrap();
     assert!(runs <= 200 && doc["converged"] == true, "{doc}");
-    assert_eq!(doc["residuals"][1]["target"], "production:CN:magnet=2");
+    assert_eq!(
+        doc["residuals"][1]["target"],
+        "production:CN:stage:magnet=2"
+    );
 }
 
 #[test]
@@ -157,7 +162,7 @@ fn the_written_fragment_reproduces_the_fit() {
     );
     let f = std::fs::read_to_string(&frag).unwrap();
     assert!(
-        f.starts_with("# calibration: fitted to mine_production, production:CN:magnet=2 on tiny/fit, seed 42, "),
+        f.starts_with("# calibration: fitted to production:*:stage:mining, production:CN:stage:magnet=2 on tiny/fit, seed 42, "),
         "{f}"
     );
     assert!(
