@@ -283,7 +283,7 @@ fn calibrate_refuses_bad_paths_and_ranges_with_located_errors() {
     assert!(
         text(&o).contains("--target producton:1:1: error[E008]")
             && text(&o).contains("did you mean `production`?")
-            && text(&o).contains("no observation in the dataset has simulated metric `producton`"),
+            && text(&o).contains("`producton` is not a simulated metric"),
         "{}",
         text(&o)
     );

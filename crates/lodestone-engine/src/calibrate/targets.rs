@@ -3,6 +3,7 @@
 //! against the observations the dataset holds.
 
 pub use crate::backtest::Target;
+use crate::backtest::TargetError;
 use lodestone_model::dataset::{Dataset, ObsMetric, Observation};
 use lodestone_model::diag::{Diagnostic, Diagnostics, Location, codes, did_you_mean};
 
@@ -12,13 +13,32 @@ fn at(arg: &str) -> Location {
 
 /// Parse a `--target` argument, refused at the argument with a hint.
 pub fn parse(arg: &str) -> Result<Target, Diagnostic> {
-    Target::parse(arg).map_err(|e| Diagnostic {
-        code: codes::BAD_VALUE,
-        location: at(arg),
-        message: format!("`{arg}`: {e}"),
-        hint: Some(
-            "e.g. --target price:CN:ndpr_oxide=2 or --target production:*:stage:mining".into(),
-        ),
+    const METRICS: [&str; 8] = [
+        "production",
+        "exports",
+        "imports",
+        "consumption",
+        "price",
+        "unit_value",
+        "stocks",
+        "share",
+    ];
+    Target::parse(arg).map_err(|e| match e {
+        TargetError::Metric(m) => Diagnostic {
+            code: codes::UNKNOWN_ID,
+            location: at(arg),
+            message: format!("`{m}` is not a simulated metric of observations.csv"),
+            hint: did_you_mean(&m, METRICS.iter().copied())
+                .or_else(|| Some(format!("metrics: {}", METRICS.join(", ")))),
+        },
+        other => Diagnostic {
+            code: codes::BAD_VALUE,
+            location: at(arg),
+            message: format!("`{arg}`: {other}"),
+            hint: Some(
+                "e.g. --target price:CN:ndpr_oxide=2 or --target production:*:stage:mining".into(),
+            ),
+        },
     })
 }
 
