@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{root, run, shipped_scenarios, tiny};
+use common::{root, run, shipped_scenarios};
 use lodestone_model::Scenario;
 use serde_json::Value;
 use std::process::Command;
@@ -107,15 +107,12 @@ fn unbalanced_replicates_fail_the_ensemble_with_and_without_json() {
     let sc = dir.path().join("strict.toml");
     std::fs::write(
         &sc,
-        "name = \"strict\"\ndataset = \"tiny\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-12\"\nstep = \"quarter\"\n[settings]\nbalance_tolerance = 1e-12\n[[uncertainty]]\nparam = \"demand.growth\"\ndist = \"uniform\"\nmin = 0.9\nmax = 1.1\n",
+        "name = \"strict\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-03\"\nstep = \"month\"\n[settings]\nbalance_tolerance = 1e-12\n[[uncertainty]]\nparam = \"demand.growth\"\ndist = \"uniform\"\nmin = 0.9\nmax = 1.1\n",
     )
     .unwrap();
-    let data = tiny();
     let base = [
         "ensemble",
         sc.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
         "--runs",
         "3",
         "--seed",
