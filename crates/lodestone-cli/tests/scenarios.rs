@@ -507,8 +507,9 @@ fn total(v: &Value) -> f64 {
 }
 
 /// A year `y` of a supply sensitivity against the same year `b` of the baseline: over 15%
-/// more mining, under a tenth of the unmet demand, under half China's NdPr oxide price.
-fn assert_relieves_scarcity(y: &Value, b: &Value) {
+/// more mining, under `short_share` of the unmet demand, under `ndpr_share` of China's NdPr
+/// oxide price.
+fn assert_relieves_scarcity(y: &Value, b: &Value, short_share: f64, ndpr_share: f64) {
     let mining = |v: &Value| total(&v["production"]["mining"]);
     assert!(
         mining(y) > 1.15 * mining(b),
@@ -517,9 +518,14 @@ fn assert_relieves_scarcity(y: &Value, b: &Value) {
         mining(b)
     );
     let short = |v: &Value| total(&v["shortfall"]);
-    assert!(short(y) < 0.1 * short(b), "{} vs {}", short(y), short(b));
+    assert!(
+        short(y) < short_share * short(b),
+        "{} vs {}",
+        short(y),
+        short(b)
+    );
     let ndpr = |v: &Value| cn_and_ex_cn(v, "ndpr_oxide").0.unwrap();
-    assert!(ndpr(y) < 0.5 * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
+    assert!(ndpr(y) < ndpr_share * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
 }
 
 /// The sensitivity `china-quota-trend`: quotas growing on 2024's pace (+6.4%/yr light
@@ -534,7 +540,11 @@ fn quota_trend_relieves_the_baselines_ndpr_scarcity() {
         year(&base, "2024")["production"]
     );
     let (y, b) = (year(&q, "2030"), year(&base, "2030"));
-    assert_relieves_scarcity(y, b);
+    // since the 2024 calibration (NOTES 9) a fifth, not a tenth, of the shortfall: light-RE
+    // quota growth brings no separated Dy/Tb (Bayan Obo's heavies leave as a mixed
+    // by-product), so a Dy-bound ~10 kt remains; NdPr 48 vs 92 USD/kg (0.52) because the
+    // baseline's 2030 NdPr is no longer inflated by the old fabrication-cost gap
+    assert_relieves_scarcity(y, b, 0.2, 0.6);
     let cn_share = |v: &Value| f(&v["shares"]["mining"]["CN"]).unwrap();
     assert!(
         cn_share(y) > cn_share(b) + 0.03,
@@ -545,23 +555,25 @@ fn quota_trend_relieves_the_baselines_ndpr_scarcity() {
 }
 
 /// What scenarios/README.md (S1) says of the baseline's heavy rare earths after thrifting:
-/// in surplus, China's stock grows and the price is minus the monthly holding cost (0.2%
-/// of the reference price: Dy 260 → −0.52, Tb 810 → −1.62 USD/kg).
+/// Dy is in surplus, China's stock grows and the price is minus the monthly holding cost
+/// (0.2% of the reference price: Dy 260 → −0.52 USD/kg). Tb is not in surplus since the 2024
+/// calibration (NOTES 9: 0.70 of the no-GBD Tb per magnet): its direct uses take it at a
+/// positive price below its reference.
 #[test]
 fn baseline_heavy_surplus_is_priced_at_minus_the_holding_cost() {
     let base = run("baseline");
     let (y0, y1) = (year(&base, "2030"), year(&base, "2035"));
-    for (m, reference) in [("dy_oxide", 260.0), ("tb_oxide", 810.0)] {
-        let p = f(&y1["prices"]["CN"][m]).unwrap();
-        assert!((p + 0.002 * reference).abs() < 0.01, "{m}: {p}");
-        let stock = |v: &Value| f(&v["stocks"]["CN"][m]).unwrap();
-        assert!(
-            stock(y1) > stock(y0) + 100.0,
-            "{m}: {} → {}",
-            stock(y0),
-            stock(y1)
-        );
-    }
+    let p = f(&y1["prices"]["CN"]["dy_oxide"]).unwrap();
+    assert!((p + 0.002 * 260.0).abs() < 0.01, "dy_oxide: {p}");
+    let stock = |v: &Value| f(&v["stocks"]["CN"]["dy_oxide"]).unwrap();
+    assert!(
+        stock(y1) > stock(y0) + 100.0,
+        "dy_oxide: {} → {}",
+        stock(y0),
+        stock(y1)
+    );
+    let tb = f(&y1["prices"]["CN"]["tb_oxide"]).unwrap();
+    assert!(tb > 0.0 && tb < 810.0, "tb_oxide: {tb}");
 }
 
 /// The sensitivity `price-response` (an `expansion` rule per stage on the baseline): 2024
@@ -596,5 +608,5 @@ fn price_response_closes_the_baselines_shortfall_with_new_capacity() {
         added > 50_000.0,
         "mining capacity committed 2025-27: {added}"
     );
-    assert_relieves_scarcity(year(&r, "2035"), year(&base, "2035"));
+    assert_relieves_scarcity(year(&r, "2035"), year(&base, "2035"), 0.1, 0.5);
 }
