@@ -52,6 +52,10 @@ fn observations(json: &[u8]) -> String {
         let p = &v["annual"][y]["production"];
         let cn = p["magnet"]["CN"].as_f64().unwrap();
         s += &format!("production,CN,,,magnet,,{y},{cn},,,t,t_fixture,\n");
+        // the Japanese magnet price: mines run flat out on the tiny fixture, so only the
+        // price along the demand curves tells the demand growth
+        let price = v["annual"][y]["prices"]["JP"]["magnet"].as_f64().unwrap();
+        s += &format!("price,JP,,magnet,,,{y},{price},,,USD/kg,t_fixture,\n");
         for c in ["CN", "AU"] {
             let m = p["mining"][c].as_f64().unwrap();
             s += &format!("production,{c},,,mining,,{y},{m},,,t REO,t_fixture,\n");
@@ -79,6 +83,8 @@ fn calibrate(
         "production:*:stage:mining",
         "--target",
         "production:CN:stage:magnet=2",
+        "--target",
+        "price:JP:magnet",
     ];
     args.extend_from_slice(extra);
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lodestone"));
@@ -162,7 +168,7 @@ fn the_written_fragment_reproduces_the_fit() {
     );
     let f = std::fs::read_to_string(&frag).unwrap();
     assert!(
-        f.starts_with("# calibration: fitted to production:*:stage:mining, production:CN:stage:magnet=2 on tiny/fit, seed 42, "),
+        f.starts_with("# calibration: fitted to production:*:stage:mining, production:CN:stage:magnet=2, price:JP:magnet on tiny/fit, seed 42, "),
         "{f}"
     );
     assert!(
