@@ -3,7 +3,7 @@
 //! against the observations the dataset holds.
 
 pub use crate::backtest::Target;
-use crate::backtest::TargetError;
+use crate::backtest::{SeriesKey, TargetError};
 use lodestone_model::dataset::{Dataset, ObsMetric, Observation};
 use lodestone_model::diag::{Diagnostic, Diagnostics, Location, codes, did_you_mean};
 
@@ -58,15 +58,6 @@ pub fn label(t: &Target) -> String {
     s
 }
 
-/// What a target's material filter is matched against: the series' material, or
-/// `stage:<stage>` for production and shares by stage.
-fn what(o: &Observation) -> String {
-    match (&o.material[..], o.stage) {
-        ("", Some(s)) => format!("stage:{}", s.as_str()),
-        (m, _) => m.to_string(),
-    }
-}
-
 /// One target per metric the dataset observes (reserves are not simulated), weight 1:
 /// what `calibrate` fits when no `--target` is given.
 pub fn every_metric(ds: &Dataset) -> Vec<Target> {
@@ -98,7 +89,7 @@ pub fn check(ds: &Dataset, targets: &[(String, Target)]) -> Diagnostics {
         let whats: Vec<String> = rows
             .iter()
             .filter(|o| t.country.as_ref().is_none_or(|c| *c == o.country))
-            .map(|o| what(o))
+            .map(|o| SeriesKey::of(o).what())
             .collect();
         let (kind, wanted, among): (&str, &str, Vec<&str>) = if rows.is_empty() {
             let all = ds.observations.iter().map(|o| o.metric.as_str());
