@@ -50,6 +50,10 @@ pub struct PeriodInputs {
     pub activity_subsidy: Vec<f64>,
     /// Price above which each stock is drawn below its target, USD/kg.
     pub stock_release_price: Vec<f64>,
+    /// What a tonne carried out of the period is worth to each commercial holder
+    /// (`storage`); the default (no value) for strategic stocks and idle holders, which pay
+    /// `holding_cost_share` instead.
+    pub stock_value: Vec<crate::storage::Value>,
 }
 
 /// Outcome class of a period's clearing.
@@ -258,7 +262,14 @@ pub fn build_for(net: &Network, inp: &PeriodInputs, s: &Settings, arcs: &[usize]
         a.push((sv.node, l.stk + k, -1.0));
         b[sv.node] -= inp.stock_begin[k];
         let price = inp.ref_price[net.nodes[sv.node].material];
-        q[l.stk + k] = s.holding_cost_share * price * inp.months;
+        match inp.stock_value.get(k) {
+            Some(v) if v.slope > 0.0 => {
+                // concave value of the carry-out: −∫MV = −(at_zero·S − slope·S²/2)
+                q[l.stk + k] = -v.at_zero;
+                p_diag[l.stk + k] = v.slope;
+            }
+            _ => q[l.stk + k] = s.holding_cost_share * price * inp.months,
+        }
         let release = inp.stock_release_price[k];
         q[l.gap + k] = release;
         p_diag[l.gap + k] = release / inp.stock_target[k].max(1.0);

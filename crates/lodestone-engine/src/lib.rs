@@ -15,6 +15,7 @@ pub mod network;
 pub mod origin;
 pub mod settings;
 pub mod sim;
+pub mod storage;
 pub mod summary;
 
 pub use backtest::{Backtest, Target, backtest, loss};

@@ -59,13 +59,14 @@ pub struct DemandVar {
     pub elasticity: f64,
 }
 
-/// A stock variable (one per stock row).
+/// A stock variable: one per stock row, and a commercial holder at every other node of a
+/// storable material that is produced or used (`storage`).
 #[derive(Debug, Clone)]
 pub struct StockVar {
     /// Node holding it.
     pub node: usize,
-    /// Stock row index in the dataset.
-    pub row: usize,
+    /// Stock row index in the dataset (None for a holder the engine adds).
+    pub row: Option<usize>,
     /// Strategic (government) or commercial.
     pub strategic: bool,
 }
@@ -400,8 +401,10 @@ impl<'a> Builder<'a> {
         demands
     }
 
-    /// One stock variable per stock row whose material exists, at the consumer node; a
-    /// stock both supplies and uses its material.
+    /// One stock variable per stock row whose material exists, at the consumer node (a
+    /// stock row both supplies and uses its material), then a commercial holder at every
+    /// other node of a storable material (`storage::STORABLE`) that is produced or used.
+    /// Call before `arcs`, which consumes the supply and use sets.
     fn stocks(&mut self) -> Vec<StockVar> {
         let ds = self.ds;
         let colours = self.colours();
@@ -415,9 +418,29 @@ impl<'a> Builder<'a> {
             self.uses.insert((m, mi));
             stocks.push(StockVar {
                 node: self.node(m, mi, colours),
-                row: ri,
+                row: Some(ri),
                 strategic: s.kind == "strategic",
             });
+        }
+        let held: BTreeSet<usize> = (stocks.iter())
+            .filter(|s| !s.strategic)
+            .map(|s| s.node)
+            .collect();
+        let storable = |mi: usize| crate::storage::STORABLE.contains(&ds.materials[mi].kind.as_str());
+        let places: BTreeSet<(usize, usize)> = (self.supply.iter())
+            .chain(&self.uses)
+            .filter(|&&(_, mi)| storable(mi))
+            .copied()
+            .collect();
+        for (m, mi) in places {
+            let node = self.node(m, mi, colours);
+            if !held.contains(&node) {
+                stocks.push(StockVar {
+                    node,
+                    row: None,
+                    strategic: false,
+                });
+            }
         }
         stocks
     }

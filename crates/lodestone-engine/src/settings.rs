@@ -49,6 +49,26 @@ pub struct Settings {
     /// the working set for the next period, so small price moves need no second solve.
     /// Default 0.25.
     pub working_set_margin: f64,
+    /// Normal working stock of a commercial holder, in months of its node's use (see
+    /// `storage`). Default 2: the effective buffer of exposed Western auto tiers in 2025
+    /// was 1.5–2 months (dynamics.md I10, derived from I07–I09); Chinese magnet makers hold
+    /// 1–2 months (I01), automakers 2–4 (I03). Range 1–4.
+    pub storage_cover_months: f64,
+    /// Stock above normal, in months of use, at which a holder values a further tonne at
+    /// nothing (the holder expects to sell the excess only at ever lower prices); 0 turns
+    /// commercial storage off. Default 12. ASSUMPTION, range 6–24: exchange and speculative
+    /// stocks of minor metals reached a year of output and more (dynamics.md I15).
+    pub storage_span_months: f64,
+    /// Cost of carrying stock, a share of its value per year: financing plus warehouse
+    /// rent. Default 0.055 (dynamics.md K04: 5% financing + ~0.4% rent; K01 range 3–5%).
+    pub carry_cost_rate: f64,
+    /// Weight of the latest month's price in a holder's adaptive expectation, per month.
+    /// Default 0.2. ASSUMPTION, range 0.05–0.5 (no rare-earth estimate exists; dynamics.md §9).
+    pub expectation_weight: f64,
+    /// Weight of the reference (2024 observed) price in a holder's expected price; the
+    /// rest is the adaptive part (regressive expectations). Default 0.5. ASSUMPTION,
+    /// range 0–1.
+    pub expectation_anchor: f64,
 }
 
 impl Default for Settings {
@@ -66,6 +86,11 @@ impl Default for Settings {
             working_set: true,
             pricing_tolerance: 1e-6,
             working_set_margin: 0.25,
+            storage_cover_months: 2.0,
+            storage_span_months: 12.0,
+            carry_cost_rate: 0.055,
+            expectation_weight: 0.2,
+            expectation_anchor: 0.5,
         }
     }
 }
@@ -74,6 +99,21 @@ impl Default for Settings {
 /// outside it is refused before a run (a solver tolerance of 1e308 gave NdPr at −19,431
 /// USD/kg; a negative balance tolerance failed every period).
 const DOMAINS: &[(&str, f64, f64, &str)] = &[
+    (
+        "storage_cover_months",
+        0.0,
+        24.0,
+        "months of a node's use held as working stock",
+    ),
+    (
+        "storage_span_months",
+        0.0,
+        120.0,
+        "months of use above normal at which stock is worth nothing",
+    ),
+    ("carry_cost_rate", 0.0, 1.0, "a share of value per year"),
+    ("expectation_weight", 0.0, 1.0, "a weight per month"),
+    ("expectation_anchor", 0.0, 1.0, "a weight"),
     (
         "supply_slope",
         0.0,

@@ -6,6 +6,7 @@ use crate::clearing::{self, Clearing, ClearingStatus, PeriodInputs, Problem};
 use crate::levers::{self, PeriodCx, Plan, State, expansion::Decision};
 use crate::network::Network;
 use crate::settings::Settings;
+use crate::storage::{self, Expectations};
 use lodestone_model::Diagnostics;
 use lodestone_model::dataset::Dataset;
 use lodestone_model::scenario::{MetricsSpec, Scenario};
@@ -141,6 +142,8 @@ struct Runner<'a> {
     ref_price: Vec<f64>,
     /// Stock at the start of the next period, per stock variable, t.
     stock: Vec<f64>,
+    /// Commercial holders' expected prices.
+    expect: Expectations,
     /// Demand row of each demand variable.
     row_of: Vec<usize>,
     out: Vec<PeriodResult>,
@@ -158,7 +161,7 @@ impl<'a> Runner<'a> {
         settings: Settings,
         periods: usize,
     ) -> Runner<'a> {
-        let ref_price = data
+        let ref_price: Vec<f64> = data
             .materials
             .iter()
             .map(|m| m.ref_price.unwrap_or(1.0))
@@ -166,11 +169,13 @@ impl<'a> Runner<'a> {
         let stock = net
             .stocks
             .iter()
-            .map(|s| data.stocks[s.row].quantity)
+            .map(|s| s.row.map_or(0.0, |r| data.stocks[r].quantity))
             .collect();
         let row_of = net.demands.iter().map(|d| d.row).collect();
         let levers = State::new(&data, &net, sc, &plan);
+        let expect = Expectations::new(&net, &ref_price);
         Runner {
+            expect,
             sc,
             levers,
             working_set: clearing::WorkingSet::default(),
@@ -197,6 +202,25 @@ impl<'a> Runner<'a> {
     /// closures, disruptions, expansions) and demand (growth, shocks, offtakes,
     /// substitution).
     fn inputs(&mut self, p: &Period) -> PeriodInputs {
+        let mut inputs = self.base_inputs(p);
+        if !self.expect.knows_use() {
+            // a first clearing without holders measures each node's use
+            let prob = clearing::build(&self.net, &inputs, &self.settings);
+            let c = clearing::solve(&self.net, &prob, &self.settings);
+            self.expect.update(&self.net, &c, p.months as f64, &self.settings);
+        }
+        inputs.stock_value = storage::values(&self.net, &inputs, &self.expect, &self.settings);
+        if self.out.is_empty() {
+            // holders start the run at their normal working stock
+            for (k, v) in inputs.stock_value.iter().enumerate() {
+                inputs.stock_begin[k] += v.normal;
+            }
+        }
+        inputs
+    }
+
+    /// `inputs` before the holders' terms.
+    fn base_inputs(&mut self, p: &Period) -> PeriodInputs {
         let m = p.start;
         let cx = PeriodCx::new(&self.data, self.sc, &self.net, p, &self.out);
         self.levers.substitutions.update(&cx, &self.ref_price);
@@ -231,6 +255,7 @@ impl<'a> Runner<'a> {
             activity_groups: Vec::new(),
             activity_subsidy: vec![0.0; net.activities.len()],
             stock_release_price,
+            stock_value: Vec::new(),
         }
     }
 
@@ -263,6 +288,7 @@ impl<'a> Runner<'a> {
         if c.status != ClearingStatus::Failed {
             (abs, rel) = clearing::balance_errors(&clearing::residuals(&self.net, &inputs, &c));
             self.stock = c.stock_end.iter().map(|x| x.max(0.0)).collect();
+            self.expect.update(&self.net, &c, p.months as f64, &self.settings);
         }
         for (k, sub) in inputs.activity_subsidy.iter().enumerate() {
             self.floor_cost += sub * c.activity[k];

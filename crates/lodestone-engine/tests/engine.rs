@@ -80,11 +80,12 @@ fn stocks_cover_a_short_disruption_then_refill() {
         "{TWO_YEARS}[[events]]\ntype = \"disruption\"\ncountry = \"CN\"\nstage = \"magnet\"\nstart = \"2024-06\"\nend = \"2024-06\"\nloss = 1.0\n"
     );
     let r = run(&ds, &scenario(&hit)).unwrap();
-    let k = 0; // the JP magnet stock
+    let k = 0; // the JP magnet stock: a commercial holder, valued by `storage`
     let before = r.periods[4].clearing.stock_end[k];
     let during = r.periods[5].clearing.stock_end[k];
     let after = r.periods[11].clearing.stock_end[k];
-    assert!((before - 300.0).abs() < 1.0, "{before}");
+    // at least its 300 t target before the disruption (the holder keeps its working stock)
+    assert!(before > 300.0 - 1.0, "{before}");
     assert!(
         during < before - 50.0,
         "stock drawn during the disruption: {during}"

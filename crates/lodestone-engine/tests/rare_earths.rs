@@ -70,7 +70,9 @@ fn baseline_2024_reproduces_sourced_stage_shares() {
     // and the year clears with (almost) no shortfall
     let short: f64 = y.shortfall.values().flat_map(|m| m.values()).sum();
     let dem: f64 = y.demand.values().flat_map(|m| m.values()).sum();
-    assert!(short / dem < 0.01, "2024 shortfall {short} of {dem}");
+    // (below 2%: what elastic uses give up where prices sit a little above their anchor —
+    // La and Ce oxide are now stored, not dumped, so they keep a price near their reference)
+    assert!(short / dem < 0.02, "2024 shortfall {short} of {dem}");
     // net import reliance: miners that export everything (VN, BR) have no apparent
     // consumption beyond round-off — undefined and flagged as net exporters, not −10¹⁵
     let mut exporters = 0;
@@ -122,7 +124,8 @@ fn losing_mt_weld_cuts_lynas_and_tightens_ndpr_outside_china() {
     };
     assert!(short(h) >= short(b) - 1.0, "{} vs {}", short(h), short(b));
     assert!(
-        h.prices["CN"]["ndpr_oxide"] > b.prices["CN"]["ndpr_oxide"] * 1.01,
+        // storage damps it: holders draw their stocks
+        h.prices["CN"]["ndpr_oxide"] > b.prices["CN"]["ndpr_oxide"] * 1.003,
         "{} vs {}",
         h.prices["CN"]["ndpr_oxide"],
         b.prices["CN"]["ndpr_oxide"]

@@ -47,14 +47,15 @@ fn working_set_periods_reach_the_full_problems_optimum() {
 
 /// With annual periods the flows move so much that a carried set misses arcs every
 /// period; after a period that had to grow its set, the next one is solved over every
-/// arc, so a run needs at most 1.75 solves per period (it took exactly two per period
-/// before; 21 of 12 periods since demand curves through the reference prices), and the answers are still the full problem's.
+/// arc, so a run needs at most two solves per period (21 of 12 periods with the demand
+/// curves, 24 with storage: holders' stocking moves flows between years), and the answers
+/// are still the full problem's.
 #[test]
 fn annual_periods_after_a_grown_set_use_every_arc() {
     let r = run("china-2025-04-licensing", "2035-12", "year");
     assert_eq!(r.periods.len(), 12);
     assert!(
-        (r.stats.solves as f64) <= 1.75 * r.periods.len() as f64,
+        (r.stats.solves as f64) <= 2.0 * r.periods.len() as f64,
         "{:?}",
         r.stats
     );

@@ -176,7 +176,10 @@ fn initial_stock_origin(ix: &Index) -> Vec<Vec<f64>> {
             let mat = net.nodes[sv.node].material;
             if let (Some(s), Some(c)) = (
                 mat_stage.get(mat).copied().flatten(),
-                ds.stocks.get(sv.row).and_then(|row| cidx(&row.country)),
+                match sv.row {
+                    Some(r) => ds.stocks.get(r).and_then(|row| cidx(&row.country)),
+                    None => cidx(&net.markets[net.nodes[sv.node].market]),
+                },
             ) {
                 v[s * nc + c] = 1.0;
             }

@@ -80,12 +80,18 @@ pub fn stock_terms(
     let mut target = Vec::new();
     let mut release = Vec::new();
     for sv in &net.stocks {
-        let row = &ds.stocks[sv.row];
+        let Some(ri) = sv.row else {
+            // a commercial holder: valued by `storage`, no target
+            target.push(0.0);
+            release.push(0.0);
+            continue;
+        };
+        let row = &ds.stocks[ri];
         let refp = ds
             .material(&row.material)
             .and_then(|m| m.ref_price)
             .unwrap_or(1.0);
-        match plan.stock_rule.get(sv.row).and_then(|r| r.as_ref()) {
+        match plan.stock_rule.get(ri).and_then(|r| r.as_ref()) {
             Some(rule) => {
                 target.push(rule.target_at(p));
                 release.push(rule.release_price);

@@ -1,0 +1,200 @@
+//! Competitive storage: commercial holders keep stock while its expected value next period,
+//! net of carrying cost, is above today's price, and draw it when it is not (Williams &
+//! Wright 1991; Deaton & Laroque 1992), with expectations that one QP per period can use.
+//!
+//! Every node of a storable material (oxides, metals, magnets) that is produced or used has
+//! a commercial holder (a stock variable; the dataset's commercial stock rows are the
+//! holders at their nodes). A tonne carried out of a period is worth
+//!
+//! ```text
+//! MV(S) = δ·Pe − w·(S − N),   δ = 1 − carry_cost_rate·months/12,   w = δ·Pe / (span·U)
+//! ```
+//!
+//! where `S` is the end stock, `U` the node's use in t/month (what left it other than into
+//! stock: consumption, plant inputs, exports; smoothed over a year, first measured by a
+//! clearing of the first period without holders), `N = storage_cover_months·U` the normal working
+//! stock, and `span = storage_span_months`: the stock above normal at which a further tonne
+//! is worth nothing (the holder expects to sell the excess only at ever lower prices). The
+//! value enters the clearing as a concave term, so the QP stays strictly convex: holders buy
+//! while the price is below `MV(S)` and sell while it is above, and since `MV(0) > 0` a
+//! storable good in surplus is stocked at a positive price rather than dumped.
+//!
+//! Expectations are regressive-adaptive (Nerlove 1958): `Pe = a·P_ref + (1 − a)·E`, where
+//! `E` follows the node's past prices with weight `expectation_weight` a month and `a` is
+//! `expectation_anchor`. We chose them over a rolling horizon solved jointly because they
+//! keep one QP per period of unchanged shape (see ARCHITECTURE.md, "Storage"); the cost is
+//! that holders do not foresee dated policy (no front-loading before a control).
+
+use crate::clearing::{Clearing, PeriodInputs};
+use crate::network::Network;
+use crate::settings::Settings;
+
+/// Material kinds held by commercial stockists.
+pub const STORABLE: [&str; 3] = ["oxide", "metal", "magnet"];
+
+/// What holders know between periods: expected prices and each node's use.
+#[derive(Debug, Clone)]
+pub struct Expectations {
+    /// Exponentially weighted past price per node, USD/kg.
+    past: Vec<f64>,
+    /// Exponentially weighted use per node, t/month (None before the first period).
+    uses: Option<Vec<f64>>,
+}
+
+/// Weight a month of the latest use in a node's use: a year's memory.
+const USE_WEIGHT: f64 = 1.0 / 12.0;
+
+impl Expectations {
+    /// Before the first period every node expects its material's reference price.
+    pub fn new(net: &Network, ref_price: &[f64]) -> Expectations {
+        let past = net.nodes.iter().map(|n| ref_price[n.material]).collect();
+        Expectations { past, uses: None }
+    }
+
+    /// Expected price at a node, USD/kg.
+    pub fn expected(&self, net: &Network, node: usize, ref_price: &[f64], s: &Settings) -> f64 {
+        let a = s.expectation_anchor;
+        a * ref_price[net.nodes[node].material] + (1.0 - a) * self.past[node]
+    }
+
+    /// Whether the nodes' use is known (after a first clearing).
+    pub fn knows_use(&self) -> bool {
+        self.uses.is_some()
+    }
+
+    /// Learn from a period's clearing: prices (nodes without a price keep their
+    /// expectation) and use (the first clearing sets it).
+    pub fn update(&mut self, net: &Network, c: &Clearing, months: f64, s: &Settings) {
+        let months = months.max(1e-9);
+        self.learn_prices(&c.price, months, s);
+        let now: Vec<f64> = outflow(net, c).iter().map(|x| x / months).collect();
+        match &mut self.uses {
+            None => self.uses = Some(now),
+            Some(u) => {
+                let w = 1.0 - (1.0 - USE_WEIGHT).powf(months);
+                for (u, x) in u.iter_mut().zip(now) {
+                    *u += w * (x - *u);
+                }
+            }
+        }
+    }
+
+    fn learn_prices(&mut self, price: &[f64], months: f64, s: &Settings) {
+        let w = 1.0 - (1.0 - s.expectation_weight).powf(months);
+        for (e, p) in self.past.iter_mut().zip(price) {
+            if p.is_finite() {
+                *e += w * (p - *e);
+            }
+        }
+    }
+}
+
+/// What left each node in a clearing other than into stock, t: consumption, plant inputs
+/// and exports.
+pub fn outflow(net: &Network, c: &Clearing) -> Vec<f64> {
+    let mut out = vec![0.0; net.nodes.len()];
+    for (d, dv) in net.demands.iter().enumerate() {
+        out[dv.node] += c.consumption[d].max(0.0);
+    }
+    for (k, act) in net.activities.iter().enumerate() {
+        for &(node, q) in &act.inputs {
+            out[node] += q * c.activity[k].max(0.0);
+        }
+    }
+    for (r, arc) in net.arcs.iter().enumerate() {
+        out[arc.from] += c.flow[r].max(0.0);
+    }
+    out
+}
+
+/// A holder's terms in one period: marginal value of the first tonne carried out, USD/kg,
+/// and how fast it falls per tonne, and the normal working stock, t.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Value {
+    /// `MV(0)`, USD/kg.
+    pub at_zero: f64,
+    /// `w`, USD/kg per t.
+    pub slope: f64,
+    /// Normal working stock `N`, t.
+    pub normal: f64,
+}
+
+impl Value {
+    /// The terms of a holder at a node with use `u` t/month expecting `pe` USD/kg.
+    pub fn of(pe: f64, u: f64, months: f64, s: &Settings) -> Value {
+        let span = s.storage_span_months * u;
+        if span <= 1e-9 || pe <= 0.0 {
+            return Value::default();
+        }
+        let delta = (1.0 - s.carry_cost_rate * months / 12.0).max(0.0);
+        let slope = delta * pe / span;
+        let normal = s.storage_cover_months * u;
+        Value {
+            at_zero: delta * pe + slope * normal,
+            slope,
+            normal,
+        }
+    }
+
+    /// Marginal value of the tonne that brings the stock to `s`, USD/kg.
+    pub fn marginal(&self, s: f64) -> f64 {
+        self.at_zero - self.slope * s
+    }
+}
+
+/// The holders' terms for a period, per stock variable (default for strategic stocks).
+pub fn values(
+    net: &Network,
+    inp: &PeriodInputs,
+    ex: &Expectations,
+    s: &Settings,
+) -> Vec<Value> {
+    let Some(uses) = &ex.uses else {
+        return vec![Value::default(); net.stocks.len()];
+    };
+    net.stocks
+        .iter()
+        .map(|sv| {
+            if sv.strategic {
+                return Value::default();
+            }
+            let pe = ex.expected(net, sv.node, &inp.ref_price, s);
+            Value::of(pe, uses[sv.node], inp.months, s)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_values_its_normal_stock_at_the_discounted_expected_price() {
+        let s = Settings::default();
+        let v = Value::of(100.0, 10.0, 1.0, &s);
+        let delta = 1.0 - s.carry_cost_rate / 12.0;
+        assert!((v.marginal(v.normal) - delta * 100.0).abs() < 1e-9);
+        // a span of months above normal is worth nothing more
+        let full = v.normal + s.storage_span_months * 10.0;
+        assert!(v.marginal(full).abs() < 1e-9);
+        // without use there is nothing to value
+        assert_eq!(Value::of(100.0, 0.0, 1.0, &s), Value::default());
+    }
+
+    #[test]
+    fn expectations_move_toward_prices_by_the_monthly_weight() {
+        let mut s = Settings::default();
+        s.expectation_anchor = 0.0;
+        s.expectation_weight = 0.5;
+        let mut ex = Expectations { past: vec![10.0], uses: None };
+        ex.learn_prices(&[20.0], 1.0, &s);
+        assert!((ex.past[0] - 15.0).abs() < 1e-12);
+        // two months at once equal two one-month steps at a constant price
+        let mut two = Expectations { past: vec![10.0], uses: None };
+        two.learn_prices(&[20.0], 2.0, &s);
+        ex.learn_prices(&[20.0], 1.0, &s);
+        assert!((two.past[0] - ex.past[0]).abs() < 1e-12);
+        ex.learn_prices(&[f64::NAN], 1.0, &s);
+        assert!((two.past[0] - ex.past[0]).abs() < 1e-12);
+    }
+}
