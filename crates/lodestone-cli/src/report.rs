@@ -186,7 +186,10 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
     out.push_str(&t.render());
     expansions(&mut out, s);
 
-    let _ = writeln!(out, "\nShortfall (t unmet; share of demand)");
+    let _ = writeln!(
+        out,
+        "\nShortfall (t of product unmet; share of demand in rare earth content)"
+    );
     let mut t = Table::new(
         &hdr.iter()
             .map(|h| if *h == "stage" { "sector" } else { h })
@@ -206,10 +209,16 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
         for y in &mid {
             let a = &s.annual[*y];
             let short: f64 = a.shortfall.values().filter_map(|m| m.get(sec)).sum();
-            let dem: f64 = a.demand.values().filter_map(|m| m.get(sec)).sum();
+            // the share in rare earth content: one unit across magnets, metals and oxides
+            let short_c: f64 = a
+                .shortfall_content
+                .values()
+                .filter_map(|m| m.get(sec))
+                .sum();
+            let dem_c: f64 = a.demand_content.values().filter_map(|m| m.get(sec)).sum();
             nonzero |= short >= 0.5;
-            r.push(if dem > 0.0 {
-                format!("{} ({:.1}%)", fmt_t(short), 100.0 * short / dem)
+            r.push(if dem_c > 0.0 {
+                format!("{} ({:.1}%)", fmt_t(short), 100.0 * short_c / dem_c)
             } else {
                 "–".into()
             });

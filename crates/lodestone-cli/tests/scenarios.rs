@@ -245,11 +245,13 @@ fn s3_suspension_year_recovers_toward_s2_and_the_rules_bite_after() {
     let (s3, s2) = (run("china-2025-10-rules"), run("china-2025-04-licensing"));
     let short = |s: &Value, y: &str| ex_china_magnet_shortfall(year(s, y));
     let (a25, b25) = (short(&s3, "2025"), short(&s2, "2025"));
-    // Not bit-identical: S3's extraterritorial control adds origin colours to the network,
-    // and the clearing of the larger problem may differ within solver tolerance.
+    // Not identical: S3's extraterritorial control adds origin colours to the network.
+    // Commercial holders then sit at each market's controlled-origin twin (they must be able
+    // to buy Chinese material), so they cannot serve plants running on clean inputs only;
+    // in S2 they serve every plant. That moves 2025 by about 1%.
     assert!(
-        (a25 - b25).abs() <= 1.0 + 0.005 * b25,
-        "2025: the October rules are never in force, yet S3 {a25:.1} t differs from S2 {b25:.1} t by more than 0.5%"
+        (a25 - b25).abs() <= 1.0 + 0.02 * b25,
+        "2025: the October rules are never in force, yet S3 {a25:.1} t differs from S2 {b25:.1} t by more than 2%"
     );
     let (a26, b26) = (short(&s3, "2026"), short(&s2, "2026"));
     let (a27, b27) = (short(&s3, "2027"), short(&s2, "2027"));
@@ -271,7 +273,9 @@ fn s3_suspension_year_recovers_toward_s2_and_the_rules_bite_after() {
 }
 
 /// S4. The framework adds ex-China capacity at every stage: the bloc's magnet share and
-/// independence in 2030 exceed the baseline's.
+/// independence, averaged over 2028–2035, exceed the central baseline's (not in every
+/// year: the framework's projects take rents the central case's expansion rules would have
+/// answered with capacity of their own in the bloc, so 2029–2030 are a little lower).
 #[test]
 fn s4_framework_raises_us_allies_magnet_share_and_independence() {
     let (s4, base) = (run("us-australia-framework"), run("baseline"));
@@ -292,28 +296,36 @@ fn s4_framework_raises_us_allies_magnet_share_and_independence() {
         members.contains("US") && members.contains("AU"),
         "{members:?}"
     );
-    let (a, b) = (
-        bloc_share(year(&s4, "2030"), "magnet", &members),
-        bloc_share(year(&base, "2030"), "magnet", &members),
-    );
+    let share = |v: &Value| {
+        (2028..=2035)
+            .map(|y| bloc_share(year(v, &y.to_string()), "magnet", &members))
+            .sum::<f64>()
+            / 8.0
+    };
+    let (a, b) = (share(&s4), share(&base));
     assert!(
         a > b,
-        "us_allies share of magnet output 2030: framework {a:.4} ≤ baseline {b:.4}"
+        "us_allies share of magnet output 2028-35: framework {a:.4} ≤ baseline {b:.4}"
     );
 
-    let ind = f(&year(&s4, "2030")["independence"]["us_allies"]["magnet"]);
+    // independence: higher on average over 2028–2035 (from 10X's start) and in 2035.
+    // Not in every year: against the central case, whose own expansion rules grow the
+    // bloc's plants where rents are high, the framework's projects take some of those rents
+    // and the bloc is a little less independent in 2029–2030 (scenarios/README.md, S4).
     let base_m = baseline_with_metrics();
-    let base_ind = f(&year(&base_m, "2030")["independence"]["us_allies"]["magnet"]);
-    let (Some(x), Some(z)) = (ind, base_ind) else {
-        panic!(
-            "independence.us_allies.magnet missing in 2030: framework {ind:?}, baseline {base_ind:?}"
-        );
+    let ind = |v: &Value, y: i32| {
+        let x = f(&year(v, &y.to_string())["independence"]["us_allies"]["magnet"])
+            .unwrap_or_else(|| panic!("independence.us_allies.magnet missing in {y}"));
+        assert!((0.0..=1.0 + 1e-9).contains(&x), "{x}");
+        x
     };
-    assert!((0.0..=1.0 + 1e-9).contains(&x), "{x}");
+    let mean = |v: &Value| (2028..=2035).map(|y| ind(v, y)).sum::<f64>() / 8.0;
+    let (x, z) = (mean(&s4), mean(&base_m));
     assert!(
         x > z,
-        "us_allies magnet independence 2030: framework {x:.4} ≤ baseline {z:.4}"
+        "us_allies magnet independence 2028-35: framework {x:.4} ≤ baseline {z:.4}"
     );
+    assert!(ind(&s4, 2035) > ind(&base_m, 2035));
 }
 
 /// S5. The technology gap can only slow Russia's new plants; the programme itself adds
@@ -506,7 +518,7 @@ fn total(v: &Value) -> f64 {
         .sum()
 }
 
-/// A year `y` of a supply sensitivity against the same year `b` of the baseline: over 15%
+/// A year `y` of a supply case against the same year `b` of the frozen world: over 15%
 /// more mining, under `short_share` of the unmet demand, under `ndpr_share` of China's NdPr
 /// oxide price.
 fn assert_relieves_scarcity(y: &Value, b: &Value, short_share: f64, ndpr_share: f64) {
@@ -528,24 +540,19 @@ fn assert_relieves_scarcity(y: &Value, b: &Value, short_share: f64, ndpr_share: 
     assert!(ndpr(y) < ndpr_share * ndpr(b), "{} vs {}", ndpr(y), ndpr(b));
 }
 
-/// The sensitivity `china-quota-trend`: quotas growing on 2024's pace (+6.4%/yr light
-/// mining, +4.2%/yr separation) instead of the baseline's frozen 2024 quota mean more
-/// mining, less unmet demand and cheaper NdPr in 2030, a larger Chinese mining share, and
-/// identical 2024 (the growth starts in 2025).
+/// The central case against its downside `frozen-supply`: China's light quotas on trend
+/// and capacity answering prices mean the same 2024 (both start in 2025), then in 2030 more
+/// mining (a larger Chinese share: the quota trend is China's), a small fraction of the
+/// frozen world's unmet demand and cheaper NdPr.
 #[test]
-fn quota_trend_relieves_the_baselines_ndpr_scarcity() {
-    let (q, base) = (run("china-quota-trend"), run("baseline"));
+fn the_central_case_relieves_the_frozen_worlds_scarcity() {
+    let (c, frozen) = (run("baseline"), run("frozen-supply"));
     assert_eq!(
-        year(&q, "2024")["production"],
-        year(&base, "2024")["production"]
+        year(&c, "2024")["production"],
+        year(&frozen, "2024")["production"]
     );
-    let (y, b) = (year(&q, "2030"), year(&base, "2030"));
-    // since the 2024 calibration (NOTES 9) a quarter, not a tenth, of the shortfall: light-RE
-    // quota growth brings no separated Dy/Tb (Bayan Obo's heavies leave as a mixed
-    // by-product), so a Dy-bound ~12 kt remains (12.3 vs 51.3 kt with substitution ramps
-    // averaged per period); NdPr about half the baseline's because the baseline's 2030
-    // NdPr is no longer inflated by the old fabrication-cost gap
-    assert_relieves_scarcity(y, b, 0.3, 0.6);
+    let (y, b) = (year(&c, "2030"), year(&frozen, "2030"));
+    assert_relieves_scarcity(y, b, 0.4, 0.85);
     let cn_share = |v: &Value| f(&v["shares"]["mining"]["CN"]).unwrap();
     assert!(
         cn_share(y) > cn_share(b) + 0.03,
@@ -555,35 +562,86 @@ fn quota_trend_relieves_the_baselines_ndpr_scarcity() {
     );
 }
 
-/// What scenarios/README.md (S1) says of the baseline's heavy rare earths after thrifting:
-/// Dy is in surplus, China's stock grows and the price is minus the monthly holding cost
-/// (0.2% of the reference price: Dy 260 → −0.52 USD/kg). Tb is not in surplus since the 2024
-/// calibration (NOTES 9: 0.70 of the no-GBD Tb per magnet): its direct uses take it at a
-/// positive price below its reference.
+/// #15's targets for the central case: unmet demand under 5% of demand in every sector in
+/// every year 2024–2035, China's NdPr, Dy and Tb oxide prices between 0.3× and 5× their 2024
+/// observed levels (53.6, 260, 810 USD/kg; observations.csv) in every year 2025–2035, and
+/// world mining growing.
 #[test]
-fn baseline_heavy_surplus_is_priced_at_minus_the_holding_cost() {
-    let base = run("baseline");
-    let (y0, y1) = (year(&base, "2030"), year(&base, "2035"));
-    let p = f(&y1["prices"]["CN"]["dy_oxide"]).unwrap();
-    assert!((p + 0.002 * 260.0).abs() < 0.01, "dy_oxide: {p}");
-    let stock = |v: &Value| f(&v["stocks"]["CN"]["dy_oxide"]).unwrap();
+fn the_central_case_is_supplied_and_its_prices_stay_in_range() {
+    let c = run("baseline");
+    for y in 2024..=2035 {
+        let v = year(&c, &y.to_string());
+        let mut by_sector: std::collections::BTreeMap<&str, (f64, f64)> = Default::default();
+        for (country, sectors) in v["demand"].as_object().unwrap() {
+            for (s, d) in sectors.as_object().unwrap() {
+                let short = f(&v["shortfall"][country][s]).unwrap_or(0.0);
+                let e = by_sector.entry(s.as_str()).or_default();
+                e.0 += short;
+                e.1 += d.as_f64().unwrap();
+            }
+        }
+        for (s, (short, dem)) in by_sector {
+            assert!(short < 0.05 * dem, "{y} {s}: {short} of {dem}");
+        }
+        if y >= 2025 {
+            for (m, obs) in [
+                ("ndpr_oxide", 53.6),
+                ("dy_oxide", 260.0),
+                ("tb_oxide", 810.0),
+            ] {
+                let p = f(&v["prices"]["CN"][m]).unwrap();
+                assert!((0.3 * obs..=5.0 * obs).contains(&p), "{y} {m}: {p}");
+            }
+        }
+    }
+    let mining = |y: &str| total(&year(&c, y)["production"]["mining"]);
     assert!(
-        stock(y1) > stock(y0) + 100.0,
-        "dy_oxide: {} → {}",
-        stock(y0),
-        stock(y1)
+        mining("2035") > 1.3 * mining("2024"),
+        "{} vs {}",
+        mining("2035"),
+        mining("2024")
     );
-    let tb = f(&y1["prices"]["CN"]["tb_oxide"]).unwrap();
-    assert!(tb > 0.0 && tb < 810.0, "tb_oxide: {tb}");
 }
 
-/// The sensitivity `price-response` (an `expansion` rule per stage on the baseline): 2024
-/// is the baseline's (decisions start in 2025 and take years to land), every decision is
-/// dated from 2025 with its stage's lead time, capacity grows where rents were high, and
-/// the baseline's long-run shortfall and NdPr price fall.
+/// Storage keeps every Chinese oxide price from going negative in the frozen world too,
+/// where heavy rare earths fall into surplus after thrifting: the surplus is stocked
+/// (China's Dy stock grows from 2032) rather than dumped; only what no holder values any
+/// more (La and Ce, in surplus from 2024, years of use above normal) is discarded, at zero.
+/// NdPr, Dy and Tb keep a positive price.
 #[test]
-fn price_response_closes_the_baselines_shortfall_with_new_capacity() {
-    let (r, base) = (run("price-response"), run("baseline"));
+fn surpluses_are_stored_at_a_positive_price() {
+    for name in ["baseline", "frozen-supply"] {
+        let r = run(name);
+        for y in 2024..=2035 {
+            let v = year(&r, &y.to_string());
+            for (m, p) in v["prices"]["CN"].as_object().unwrap() {
+                if m.ends_with("_oxide") {
+                    let p = p.as_f64().unwrap();
+                    assert!(p >= -1e-6, "{name} {y} {m}: {p}");
+                    if ["ndpr_oxide", "dy_oxide", "tb_oxide"].contains(&m.as_str()) {
+                        assert!(p > 0.0, "{name} {y} {m}: {p}");
+                    }
+                }
+            }
+        }
+    }
+    let frozen = run("frozen-supply");
+    let stock = |y: &str| f(&year(&frozen, y)["stocks"]["CN"]["dy_oxide"]).unwrap();
+    assert!(
+        stock("2035") > stock("2032") + 100.0,
+        "{} → {}",
+        stock("2032"),
+        stock("2035")
+    );
+}
+
+/// The central case's `expansion` rules (one per stage): 2024 is the frozen world's
+/// (decisions start in 2025 and take years to land), every decision is dated from 2025
+/// with its stage's lead time, capacity grows where rents were high, and the frozen
+/// world's long-run shortfall and NdPr price fall.
+#[test]
+fn expansion_closes_the_frozen_worlds_shortfall_with_new_capacity() {
+    let (r, base) = (run("baseline"), run("frozen-supply"));
     assert_eq!(
         year(&r, "2024")["production"],
         year(&base, "2024")["production"]

@@ -15,6 +15,7 @@ mod export_control;
 mod investment;
 mod new_facility;
 mod offtake;
+pub use offtake::reallocate as reallocate_offtakes;
 mod price_floor;
 mod production_quota;
 mod stockpile;
@@ -117,8 +118,9 @@ pub fn effect(e: &Event) -> &dyn Effect {
 pub enum RowKind {
     /// A dataset row.
     Data,
-    /// An offtake commitment active in a window.
-    Offtake(Month, Option<Month>),
+    /// An offtake commitment active in a window; `true` when it takes the place of the
+    /// payer's existing demand (`OfftakeDemand::Reallocate`).
+    Offtake(Month, Option<Month>, bool),
     /// The substitute side of a substitution rule: (original row, rule index, ratio).
     Substitute(usize, usize, f64),
 }
@@ -318,7 +320,7 @@ pub fn demand_factors(plan: &Plan, subs: &Substitutions, row_of: &[usize], m: Mo
     row_of
         .iter()
         .map(|&row| match plan.row_kind.get(row) {
-            Some(RowKind::Offtake(start, end)) => offtake::factor(*start, *end, m),
+            Some(RowKind::Offtake(start, end, _)) => offtake::factor(*start, *end, m),
             Some(RowKind::Substitute(orig, rule, ratio)) => subs.share_of(*rule, *orig) * ratio,
             _ => subs.remaining(row),
         })

@@ -426,7 +426,8 @@ impl<'a> Builder<'a> {
             .filter(|s| !s.strategic)
             .map(|s| s.node)
             .collect();
-        let storable = |mi: usize| crate::storage::STORABLE.contains(&ds.materials[mi].kind.as_str());
+        let storable =
+            |mi: usize| crate::storage::STORABLE.contains(&ds.materials[mi].kind.as_str());
         let places: BTreeSet<(usize, usize)> = (self.supply.iter())
             .chain(&self.uses)
             .filter(|&&(_, mi)| storable(mi))

@@ -23,8 +23,12 @@ pub struct Settings {
     pub strategic_release_multiple: f64,
     /// Cost of holding a tonne above target, as a share of `ref_price` per month. Default 0.002.
     pub holding_cost_share: f64,
-    /// Cost of stockpiling a surplus joint product that is not `disposable`, as a share of
-    /// its `ref_price` (so by-products are sold before they are stockpiled). Default 0.05.
+    /// Cost of discarding a surplus joint product that is not `disposable` (left
+    /// unseparated or in tailings), as a share of its `ref_price`. Default 0: commercial
+    /// holders (`storage`) buy a surplus while its stock is worth anything, so what is
+    /// discarded is worth nothing — at a price of zero, never below. (It was 0.05 before
+    /// storage, to sell by-products before stockpiling them, and priced a surplus at minus
+    /// that cost.)
     pub surplus_cost_share: f64,
     /// Quadratic regularisation on trade flows, for unique routing: at a flow as large as
     /// the largest quantity in the period, an arc's marginal cost rises by this share of
@@ -78,7 +82,7 @@ impl Default for Settings {
             stock_release_premium: 0.5,
             strategic_release_multiple: 10.0,
             holding_cost_share: 0.002,
-            surplus_cost_share: 0.05,
+            surplus_cost_share: 0.0,
             flow_regularization: 1e-3,
             balance_tolerance: 1e-6,
             solver_tolerance: 1e-8,

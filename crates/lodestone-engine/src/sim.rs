@@ -207,7 +207,8 @@ impl<'a> Runner<'a> {
             // a first clearing without holders measures each node's use
             let prob = clearing::build(&self.net, &inputs, &self.settings);
             let c = clearing::solve(&self.net, &prob, &self.settings);
-            self.expect.update(&self.net, &c, p.months as f64, &self.settings);
+            self.expect
+                .update(&self.net, &c, p.months as f64, &self.settings);
         }
         inputs.stock_value = storage::values(&self.net, &inputs, &self.expect, &self.settings);
         if self.out.is_empty() {
@@ -236,6 +237,7 @@ impl<'a> Runner<'a> {
         for (d, f) in demand.iter_mut().zip(&factors) {
             *d *= f;
         }
+        levers::reallocate_offtakes(&self.net, &self.plan.row_kind, &mut demand);
         let (stock_target, stock_release_price) =
             levers::stock_terms(data, &self.net, &self.plan, s, p);
         let net = &self.net;
@@ -288,7 +290,8 @@ impl<'a> Runner<'a> {
         if c.status != ClearingStatus::Failed {
             (abs, rel) = clearing::balance_errors(&clearing::residuals(&self.net, &inputs, &c));
             self.stock = c.stock_end.iter().map(|x| x.max(0.0)).collect();
-            self.expect.update(&self.net, &c, p.months as f64, &self.settings);
+            self.expect
+                .update(&self.net, &c, p.months as f64, &self.settings);
         }
         for (k, sub) in inputs.activity_subsidy.iter().enumerate() {
             self.floor_cost += sub * c.activity[k];

@@ -89,20 +89,26 @@ impl Expectations {
     }
 }
 
-/// What left each node in a clearing other than into stock, t: consumption, plant inputs
-/// and exports.
+/// What left each (market, material) in a clearing other than into stock, t: consumption,
+/// plant inputs and exports, counted at the node that stands for the pair (`node_index`:
+/// with origin colours both twins' flows count at the tainted twin, where holders sit).
 pub fn outflow(net: &Network, c: &Clearing) -> Vec<f64> {
     let mut out = vec![0.0; net.nodes.len()];
+    let mut add = |node: usize, x: f64| {
+        let n = &net.nodes[node];
+        let at = net.node_index.get(&(n.market, n.material)).copied();
+        out[at.unwrap_or(node)] += x.max(0.0);
+    };
     for (d, dv) in net.demands.iter().enumerate() {
-        out[dv.node] += c.consumption[d].max(0.0);
+        add(dv.node, c.consumption[d]);
     }
     for (k, act) in net.activities.iter().enumerate() {
         for &(node, q) in &act.inputs {
-            out[node] += q * c.activity[k].max(0.0);
+            add(node, q * c.activity[k]);
         }
     }
     for (r, arc) in net.arcs.iter().enumerate() {
-        out[arc.from] += c.flow[r].max(0.0);
+        add(arc.from, c.flow[r]);
     }
     out
 }
@@ -143,12 +149,7 @@ impl Value {
 }
 
 /// The holders' terms for a period, per stock variable (default for strategic stocks).
-pub fn values(
-    net: &Network,
-    inp: &PeriodInputs,
-    ex: &Expectations,
-    s: &Settings,
-) -> Vec<Value> {
+pub fn values(net: &Network, inp: &PeriodInputs, ex: &Expectations, s: &Settings) -> Vec<Value> {
     let Some(uses) = &ex.uses else {
         return vec![Value::default(); net.stocks.len()];
     };
@@ -186,11 +187,17 @@ mod tests {
         let mut s = Settings::default();
         s.expectation_anchor = 0.0;
         s.expectation_weight = 0.5;
-        let mut ex = Expectations { past: vec![10.0], uses: None };
+        let mut ex = Expectations {
+            past: vec![10.0],
+            uses: None,
+        };
         ex.learn_prices(&[20.0], 1.0, &s);
         assert!((ex.past[0] - 15.0).abs() < 1e-12);
         // two months at once equal two one-month steps at a constant price
-        let mut two = Expectations { past: vec![10.0], uses: None };
+        let mut two = Expectations {
+            past: vec![10.0],
+            uses: None,
+        };
         two.learn_prices(&[20.0], 2.0, &s);
         ex.learn_prices(&[20.0], 1.0, &s);
         assert!((two.past[0] - ex.past[0]).abs() < 1e-12);

@@ -24,6 +24,12 @@ pub struct YearSummary {
     pub shortfall: BTreeMap<String, BTreeMap<String, f64>>,
     /// Demand, t: country → sector → tonnes.
     pub demand: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Unmet demand in rare earth content (t of element, `origin::content`): country →
+    /// sector. One unit across sectors buying magnets, metals and oxides, so shares and
+    /// totals of unmet demand add up; `shortfall` is in t of each sector's product.
+    pub shortfall_content: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Demand in rare earth content (t of element): country → sector.
+    pub demand_content: BTreeMap<String, BTreeMap<String, f64>>,
     /// Average price, USD/kg: market → material (materials with demand there).
     pub prices: BTreeMap<String, BTreeMap<String, f64>>,
     /// Stocks at year end, t: market → material.
@@ -187,15 +193,20 @@ fn add_production_and_demand(r: &RunResult, pi: usize, y: &mut YearSummary) {
             t,
         );
     }
+    let content = crate::origin::content(ds);
     for (d, dv) in net.demands.iter().enumerate() {
         let row = &ds.demand[dv.row];
         let dem = p.inputs.demand[d];
+        let short = (dem - c.consumption[d]).max(0.0);
+        let re = content[net.nodes[dv.node].material];
         add(&mut y.demand, &row.country, &row.sector, dem);
+        add(&mut y.shortfall, &row.country, &row.sector, short);
+        add(&mut y.demand_content, &row.country, &row.sector, dem * re);
         add(
-            &mut y.shortfall,
+            &mut y.shortfall_content,
             &row.country,
             &row.sector,
-            (dem - c.consumption[d]).max(0.0),
+            short * re,
         );
     }
 }

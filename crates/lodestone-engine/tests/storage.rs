@@ -71,7 +71,11 @@ fn where_a_holder_keeps_stock_the_price_is_its_marginal_value() {
 fn a_surplus_joint_product_keeps_a_price_when_stored() {
     let off = "storage_span_months = 0\n";
     let stored = run(&tiny(), &scenario(YEAR)).unwrap();
-    let dumped = run(&tiny(), &scenario(&YEAR.replace("[horizon]", &format!("{off}[horizon]")))).unwrap();
+    let dumped = run(
+        &tiny(),
+        &scenario(&YEAR.replace("[horizon]", &format!("{off}[horizon]"))),
+    )
+    .unwrap();
     let ce = |r: &RunResult| r.periods[11].clearing.price[node(r, "CN", "ce_oxide")];
     // without holders the surplus Ce is discarded at a zero price; with them it is stocked
     // at a positive one, and the stock grows

@@ -11,8 +11,8 @@ mod uncertainty;
 
 pub use levers::{
     Capacity, ControlMode, DemandShock, Destinations, Disruption, EVENT_KINDS, Event, Expansion,
-    ExportControl, Extraterritorial, Investment, NewFacility, Offtake, PriceFloor, ProductionQuota,
-    ReleaseRule, Stockpile, Substitution, Suspend, Target, Tariff, TechnologyBan,
+    ExportControl, Extraterritorial, Investment, NewFacility, Offtake, OfftakeDemand, PriceFloor,
+    ProductionQuota, ReleaseRule, Stockpile, Substitution, Suspend, Target, Tariff, TechnologyBan,
 };
 
 use crate::dataset::Dataset;

@@ -176,14 +176,34 @@ impl<'a> Ctx<'a> {
         v.into_iter().take(n).map(|(c, _)| c).collect()
     }
 
-    /// World demand and unmet demand in a year, t.
+    /// World demand and unmet demand in a year, t of rare earth content (one unit across
+    /// sectors that buy magnets, metals and oxides).
     pub fn demand_short(&self, year: &str) -> (f64, f64) {
         let Some(y) = self.s.annual.get(year) else {
             return (0.0, 0.0);
         };
-        let d = y.demand.values().flat_map(|m| m.values()).sum();
-        let s = y.shortfall.values().flat_map(|m| m.values()).sum();
+        let d = y.demand_content.values().flat_map(|m| m.values()).sum();
+        let s = y.shortfall_content.values().flat_map(|m| m.values()).sum();
         (d, s)
+    }
+
+    /// Unmet and total demand by sector in a year, t of rare earth content: sector →
+    /// (short, demand). For shares; `by_sector` gives the tonnes of product.
+    pub fn by_sector_content(&self, year: &str) -> BTreeMap<String, (f64, f64)> {
+        let mut out: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        if let Some(y) = self.s.annual.get(year) {
+            for m in y.demand_content.values() {
+                for (sec, v) in m {
+                    out.entry(sec.clone()).or_default().1 += v;
+                }
+            }
+            for m in y.shortfall_content.values() {
+                for (sec, v) in m {
+                    out.entry(sec.clone()).or_default().0 += v;
+                }
+            }
+        }
+        out
     }
 
     /// Unmet and total demand by sector in a year: sector → (short, demand).

@@ -176,13 +176,13 @@ fn shortfall(f: &Facts) -> Option<String> {
     }
     if peak.1 < 0.001 {
         return Some(format!(
-            "Demand is met in every year {y0}–{yl}: unmet demand stays below 0.1% (of {} t of product demanded in {yl}).",
+            "Demand is met in every year {y0}–{yl}: unmet demand stays below 0.1% (of {} t of rare earth content demanded in {yl}).",
             amount(d_last)
         ));
     }
     let (d0, s0) = c.demand_short(y0);
     let mut secs: Vec<(String, f64)> = c
-        .by_sector(&peak.0)
+        .by_sector_content(&peak.0)
         .into_iter()
         .map(|(k, (s, _))| (k, s))
         .filter(|(_, s)| *s > 0.0)
@@ -194,7 +194,7 @@ fn shortfall(f: &Facts) -> Option<String> {
         .map(|(k, s)| format!("{} ({} of the gap)", c.sector_prose(k), pct(s / peak.2)))
         .collect();
     let mut t = format!(
-        "Unmet demand is {} of demand in {y0} and peaks at {} in {} ({} t of {} t of product demanded), mostly in {}.",
+        "Unmet demand is {} of demand in {y0} and peaks at {} in {} ({} t of {} t of rare earth content demanded), mostly in {}.",
         pct(if d0 > 0.0 { s0 / d0 } else { 0.0 }),
         pct(peak.1),
         c.year_label(&peak.0),

@@ -31,7 +31,7 @@ pub use expansion::Expansion;
 pub use export_control::{ControlMode, Destinations, ExportControl, Extraterritorial};
 pub use investment::Investment;
 pub use new_facility::NewFacility;
-pub use offtake::Offtake;
+pub use offtake::{Offtake, OfftakeDemand};
 pub use price_floor::PriceFloor;
 pub use production_quota::ProductionQuota;
 pub use stockpile::{ReleaseRule, Stockpile};

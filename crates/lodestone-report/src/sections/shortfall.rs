@@ -66,7 +66,7 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
     ));
     inner.push_str("</div>");
     inner.push_str(&sector_table(c, &sectors));
-    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). Shortfall is demand not bought at the market price: each sector's demand curve passes through its demand at the reference price and gives up demand as the price rises above it (sectors.csv: elasticity, WTP multiple as the most it pays).</p>");
+    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). Shares of unmet demand are in rare earth content (t of element), one unit across sectors that buy magnets, metals and oxides; the tonnes are of each sector's product. Shortfall is demand not bought at the market price: each sector's demand curve passes through its demand at the reference price and gives up demand as the price rises above it (sectors.csv: elasticity, WTP multiple as the most it pays).</p>");
     section(&id, "Demand and shortfall", &inner)
 }
 
@@ -122,8 +122,8 @@ fn country_series(c: &Ctx) -> Vec<Series> {
         .map(|k| {
             country_line(c, k, |y| {
                 let a = c.s.annual.get(y)?;
-                let d: f64 = a.demand.get(k)?.values().sum();
-                let s: f64 = a.shortfall.get(k).map_or(0.0, |m| m.values().sum());
+                let d: f64 = a.demand_content.get(k)?.values().sum();
+                let s: f64 = a.shortfall_content.get(k).map_or(0.0, |m| m.values().sum());
                 (d > 0.0).then_some(s / d)
             })
         })
@@ -142,15 +142,19 @@ fn sector_table(c: &Ctx, sectors: &[String]) -> String {
         ys.push(c.last().into());
     }
     let mut head: Vec<String> = vec!["Sector".into()];
-    head.extend(ys.iter().map(|y| format!("{y}: unmet t (share)")));
+    head.extend(
+        ys.iter()
+            .map(|y| format!("{y}: unmet t (share of RE content)")),
+    );
     let rows: Vec<Vec<String>> = sectors
         .iter()
         .map(|s| {
             let mut r = vec![esc(&c.sector(s))];
             for y in &ys {
-                let (sh, d) = c.by_sector(y).get(s).copied().unwrap_or((0.0, 0.0));
+                let (sh, _) = c.by_sector(y).get(s).copied().unwrap_or((0.0, 0.0));
+                let (shc, d) = (c.by_sector_content(y).get(s).copied()).unwrap_or((0.0, 0.0));
                 r.push(if d > 0.0 {
-                    format!("{} ({})", tonnes_exact(sh), pct(sh / d))
+                    format!("{} ({})", tonnes_exact(sh), pct(shc / d))
                 } else {
                     "–".into()
                 });

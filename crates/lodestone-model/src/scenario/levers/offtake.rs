@@ -27,6 +27,22 @@ pub struct Offtake {
     /// Last month (inclusive).
     #[serde(default)]
     pub end: Option<Month>,
+    /// Whether the commitment is new demand (`add`, the default) or takes the place of the
+    /// payer's existing demand for the material (`reallocate`: the payer's other buyers of
+    /// it buy that much less, pro rata, up to all they buy; a volume beyond that is added).
+    #[serde(default)]
+    pub demand: OfftakeDemand,
+}
+
+/// What an offtake's tonnes are to the payer's demand.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OfftakeDemand {
+    /// New demand on top of the payer's.
+    #[default]
+    Add,
+    /// Existing demand of the payer, now bought under the offtake.
+    Reallocate,
 }
 
 impl Lever for Offtake {
