@@ -424,6 +424,7 @@ pub fn apply(
                             "approval_share"
                                 | "loss"
                                 | "max_share"
+                                | "retained"
                                 | "delay_probability"
                                 | "utilization_factor"
                                 | "yield_factor"
