@@ -2,7 +2,11 @@
 //! from the master seed and the replicate index), run replicates in parallel, and
 //! aggregate every summary metric into P10/P50/P90 and mean with bounded memory.
 //!
-//! Determinism: replicate `i` draws from `ChaCha8Rng::seed_from_u64(replicate_seed(S, i))`;
+//! Each replicate also draws the project pipeline (`sample_pipeline`: a seeded Bernoulli
+//! per project with its stage's probability, and a slip in its stage's range).
+//!
+//! Determinism: replicate `i` draws from `ChaCha8Rng::seed_from_u64(replicate_seed(S, i))`
+//! (the pipeline from a second stream of the same seed);
 //! replicates are run in fixed-size chunks and fed to the aggregators in index order, so
 //! the output is byte-identical at any thread count.
 
@@ -308,6 +312,42 @@ pub fn sample(sc: &Scenario, seed: u64) -> (Vec<(String, f64)>, Vec<EventSpec>) 
     (values, extra)
 }
 
+/// Salt of the pipeline's random stream: its draws come from a stream of their own, so
+/// adding or removing a pipeline project leaves the `[[uncertainty]]` draws unchanged.
+const PIPELINE_STREAM: u64 = 0x5049_5045_4C49_4E45;
+
+/// Sample a replicate's project pipeline (`dataset::pipeline`): each project (the
+/// facilities sharing a `project`, in dataset order) completes with its stage's
+/// probability and slips a whole number of months drawn uniformly in its stage's
+/// `delay_min..=delay_max`, as `pipeline.<project>.completes` (0 or 1) and
+/// `pipeline.<project>.delay` (months). Two draws per project whatever the outcome.
+pub fn sample_pipeline(ds: &Dataset, seed: u64) -> Sampled {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ PIPELINE_STREAM);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut values = Vec::new();
+    for f in &ds.facilities {
+        let Some(stage) = lodestone_model::dataset::pipeline::stage_of(ds, f) else {
+            continue;
+        };
+        if !seen.insert(f.project_id()) {
+            continue;
+        }
+        let completes = rng.random::<f64>() < stage.probability;
+        let (lo, hi) = (
+            stage.delay_min.round(),
+            stage.delay_max.round().max(stage.delay_min.round()),
+        );
+        let delay = (lo + (rng.random::<f64>() * (hi - lo + 1.0)).floor()).min(hi);
+        let p = f.project_id();
+        values.push((
+            format!("pipeline.{p}.completes"),
+            f64::from(u8::from(completes)),
+        ));
+        values.push((format!("pipeline.{p}.delay"), delay));
+    }
+    values
+}
+
 /// Apply sampled values to copies of the dataset and scenario.
 pub fn apply(
     ds: &Dataset,
@@ -393,6 +433,20 @@ pub fn apply(
                     }
                 }
             }
+            // a replicate's draw for a pipeline project (`sample_pipeline`)
+            ["pipeline", project, field] => {
+                for f in ds.facilities.iter_mut() {
+                    if f.development.is_none() || f.project_id() != *project {
+                        continue;
+                    }
+                    let o = f.outcome.get_or_insert((true, 0));
+                    match *field {
+                        "completes" => o.0 = *v >= 0.5,
+                        "delay" => o.1 = v.round() as i32,
+                        _ => {}
+                    }
+                }
+            }
             ["demand", "growth"] => {
                 sc.settings
                     .insert("demand_growth_scale".into(), toml::Value::Float(*v));
@@ -424,6 +478,7 @@ pub fn apply(
                             "approval_share"
                                 | "loss"
                                 | "max_share"
+                                | "retained"
                                 | "delay_probability"
                                 | "utilization_factor"
                                 | "yield_factor"
@@ -625,7 +680,9 @@ pub fn run_ensemble(
         let results: Vec<Result<(Sampled, Summary), EngineError>> = pool.install(|| {
             ids.par_iter()
                 .map(|&i| {
-                    let (values, extra) = sample(sc, replicate_seed(opts.seed, i as u64));
+                    let seed = replicate_seed(opts.seed, i as u64);
+                    let (mut values, extra) = sample(sc, seed);
+                    values.extend(sample_pipeline(ds, seed));
                     let (d, s) = apply(ds, sc, &values, extra);
                     let r = run(&d, &s)?;
                     let summary = summarize(&r);

@@ -33,7 +33,7 @@ use lodestone_model::time::{Month, Period};
 
 pub use export_control::Controls;
 pub use stockpile::stock_terms;
-pub use substitution::{SubRule, Substitutions};
+pub use substitution::{Course, SubRule, Substitutions};
 
 /// The order of the structural changes made before a run: capacity is built before it is
 /// slowed, demand rows exist before they are substituted, stocks come last.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod lower;
+pub mod pipeline;
 mod read;
 
 /// Tables that may be absent from a dataset folder.
@@ -22,6 +23,7 @@ pub const OPTIONAL_TABLES: &[&str] = &[
     "prices",
     "groups",
     "observations",
+    "pipeline",
 ];
 
 /// Chain stage.
@@ -114,6 +116,70 @@ impl Status {
             self,
             Status::Operating | Status::Construction | Status::Planned
         )
+    }
+}
+
+/// A project's stage of development (`facilities.csv` `development`, `pipeline.csv` ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Development {
+    /// Announced only.
+    Announced,
+    /// Studies (scoping, pre-feasibility, feasibility), no final investment decision.
+    Feasibility,
+    /// Financed or decided (final investment decision), not yet being built.
+    Financed,
+    /// Being built.
+    Construction,
+    /// Built, commissioning towards first output.
+    Commissioning,
+}
+
+impl Development {
+    /// Parse a stage-of-development id.
+    pub fn parse(s: &str) -> Option<Development> {
+        Some(match s {
+            "announced" => Development::Announced,
+            "feasibility" => Development::Feasibility,
+            "financed" => Development::Financed,
+            "construction" => Development::Construction,
+            "commissioning" => Development::Commissioning,
+            _ => return None,
+        })
+    }
+
+    /// Stage-of-development id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Development::Announced => "announced",
+            Development::Feasibility => "feasibility",
+            Development::Financed => "financed",
+            Development::Construction => "construction",
+            Development::Commissioning => "commissioning",
+        }
+    }
+}
+
+/// What a stage of development means for a project (`pipeline.csv`): the probability it
+/// reaches first output and how many months that slips beyond the reported `start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineStage {
+    /// Stage of development.
+    pub stage: Development,
+    /// Probability of reaching first output.
+    pub probability: f64,
+    /// Fewest months of slip beyond the reported first output.
+    pub delay_min: f64,
+    /// Most months of slip.
+    pub delay_max: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+impl PipelineStage {
+    /// The central slip, months (the middle of the range, whole months).
+    pub fn central_delay(&self) -> i32 {
+        (0.5 * (self.delay_min + self.delay_max)).round() as i32
     }
 }
 
@@ -323,9 +389,29 @@ pub struct Facility {
     pub note: String,
     /// Sources.
     pub source: Vec<String>,
+    /// Stage of development of a pipeline project (`None`: firm, runs as its status says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub development: Option<Development>,
+    /// The pipeline project it belongs to: its facilities complete (or not) and slip
+    /// together. Empty = its own id.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub project: String,
+    /// One ensemble replicate's draw for its project: (completes, months of slip); `None`
+    /// = the central case (capacity × probability, central slip). Not a CSV column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<(bool, i32)>,
 }
 
 impl Facility {
+    /// The pipeline project of the facility: `project`, else its id.
+    pub fn project_id(&self) -> &str {
+        if self.project.is_empty() {
+            &self.id
+        } else {
+            &self.project
+        }
+    }
+
     /// Nameplate capacity (t/yr) in force in month `m`, with ramps, before utilization.
     /// Zero before start and after closure.
     pub fn nameplate_at(&self, m: Month) -> f64 {
@@ -638,6 +724,9 @@ pub struct Dataset {
     pub groups: Vec<Group>,
     /// Observations.
     pub observations: Vec<Observation>,
+    /// Stages of development of the project pipeline (`pipeline.csv`).
+    #[serde(default)]
+    pub pipeline: Vec<PipelineStage>,
 }
 
 fn one() -> f64 {
@@ -831,6 +920,7 @@ impl Dataset {
         self.prices.iter().for_each(|x| add(&x.source));
         self.groups.iter().for_each(|x| add(&x.source));
         self.observations.iter().for_each(|x| add(&x.source));
+        self.pipeline.iter().for_each(|x| add(&x.source));
         m
     }
 }

@@ -346,14 +346,16 @@ impl Scenario {
     }
 
     /// The dataset with this scenario's overrides and structural events applied
-    /// (new facilities, enabled facilities, capacity steps). Call after `validate` is
-    /// clean.
+    /// (new facilities, enabled facilities, capacity steps), then the project pipeline
+    /// (`dataset::pipeline::realise`: expected capacity and central slip, or a replicate's
+    /// drawn outcome). Call after `validate` is clean.
     pub fn apply(&self, ds: &Dataset) -> Dataset {
         let mut ds = ds.clone();
         self.apply_overrides(&mut ds);
         for e in &self.events {
             e.event.lever().apply(&mut ds, e);
         }
+        crate::dataset::pipeline::realise(&mut ds);
         ds
     }
 

@@ -238,6 +238,7 @@ mod tests {
             "prices",
             "groups",
             "observations",
+            "pipeline",
         ] {
             let table = s.table(t).unwrap_or_else(|| panic!("table {t}"));
             assert!(!table.attributes.is_empty());

@@ -128,6 +128,9 @@ fn new_facility(
         yield_factor: 1.0,
         note: format!("investment {}: {} {}", x.programme, x.amount, x.currency),
         source: src.to_vec(),
+        development: None,
+        project: String::new(),
+        outcome: None,
     };
     if p > 0.0 {
         f.steps.push(CapacityStep {

@@ -3,13 +3,13 @@
 //!
 //! The tables are lowered in a fixed order (sources, elements, countries, companies,
 //! materials, processes, facilities (with capacity steps and seasons), sectors, growth,
-//! demand, routes, stocks, prices, groups, observations) and diagnostics come out in that
-//! order.
+//! demand, routes, stocks, prices, groups, observations, the pipeline's stages and the
+//! facilities' stages of development) and diagnostics come out in that order.
 
 use super::{
-    Basis, CapacityStep, Company, Country, Dataset, Demand, Element, Facility, Flow, Group,
-    GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route, Season,
-    Sector, Source, Stage, Status, Stock,
+    Basis, CapacityStep, Company, Country, Dataset, Demand, Development, Element, Facility, Flow,
+    Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route,
+    Season, Sector, Source, Stage, Status, Stock,
 };
 use crate::diag::{Diagnostics, codes};
 use crate::table::{Row, Table, split_list};
@@ -62,6 +62,7 @@ pub(super) fn lower(
         prices: Vec::new(),
         groups: Vec::new(),
         observations: Vec::new(),
+        pipeline: Vec::new(),
     };
     check_element_conservation(&ds, t("processes"), d);
     ds.facilities = lower_facilities(t("facilities"), t("capacity"), &ds.processes, d);
@@ -74,6 +75,8 @@ pub(super) fn lower(
     ds.prices = lower_prices(t("prices"));
     ds.groups = lower_groups(t("groups"), &ds.materials, d);
     ds.observations = lower_observations(t("observations"), d);
+    ds.pipeline = super::pipeline::lower_pipeline(t("pipeline"), d);
+    super::pipeline::check_development(&ds.facilities, t("facilities"), &ds.pipeline, d);
     ds
 }
 
@@ -360,6 +363,7 @@ fn lower_facilities(
 /// One facility row (no capacity steps yet).
 fn facility(tb: &Table, r: &Row) -> Facility {
     let status = Status::parse(tb.get(r, "status")).unwrap_or(Status::Announced);
+    let development = Development::parse(tb.get(r, "development"));
     Facility {
         id: tb.get(r, "id").into(),
         name: tb.get(r, "name").into(),
@@ -368,7 +372,8 @@ fn facility(tb: &Table, r: &Row) -> Facility {
         stage: Stage::parse(tb.get(r, "stage")).unwrap_or(Stage::Other),
         processes: list(tb, r, "processes"),
         status,
-        enabled: status.runs_by_default(),
+        // a pipeline project runs (at its expected capacity) whatever its status
+        enabled: status.runs_by_default() || development.is_some(),
         capacity: num(tb, r, "capacity", 0.0),
         capacity_unit: tb.get(r, "capacity_unit").into(),
         start: Month::parse(tb.get(r, "start")).unwrap_or(Month::new(2000, 1).expect("valid")),
@@ -382,6 +387,9 @@ fn facility(tb: &Table, r: &Row) -> Facility {
         yield_factor: 1.0,
         note: tb.get(r, "note").into(),
         source: list(tb, r, "source"),
+        development,
+        project: tb.get(r, "project").into(),
+        outcome: None,
     }
 }
 

@@ -116,10 +116,15 @@ fn override_facility(f: &mut Facility, k: &str, v: &toml::Value) {
         ("utilization", Some(x), _) => f.utilization = x,
         ("ramp_months", Some(x), _) => f.ramp_months = x,
         ("unit_cost", Some(x), _) => f.unit_cost = x,
-        ("start", _, Some(s)) => f.start = Month::parse(s).unwrap_or(f.start),
+        // stating a pipeline facility's date or status decides it (dataset/pipeline.rs)
+        ("start", _, Some(s)) => {
+            crate::dataset::pipeline::make_firm(f);
+            f.start = Month::parse(s).unwrap_or(f.start);
+        }
         ("closure", _, Some(s)) => f.closure = Month::parse(s),
         ("status", _, Some(s)) => {
             if let Some(st) = Status::parse(s) {
+                crate::dataset::pipeline::make_firm(f);
                 f.status = st;
                 f.enabled = st.runs_by_default();
             }

@@ -51,6 +51,7 @@ fn citations(ds: &Dataset) -> Citations {
     ds.observations
         .iter()
         .for_each(|x| add("observations", &x.source));
+    ds.pipeline.iter().for_each(|x| add("pipeline", &x.source));
     m
 }
 /// The sources cited by the dataset's rows and the scenarios, primary first.

@@ -49,7 +49,9 @@ impl Lever for Capacity {
         let Some(f) = ds.facilities.iter_mut().find(|f| f.id == self.facility) else {
             return;
         };
-        if self.enable == Some(true) && !f.enabled {
+        // enabling a pipeline project decides it: built in full as stated (dataset/pipeline.rs)
+        if self.enable == Some(true) && (!f.enabled || f.development.is_some()) {
+            crate::dataset::pipeline::make_firm(f);
             f.enabled = true;
             if self.capacity.is_none() {
                 f.start = self.start;

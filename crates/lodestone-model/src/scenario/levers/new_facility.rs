@@ -97,6 +97,9 @@ impl Lever for NewFacility {
             yield_factor: 1.0,
             note: spec.note.clone().unwrap_or_default(),
             source: spec.source.iter().cloned().collect(),
+            development: None,
+            project: String::new(),
+            outcome: None,
         });
     }
 }
