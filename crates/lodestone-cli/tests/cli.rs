@@ -309,13 +309,21 @@ end = "2025-01"
 
 #[test]
 fn terminal_prices_show_surplus_prices_below_zero_with_a_footnote() {
-    let (_dir, a, _) = common::two_scenarios();
+    let (dir, a, _) = common::two_scenarios();
+    // without storage and with a cost of discarding (as before #15), the fixture's Dy —
+    // a by-product nobody buys — is priced at minus that cost
+    let text_a = std::fs::read_to_string(&a).unwrap().replace(
+        "[horizon]",
+        "[settings]\nstorage_span_months = 0\nsurplus_cost_share = 0.05\n[horizon]",
+    );
+    let a = dir.path().join("dumped.toml");
+    std::fs::write(&a, text_a).unwrap();
+    let a = a.display().to_string();
     let data = tiny();
     let o = run(&["run", &a, "--data", data.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
-    // the fixture's Dy is a by-product nobody buys: priced at minus its surplus cost, as in
-    // the JSON (the table used to clamp it to 0.0)
+    // priced at minus its surplus cost, as in the JSON (the table used to clamp it to 0.0)
     let dy = out
         .lines()
         .find(|l| l.starts_with("dy_oxide"))
