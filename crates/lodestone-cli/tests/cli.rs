@@ -323,12 +323,14 @@ fn terminal_prices_show_surplus_prices_below_zero_with_a_footnote() {
     let o = run(&["run", &a, "--data", data.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
-    // priced at minus its surplus cost, as in the JSON (the table used to clamp it to 0.0)
+    // priced at minus what keeping it costs — the holder, valueless with storage off, pays
+    // `holding_cost_share` × 300 USD/kg × 3 months = 1.8 < the 15 of discarding it — as in
+    // the JSON (the table used to clamp it to 0.0)
     let dy = out
         .lines()
         .find(|l| l.starts_with("dy_oxide"))
         .unwrap_or_else(|| panic!("no dy_oxide row:\n{out}"));
-    assert!(dy.contains("-15.0"), "{dy}");
+    assert!(dy.contains("-1.8"), "{dy}");
     assert!(out.contains("A price at or below zero"), "{out}");
     assert!(!out.contains("-0.0"), "{out}");
 }
