@@ -12,6 +12,7 @@ mod demand_shock;
 mod disruption;
 pub mod expansion;
 mod export_control;
+pub mod inertia;
 mod investment;
 mod new_facility;
 mod offtake;
@@ -194,6 +195,8 @@ pub struct PeriodCx<'a> {
     pub p: &'a Period,
     /// The previous period's result.
     pub prev: Option<&'a PeriodResult>,
+    /// Every period before this one.
+    pub done: &'a [PeriodResult],
 }
 
 impl<'a> PeriodCx<'a> {
@@ -211,6 +214,7 @@ impl<'a> PeriodCx<'a> {
             net,
             p,
             prev: done.last(),
+            done,
         }
     }
 

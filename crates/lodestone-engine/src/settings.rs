@@ -49,6 +49,14 @@ pub struct Settings {
     /// the working set for the next period, so small price moves need no second solve.
     /// Default 0.25.
     pub working_set_margin: f64,
+    /// Trade inertia: months an importer takes to move its whole supply to new routes
+    /// (supplier qualification, 4–7 months: dynamics.md T09). Each month a route may carry
+    /// at most its peak monthly flow of the past 12 months plus `1/trade_inertia_months`
+    /// of its destination's usual monthly supply (the larger of its imports by route and
+    /// its consumption, at their recent peaks), so a ban does not reroute third-country
+    /// output at once; what the cap holds back is shortfall, never infeasibility. 0 turns
+    /// it off. Default 5.5 (the middle of T09's range).
+    pub trade_inertia_months: f64,
 }
 
 impl Default for Settings {
@@ -66,6 +74,7 @@ impl Default for Settings {
             working_set: true,
             pricing_tolerance: 1e-6,
             working_set_margin: 0.25,
+            trade_inertia_months: 5.5,
         }
     }
 }
@@ -134,6 +143,12 @@ const DOMAINS: &[(&str, f64, f64, &str)] = &[
         0.0,
         10.0,
         "a share of an arc's delivered cost",
+    ),
+    (
+        "trade_inertia_months",
+        0.0,
+        120.0,
+        "months to move a whole supply to new routes (0 = off)",
     ),
 ];
 
