@@ -337,6 +337,8 @@ pub struct State {
     pub substitutions: Substitutions,
     /// Capacity committed in answer to prices.
     pub expansions: expansion::Expansions,
+    /// The routes whose trade-inertia cap bound last period.
+    pub inertia: inertia::Inertia,
 }
 
 impl State {
@@ -346,6 +348,7 @@ impl State {
             controls: Controls::new(ds, net, sc),
             substitutions: Substitutions::new(plan),
             expansions: expansion::Expansions::new(ds, sc),
+            inertia: inertia::Inertia::default(),
         }
     }
 }

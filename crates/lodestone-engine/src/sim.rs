@@ -126,11 +126,13 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
             &PeriodCx::new(&run.data, sc, &run.net, &p, &run.out),
             &run.settings,
         );
+        run.levers.inertia.start(&caps, &mut inputs);
         let (mut c, mut prob) = run.clear(&inputs);
-        while levers::inertia::bind(&caps, &c, &mut inputs) {
+        while run.levers.inertia.bind(&caps, &c, &mut inputs) {
             let (again, p2) = run.clear(&inputs);
             (c, prob) = (again.after(&c), p2);
         }
+        run.levers.inertia.finish(&caps, &c);
         run.carry_forward(p, inputs, c, &prob);
     }
     Ok(run.finish())

@@ -85,22 +85,51 @@ pub fn caps(cx: &PeriodCx<'_>, s: &Settings) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Impose the caps of the arcs whose flow in a clearing exceeded them; whether any was
-/// added (then the period is cleared again). Capping only the arcs that would break
-/// their cap reaches the fully capped optimum (it is feasible for it and optimal for a
-/// relaxation of it) with a handful of extra rows instead of one per arc.
-pub fn bind(caps: &[Option<f64>], c: &Clearing, inputs: &mut PeriodInputs) -> bool {
-    let flow = &c.flow;
-    let noise = c.noise.max(1e-9);
-    let mut added = false;
-    for ((cap, f), x) in caps.iter().zip(flow).zip(inputs.arc_capacity.iter_mut()) {
-        let Some(cap) = *cap else { continue };
-        if *f > cap + noise && x.is_none_or(|x| x > cap) {
-            *x = Some(cap);
-            added = true;
+/// The arcs whose inertia cap bound in the last period: a ramp binds month after month,
+/// so those caps are imposed before the first solve (a cap that no longer binds changes
+/// nothing), which saves most second solves.
+#[derive(Debug, Clone, Default)]
+pub struct Inertia {
+    bound: Vec<bool>,
+}
+
+impl Inertia {
+    /// Impose the caps of the arcs that bound last period.
+    pub fn start(&self, caps: &[Option<f64>], inputs: &mut PeriodInputs) {
+        for (a, _) in self.bound.iter().enumerate().filter(|(_, b)| **b) {
+            if let (Some(cap), Some(x)) = (
+                caps.get(a).copied().flatten(),
+                inputs.arc_capacity.get_mut(a),
+            ) {
+                *x = Some(x.map_or(cap, |x| x.min(cap)));
+            }
         }
     }
-    added
+
+    /// Impose the caps of the arcs whose flow in a clearing exceeded them; whether any was
+    /// added (then the period is cleared again). Capping only the arcs that would break
+    /// their cap reaches the fully capped optimum (it is feasible for it and optimal for a
+    /// relaxation of it) with a handful of extra rows instead of one per arc.
+    pub fn bind(&mut self, caps: &[Option<f64>], c: &Clearing, inputs: &mut PeriodInputs) -> bool {
+        let noise = c.noise.max(1e-9);
+        let mut added = false;
+        for ((cap, f), x) in caps.iter().zip(&c.flow).zip(inputs.arc_capacity.iter_mut()) {
+            let Some(cap) = *cap else { continue };
+            if *f > cap + noise && x.is_none_or(|x| x > cap) {
+                *x = Some(cap);
+                added = true;
+            }
+        }
+        added
+    }
+
+    /// Remember which caps bound in the period's final clearing.
+    pub fn finish(&mut self, caps: &[Option<f64>], c: &Clearing) {
+        let noise = c.noise.max(1e-9);
+        self.bound = (caps.iter().zip(&c.flow))
+            .map(|(cap, f)| cap.is_some_and(|cap| *f >= cap - noise))
+            .collect();
+    }
 }
 
 impl crate::clearing::Clearing {
