@@ -17,6 +17,9 @@ const THIN: f64 = 0.01;
 /// The least share of the largest market's supply that makes a market's trade established.
 const SMALL: f64 = 1e-4;
 
+/// The share of a market's usual supply above which a route is its sole supplier.
+const SOLE: f64 = 0.9;
+
 /// Recent peak monthly flow per arc and usual monthly supply per node, from the periods
 /// that started in the 12 months before this one (`None`: no history yet).
 fn recent(cx: &PeriodCx<'_>) -> Option<(Vec<f64>, Vec<f64>)> {
@@ -80,7 +83,11 @@ pub fn caps(cx: &PeriodCx<'_>, s: &Settings) -> Vec<Option<f64>> {
         .map(|(a, arc)| {
             let w = world[cx.net.nodes[arc.to].material];
             let usual = supply[arc.to];
-            (usual > (THIN * w).max(SMALL * largest)).then(|| n * peak[a] + steps * usual / t)
+            let established = usual > (THIN * w).max(SMALL * largest);
+            // a route that is already (nearly) the market's whole supply grows with the
+            // market: that is growth, not switching
+            let sole = peak[a] >= SOLE * usual;
+            (established && !sole).then(|| n * peak[a] + steps * usual / t)
         })
         .collect()
 }
