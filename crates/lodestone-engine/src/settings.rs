@@ -54,8 +54,10 @@ pub struct Settings {
     /// at most its peak monthly flow of the past 12 months plus `1/trade_inertia_months`
     /// of its destination's usual monthly supply (the larger of its imports by route and
     /// its consumption, at their recent peaks), so a ban does not reroute third-country
-    /// output at once; what the cap holds back is shortfall, never infeasibility. 0 turns
-    /// it off. Default 5.5 (the middle of T09's range).
+    /// output at once; what the cap holds back is shortfall, never infeasibility. Thin
+    /// markets (under 1% of the material's world supply) and a route that is already 90%
+    /// of its market's supply are not capped (growth, not switching). 0 turns it off.
+    /// Default 5.5 (the middle of T09's range).
     pub trade_inertia_months: f64,
 }
 
