@@ -12,6 +12,7 @@ mod demand_shock;
 mod disruption;
 pub mod expansion;
 mod export_control;
+pub mod inertia;
 mod investment;
 mod new_facility;
 mod offtake;
@@ -196,6 +197,8 @@ pub struct PeriodCx<'a> {
     pub p: &'a Period,
     /// The previous period's result.
     pub prev: Option<&'a PeriodResult>,
+    /// Every period before this one.
+    pub done: &'a [PeriodResult],
 }
 
 impl<'a> PeriodCx<'a> {
@@ -213,6 +216,7 @@ impl<'a> PeriodCx<'a> {
             net,
             p,
             prev: done.last(),
+            done,
         }
     }
 
@@ -335,6 +339,8 @@ pub struct State {
     pub substitutions: Substitutions,
     /// Capacity committed in answer to prices.
     pub expansions: expansion::Expansions,
+    /// The routes whose trade-inertia cap bound last period.
+    pub inertia: inertia::Inertia,
 }
 
 impl State {
@@ -344,6 +350,7 @@ impl State {
             controls: Controls::new(ds, net, sc),
             substitutions: Substitutions::new(plan),
             expansions: expansion::Expansions::new(ds, sc),
+            inertia: inertia::Inertia::default(),
         }
     }
 }

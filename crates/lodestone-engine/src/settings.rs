@@ -73,6 +73,16 @@ pub struct Settings {
     /// rest is the adaptive part (regressive expectations). Default 0.5. ASSUMPTION,
     /// range 0–1.
     pub expectation_anchor: f64,
+    /// Trade inertia: months an importer takes to move its whole supply to new routes
+    /// (supplier qualification, 4–7 months: dynamics.md T09). Each month a route may carry
+    /// at most its peak monthly flow of the past 12 months plus `1/trade_inertia_months`
+    /// of its destination's usual monthly supply (the larger of its imports by route and
+    /// its consumption, at their recent peaks), so a ban does not reroute third-country
+    /// output at once; what the cap holds back is shortfall, never infeasibility. Thin
+    /// markets (under 1% of the material's world supply) and a route that is already 90%
+    /// of its market's supply are not capped (growth, not switching). 0 turns it off.
+    /// Default 5.5 (the middle of T09's range).
+    pub trade_inertia_months: f64,
 }
 
 impl Default for Settings {
@@ -95,6 +105,7 @@ impl Default for Settings {
             carry_cost_rate: 0.055,
             expectation_weight: 0.2,
             expectation_anchor: 0.5,
+            trade_inertia_months: 5.5,
         }
     }
 }
@@ -178,6 +189,12 @@ const DOMAINS: &[(&str, f64, f64, &str)] = &[
         0.0,
         10.0,
         "a share of an arc's delivered cost",
+    ),
+    (
+        "trade_inertia_months",
+        0.0,
+        120.0,
+        "months to move a whole supply to new routes (0 = off)",
     ),
 ];
 

@@ -123,7 +123,17 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     for p in grid {
         let mut inputs = run.inputs(&p);
         run.policies(&p, &mut inputs);
-        let (c, prob) = run.clear(&inputs);
+        let caps = levers::inertia::caps(
+            &PeriodCx::new(&run.data, sc, &run.net, &p, &run.out),
+            &run.settings,
+        );
+        run.levers.inertia.start(&caps, &mut inputs);
+        let (mut c, mut prob) = run.clear(&inputs);
+        while run.levers.inertia.bind(&caps, &c, &mut inputs) {
+            let (again, p2) = run.clear(&inputs);
+            (c, prob) = (again.after(&c), p2);
+        }
+        run.levers.inertia.finish(&caps, &c);
         run.carry_forward(p, inputs, c, &prob);
     }
     Ok(run.finish())
@@ -262,7 +272,8 @@ impl<'a> Runner<'a> {
     }
 
     /// The levers' terms of a period: tariffs, production quotas and price floors, then
-    /// export controls (which may need a solve without them for pre-control flows).
+    /// export controls (which may need a solve without them for pre-control flows). Trade
+    /// inertia's caps join the arcs that would break them (`levers::inertia`).
     fn policies(&mut self, p: &Period, inputs: &mut PeriodInputs) {
         let cx = PeriodCx::new(&self.data, self.sc, &self.net, p, &self.out);
         levers::period_terms(&cx, inputs);

@@ -1,7 +1,9 @@
 //! `export_control`: controls resolved to the trade arcs they govern; a ban closes them, a
-//! licence opens a share of the pre-control flow after the review delay, a quota caps
-//! their sum. Pre-control flows are the last period's before the control, or a solve of
-//! the first period without it.
+//! licence lets through what its process approves (`licence`: filings, review times,
+//! approval path, general licences), a quota caps their sum. Pre-control flows are the
+//! last period's before the control, or a solve of the first period without it.
+
+mod licence;
 
 use super::{Effect, PeriodCx, market_of};
 use crate::clearing::{self, PeriodInputs};
@@ -10,7 +12,7 @@ use crate::settings::Settings;
 use lodestone_model::dataset::Dataset;
 use lodestone_model::scenario::{ControlMode, Event, ExportControl, Scenario};
 use lodestone_model::time::Month;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Effect for ExportControl {
     fn traced_exporter(&self) -> Option<&str> {
@@ -33,6 +35,10 @@ pub struct ControlArcs {
     pub exporter: usize,
     /// Reference (pre-control) flow per arc, t per month, once known.
     pub ref_flow: Option<Vec<f64>>,
+    /// A licence's review clock.
+    review: licence::Review,
+    /// A licence's approval steps, general licences and exempt shares, resolved.
+    terms: licence::Terms,
 }
 
 /// The scenario's export controls, in file order.
@@ -75,7 +81,10 @@ impl Controls {
                 })
                 .map(|(k, _)| k)
                 .collect();
+            let terms = licence::Terms::new(ds, x, &|c| market_of(ds, net, c));
             Some(ControlArcs {
+                review: licence::Review::new(x),
+                terms,
                 control: x.clone(),
                 arcs,
                 materials: mats,
@@ -144,11 +153,8 @@ impl Controls {
             let through = match x.mode {
                 ControlMode::Ban => 0.0,
                 ControlMode::Licence => {
-                    let approval = x.approval_share.unwrap_or(0.0);
-                    months
-                        .iter()
-                        .map(|&m| approval * licence_open_share(x, m))
-                        .sum()
+                    ctl.licence_caps(cx, inputs, &months, free, refs);
+                    continue;
                 }
                 ControlMode::Quota => {
                     let free_flow: f64 = ctl.arcs.iter().map(|&a| pre(a)).sum::<f64>() * free;
@@ -168,8 +174,69 @@ impl Controls {
     }
 }
 
-/// Share of month `m` after the licence review delay (days from the control's start).
-fn licence_open_share(x: &ExportControl, m: Month) -> f64 {
-    let elapsed_days = m.months_since(x.start) as f64 * 30.44;
-    ((elapsed_days + 30.44 - x.delay_days.unwrap_or(0.0)) / 30.44).clamp(0.0, 1.0)
+impl ControlArcs {
+    /// Cap each licensed arc at the months of pre-control flow its licence process lets
+    /// through in the period's months in force, plus the free months.
+    fn licence_caps(
+        &self,
+        cx: &PeriodCx<'_>,
+        inputs: &mut PeriodInputs,
+        months: &[Month],
+        free: f64,
+        refs: &[f64],
+    ) {
+        let x = &self.control;
+        let weights = self.end_use_weights(cx, inputs);
+        let in_force = |k: Month| cx.sc.in_force(x, k);
+        for &a in &self.arcs {
+            let arc = &cx.net.arcs[a];
+            let (market, material) = (cx.net.nodes[arc.to].market, cx.net.nodes[arc.from].material);
+            let w = weights.get(&(market, material));
+            let approval = |m: Month| match w {
+                Some(w) if !w.is_empty() => {
+                    let total: f64 = w.iter().map(|(_, q)| q).sum();
+                    (w.iter())
+                        .map(|&(s, q)| q * self.terms.approval(x, m, market, Some(s)))
+                        .sum::<f64>()
+                        / total
+                }
+                _ => self.terms.approval(x, m, market, None),
+            };
+            let route = licence::Route {
+                market,
+                material,
+                approval: &approval,
+            };
+            let through: f64 = (months.iter())
+                .map(|&m| licence::through(x, &self.review, &self.terms, &route, m, &in_force))
+                .sum();
+            let allowed = refs.get(a).copied().unwrap_or(0.0) * (free + through);
+            inputs.arc_capacity[a] =
+                Some(inputs.arc_capacity[a].map_or(allowed, |c| c.min(allowed)));
+        }
+    }
+
+    /// Per (destination market, material), the period's demand by sector there: the weights
+    /// of end-use approval steps (empty when no step names an end use).
+    fn end_use_weights(
+        &self,
+        cx: &PeriodCx<'_>,
+        inputs: &PeriodInputs,
+    ) -> BTreeMap<(usize, usize), Vec<(usize, f64)>> {
+        let mut out: BTreeMap<(usize, usize), Vec<(usize, f64)>> = BTreeMap::new();
+        if !self.terms.by_end_use {
+            return out;
+        }
+        for (dv, &q) in cx.net.demands.iter().zip(&inputs.demand) {
+            let node = &cx.net.nodes[dv.node];
+            if q > 0.0 && self.destinations.contains(&node.market) {
+                let v = out.entry((node.market, node.material)).or_default();
+                match v.iter_mut().find(|(s, _)| *s == dv.sector) {
+                    Some((_, total)) => *total += q,
+                    None => v.push((dv.sector, q)),
+                }
+            }
+        }
+        out
+    }
 }

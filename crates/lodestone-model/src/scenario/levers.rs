@@ -28,7 +28,9 @@ pub use capacity::Capacity;
 pub use demand_shock::DemandShock;
 pub use disruption::Disruption;
 pub use expansion::Expansion;
-pub use export_control::{ControlMode, Destinations, ExportControl, Extraterritorial};
+pub use export_control::{
+    ApprovalStep, ControlMode, Destinations, ExportControl, Extraterritorial, GeneralLicence,
+};
 pub use investment::Investment;
 pub use new_facility::NewFacility;
 pub use offtake::{Offtake, OfftakeDemand};
