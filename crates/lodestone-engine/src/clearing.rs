@@ -264,15 +264,20 @@ pub fn build_for(net: &Network, inp: &PeriodInputs, s: &Settings, arcs: &[usize]
         let price = inp.ref_price[net.nodes[sv.node].material];
         match inp.stock_value.get(k) {
             Some(v) if v.slope > 0.0 => {
-                // concave value of the carry-out: −∫MV = −(at_zero·S − slope·S²/2)
+                // concave value of the carry-out: −∫MV = −(at_zero·S − slope·S²/2), plus
+                // the convenience of working stock below normal (`stock_target` = normal):
+                // a gap g below it costs below·g²/2
                 q[l.stk + k] = -v.at_zero;
                 p_diag[l.stk + k] = v.slope;
+                p_diag[l.gap + k] = v.below.max(tiny);
             }
-            _ => q[l.stk + k] = s.holding_cost_share * price * inp.months,
+            _ => {
+                q[l.stk + k] = s.holding_cost_share * price * inp.months;
+                let release = inp.stock_release_price[k];
+                q[l.gap + k] = release;
+                p_diag[l.gap + k] = release / inp.stock_target[k].max(1.0);
+            }
         }
-        let release = inp.stock_release_price[k];
-        q[l.gap + k] = release;
-        p_diag[l.gap + k] = release / inp.stock_target[k].max(1.0);
     }
     for (k, &(node, free)) in net.surplus.iter().enumerate() {
         a.push((node, l.sur + k, -1.0));

@@ -73,6 +73,19 @@ pub struct Settings {
     /// rest is the adaptive part (regressive expectations). Default 0.5. ASSUMPTION,
     /// range 0–1.
     pub expectation_anchor: f64,
+    /// Convenience of working stock at end users (nodes where a sector buys): a holder
+    /// values the last tonne of its normal stock at `(1 + storage_convenience)` × the
+    /// expected price (linear in between), so working stock is drawn in a disruption at
+    /// rising prices rather than sold out at the normal one. Default 0. ASSUMPTION, range
+    /// 0–2: magnets are ~50–105 USD of a motor against a ~300 USD switching penalty
+    /// (dynamics.md E10–E11) and buyers short of magnets were "willing to pay every price"
+    /// (I11), but no estimate exists. Off by default because the central case is a knife
+    /// edge in it: at 0.5 the April-2025 two-tier gap opens in April–May (EU/China high-Dy
+    /// magnets 1.18×, 1.52×; 1.08×, 1.18× at 0) but users holding on to working stock
+    /// deepen the 2029 Dy squeeze (wind gives up 7.2% of its demand) and the retained
+    /// thrifting it triggers leaves Tb at 0.31× its 2024 price by 2035; at 1.0 Tb falls
+    /// to ~1 USD/kg (scenarios/README.md, S1).
+    pub storage_convenience: f64,
     /// Trade inertia: months an importer takes to move its whole supply to new routes
     /// (supplier qualification, 4–7 months: dynamics.md T09). Each month a route may carry
     /// at most its peak monthly flow of the past 12 months plus `1/trade_inertia_months`
@@ -105,6 +118,7 @@ impl Default for Settings {
             carry_cost_rate: 0.055,
             expectation_weight: 0.2,
             expectation_anchor: 0.5,
+            storage_convenience: 0.0,
             trade_inertia_months: 5.5,
         }
     }
@@ -129,6 +143,12 @@ const DOMAINS: &[(&str, f64, f64, &str)] = &[
     ("carry_cost_rate", 0.0, 1.0, "a share of value per year"),
     ("expectation_weight", 0.0, 1.0, "a weight per month"),
     ("expectation_anchor", 0.0, 1.0, "a weight"),
+    (
+        "storage_convenience",
+        0.0,
+        100.0,
+        "the last tonne of working stock's premium over the expected price, a multiple",
+    ),
     (
         "supply_slope",
         0.0,

@@ -221,6 +221,11 @@ impl<'a> Runner<'a> {
                 .update(&self.net, &c, p.months as f64, &self.settings);
         }
         inputs.stock_value = storage::values(&self.net, &inputs, &self.expect, &self.settings);
+        for (t, v) in inputs.stock_target.iter_mut().zip(&inputs.stock_value) {
+            if v.slope > 0.0 {
+                *t = v.normal; // a holder's working stock: below it, the convenience term
+            }
+        }
         if self.out.is_empty() {
             // holders start the run at their normal working stock
             for (k, v) in inputs.stock_value.iter().enumerate() {

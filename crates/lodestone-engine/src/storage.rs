@@ -10,7 +10,11 @@
 //! MV(S) = δ·Pe − w·(S − N),   δ = 1 − carry_cost_rate·months/12,   w = δ·Pe / (span·U)
 //! ```
 //!
-//! where `S` is the end stock, `U` the node's use in t/month (what left it other than into
+//! above the normal stock `N`, and below it `MV(S) + c·δ·Pe·(N − S)/N` — the convenience
+//! of working stock (Kaldor 1939; Working 1949) at end users' nodes (where a sector buys;
+//! 0 by default, see `Settings::storage_convenience`): a user running its stock down pays up to
+//! `(1 + c)` times the expected price for the last tonne rather than stop its line
+//! (`c = storage_convenience`). Here `S` is the end stock, `U` the node's use in t/month (what left it other than into
 //! stock: consumption, plant inputs, exports; smoothed over a year, first measured by a
 //! clearing of the first period without holders), `N = storage_cover_months·U` the normal working
 //! stock, and `span = storage_span_months`: the stock above normal at which a further tonne
@@ -123,6 +127,9 @@ pub struct Value {
     pub slope: f64,
     /// Normal working stock `N`, t.
     pub normal: f64,
+    /// Convenience of working stock below normal: MV rises by this much per tonne short
+    /// of `N`, USD/kg per t (`storage_convenience × δ·Pe / N`).
+    pub below: f64,
 }
 
 impl Value {
@@ -135,16 +142,22 @@ impl Value {
         let delta = (1.0 - s.carry_cost_rate * months / 12.0).max(0.0);
         let slope = delta * pe / span;
         let normal = s.storage_cover_months * u;
+        let below = if normal > 1e-9 {
+            s.storage_convenience * delta * pe / normal
+        } else {
+            0.0
+        };
         Value {
             at_zero: delta * pe + slope * normal,
             slope,
             normal,
+            below,
         }
     }
 
     /// Marginal value of the tonne that brings the stock to `s`, USD/kg.
     pub fn marginal(&self, s: f64) -> f64 {
-        self.at_zero - self.slope * s
+        self.at_zero - self.slope * s + self.below * (self.normal - s).max(0.0)
     }
 }
 
@@ -153,6 +166,7 @@ pub fn values(net: &Network, inp: &PeriodInputs, ex: &Expectations, s: &Settings
     let Some(uses) = &ex.uses else {
         return vec![Value::default(); net.stocks.len()];
     };
+    let bought = end_use_nodes(net);
     net.stocks
         .iter()
         .map(|sv| {
@@ -160,9 +174,27 @@ pub fn values(net: &Network, inp: &PeriodInputs, ex: &Expectations, s: &Settings
                 return Value::default();
             }
             let pe = ex.expected(net, sv.node, &inp.ref_price, s);
-            Value::of(pe, uses[sv.node], inp.months, s)
+            let mut v = Value::of(pe, uses[sv.node], inp.months, s);
+            if !bought[sv.node] {
+                v.below = 0.0; // traders and plants upstream: no line stops without it
+            }
+            v
         })
         .collect()
+}
+
+/// Nodes (both origin twins) where an end-use sector buys: the holders there are users,
+/// whose working stock carries a convenience yield.
+fn end_use_nodes(net: &Network) -> Vec<bool> {
+    let mut at = vec![false; net.nodes.len()];
+    for dv in &net.demands {
+        let n = &net.nodes[dv.node];
+        at[dv.node] = true;
+        if let Some(&i) = net.node_index.get(&(n.market, n.material)) {
+            at[i] = true;
+        }
+    }
+    at
 }
 
 #[cfg(test)]
@@ -171,10 +203,17 @@ mod tests {
 
     #[test]
     fn a_holder_values_its_normal_stock_at_the_discounted_expected_price() {
-        let s = Settings::default();
+        let s = Settings {
+            storage_convenience: 2.0,
+            ..Settings::default()
+        };
         let v = Value::of(100.0, 10.0, 1.0, &s);
         let delta = 1.0 - s.carry_cost_rate / 12.0;
         assert!((v.marginal(v.normal) - delta * 100.0).abs() < 1e-9);
+        // the last tonne of working stock is worth (1 + convenience) times as much, plus
+        // the speculative slope over the normal stock
+        let last = delta * 100.0 * (1.0 + s.storage_convenience) + v.slope * v.normal;
+        assert!((v.marginal(0.0) - last).abs() < 1e-9);
         // a span of months above normal is worth nothing more
         let full = v.normal + s.storage_span_months * 10.0;
         assert!(v.marginal(full).abs() < 1e-9);

@@ -14,8 +14,13 @@ const YEAR: &str = "name = \"t\"\n[settings]\nexpectation_anchor = 0\n[horizon]\
 
 /// Chinese EV demand halves in February–April 2024, then comes back.
 fn slump() -> RunResult {
+    slump_with("")
+}
+
+fn slump_with(settings: &str) -> RunResult {
     let text = format!(
-        "{YEAR}[[events]]\ntype = \"demand_shock\"\ncountry = \"CN\"\nsector = \"ev\"\nstart = \"2024-02\"\nend = \"2024-04\"\nchange = -0.5\n"
+        "{}[[events]]\ntype = \"demand_shock\"\ncountry = \"CN\"\nsector = \"ev\"\nstart = \"2024-02\"\nend = \"2024-04\"\nchange = -0.5\n",
+        YEAR.replace("[horizon]", &format!("{settings}[horizon]"))
     );
     run(&tiny(), &scenario(&text)).unwrap()
 }
@@ -46,7 +51,13 @@ fn a_temporary_surplus_is_stocked_and_sold_when_it_ends() {
 
 #[test]
 fn where_a_holder_keeps_stock_the_price_is_its_marginal_value() {
-    let r = slump();
+    // with and without the convenience of working stock below normal
+    for r in [slump(), slump_with("storage_convenience = 1\n")] {
+        check_marginal_values(&r);
+    }
+}
+
+fn check_marginal_values(r: &RunResult) {
     let mut checked = 0;
     for p in &r.periods {
         let c = &p.clearing;
