@@ -69,7 +69,8 @@ pub struct Settings {
     /// Weight of the latest month's price in a holder's adaptive expectation, per month.
     /// Default 0.2. ASSUMPTION, range 0.05–0.5 (no rare-earth estimate exists; dynamics.md §9).
     pub expectation_weight: f64,
-    /// Weight of the reference (2024 observed) price in a holder's expected price; the
+    /// Weight of the node's normal price (the 2024 reference plus the node's premium over
+    /// the material's busiest node in a first clearing) in a holder's expected price; the
     /// rest is the adaptive part (regressive expectations). Default 0.5. ASSUMPTION,
     /// range 0–1.
     pub expectation_anchor: f64,

@@ -23,9 +23,11 @@
 //! while the price is below `MV(S)` and sell while it is above, and since `MV(0) > 0` a
 //! storable good in surplus is stocked at a positive price rather than dumped.
 //!
-//! Expectations are regressive-adaptive (Nerlove 1958): `Pe = a·P_ref + (1 − a)·E`, where
-//! `E` follows the node's past prices with weight `expectation_weight` a month and `a` is
-//! `expectation_anchor`. We chose them over a rolling horizon solved jointly because they
+//! Expectations are regressive-adaptive (Nerlove 1958): `Pe = a·P_0 + (1 − a)·E`, where
+//! `P_0` is the node's normal price: its material's reference (the 2024 observed price)
+//! plus the node's premium over the material's busiest node in a first clearing of the
+//! run's first period without holders (the route to it), `E` follows the node's
+//! past prices with weight `expectation_weight` a month, and `a` is `expectation_anchor`. We chose them over a rolling horizon solved jointly because they
 //! keep one QP per period of unchanged shape (see ARCHITECTURE.md, "Storage"); the cost is
 //! that holders do not foresee dated policy (no front-loading before a control).
 
@@ -41,6 +43,9 @@ pub const STORABLE: [&str; 3] = ["oxide", "metal", "magnet"];
 pub struct Expectations {
     /// Exponentially weighted past price per node, USD/kg.
     past: Vec<f64>,
+    /// The price expectations regress to per node, USD/kg: its material's reference price
+    /// plus the node's premium in the first clearing (`learn_premiums`).
+    anchor: Vec<f64>,
     /// Exponentially weighted use per node, t/month (None before the first period).
     uses: Option<Vec<f64>>,
 }
@@ -51,14 +56,18 @@ const USE_WEIGHT: f64 = 1.0 / 12.0;
 impl Expectations {
     /// Before the first period every node expects its material's reference price.
     pub fn new(net: &Network, ref_price: &[f64]) -> Expectations {
-        let past = net.nodes.iter().map(|n| ref_price[n.material]).collect();
-        Expectations { past, uses: None }
+        let past: Vec<f64> = net.nodes.iter().map(|n| ref_price[n.material]).collect();
+        Expectations {
+            anchor: past.clone(),
+            past,
+            uses: None,
+        }
     }
 
     /// Expected price at a node, USD/kg.
-    pub fn expected(&self, net: &Network, node: usize, ref_price: &[f64], s: &Settings) -> f64 {
+    pub fn expected(&self, node: usize, s: &Settings) -> f64 {
         let a = s.expectation_anchor;
-        a * ref_price[net.nodes[node].material] + (1.0 - a) * self.past[node]
+        a * self.anchor[node] + (1.0 - a) * self.past[node]
     }
 
     /// Whether the nodes' use is known (after a first clearing).
@@ -70,8 +79,11 @@ impl Expectations {
     /// expectation) and use (the first clearing sets it).
     pub fn update(&mut self, net: &Network, c: &Clearing, months: f64, s: &Settings) {
         let months = months.max(1e-9);
-        self.learn_prices(&c.price, months, s);
         let now: Vec<f64> = outflow(net, c).iter().map(|x| x / months).collect();
+        if self.uses.is_none() {
+            self.learn_premiums(net, &c.price, &now);
+        }
+        self.learn_prices(&c.price, months, s);
         match &mut self.uses {
             None => self.uses = Some(now),
             Some(u) => {
@@ -79,6 +91,31 @@ impl Expectations {
                 for (u, x) in u.iter_mut().zip(now) {
                     *u += w * (x - *u);
                 }
+            }
+        }
+    }
+
+    /// From the first clearing: a node's normal price is the reference price (the 2024
+    /// observed price, quoted where most of the material changes hands) plus the node's
+    /// premium over the material's busiest node (largest outflow) in that clearing — a
+    /// market outside China pays the Chinese price plus the route. At least a fifth of the
+    /// reference.
+    fn learn_premiums(&mut self, net: &Network, price: &[f64], outflow: &[f64]) {
+        let mut busiest: std::collections::BTreeMap<usize, (f64, usize)> = Default::default();
+        for (n, x) in outflow.iter().enumerate() {
+            let b = busiest.entry(net.nodes[n].material).or_insert((-1.0, n));
+            if *x > b.0 && price[n].is_finite() {
+                *b = (*x, n);
+            }
+        }
+        for (n, p) in price.iter().enumerate() {
+            let Some(&(_, r)) = busiest.get(&net.nodes[n].material) else {
+                continue;
+            };
+            if p.is_finite() && price[r].is_finite() {
+                let reference = self.anchor[n];
+                self.anchor[n] = (reference + p - price[r]).max(0.2 * reference);
+                self.past[n] = self.anchor[n];
             }
         }
     }
@@ -173,7 +210,7 @@ pub fn values(net: &Network, inp: &PeriodInputs, ex: &Expectations, s: &Settings
             if sv.strategic {
                 return Value::default();
             }
-            let pe = ex.expected(net, sv.node, &inp.ref_price, s);
+            let pe = ex.expected(sv.node, s);
             let mut v = Value::of(pe, uses[sv.node], inp.months, s);
             if !bought[sv.node] {
                 v.below = 0.0; // traders and plants upstream: no line stops without it
@@ -228,6 +265,7 @@ mod tests {
         s.expectation_weight = 0.5;
         let mut ex = Expectations {
             past: vec![10.0],
+            anchor: vec![10.0],
             uses: None,
         };
         ex.learn_prices(&[20.0], 1.0, &s);
@@ -235,6 +273,7 @@ mod tests {
         // two months at once equal two one-month steps at a constant price
         let mut two = Expectations {
             past: vec![10.0],
+            anchor: vec![10.0],
             uses: None,
         };
         two.learn_prices(&[20.0], 2.0, &s);
