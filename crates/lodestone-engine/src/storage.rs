@@ -260,9 +260,11 @@ mod tests {
 
     #[test]
     fn expectations_move_toward_prices_by_the_monthly_weight() {
-        let mut s = Settings::default();
-        s.expectation_anchor = 0.0;
-        s.expectation_weight = 0.5;
+        let s = Settings {
+            expectation_anchor: 0.0,
+            expectation_weight: 0.5,
+            ..Settings::default()
+        };
         let mut ex = Expectations {
             past: vec![10.0],
             anchor: vec![10.0],
