@@ -265,8 +265,9 @@ fn s3_suspension_year_recovers_toward_s2_and_the_rules_bite_after() {
     );
     let p = |s: &Value, y: &str| cn_and_ex_cn(year(s, y), "ndfeb_high_dy").1;
     if let (Some(x), Some(z)) = (p(&s3, "2025"), p(&s2, "2025")) {
+        // 4%: holders sit at the controlled-origin twin in S3 (see above)
         assert!(
-            (x - z).abs() <= 0.02 * z.abs().max(1.0),
+            (x - z).abs() <= 0.04 * z.abs().max(1.0),
             "2025 ex-China high-Dy magnet price: S3 {x} vs S2 {z}"
         );
     }

@@ -80,11 +80,19 @@ fn stocks_cover_a_short_disruption_then_refill() {
         "{TWO_YEARS}[[events]]\ntype = \"disruption\"\ncountry = \"CN\"\nstage = \"magnet\"\nstart = \"2024-06\"\nend = \"2024-06\"\nloss = 1.0\n"
     );
     let r = run(&ds, &scenario(&hit)).unwrap();
-    let k = 0; // the JP magnet stock: a commercial holder, valued by `storage`
-    let before = r.periods[4].clearing.stock_end[k];
-    let during = r.periods[5].clearing.stock_end[k];
-    let after = r.periods[11].clearing.stock_end[k];
-    // at least its 300 t target before the disruption (the holder keeps its working stock)
+    // every commercial holder of magnets (China's, whose stock still ships while its
+    // plants stand, Japan's row of stocks.csv, the US's): valued by `storage`
+    let net = &r.network;
+    let magnets: Vec<usize> = (net.stocks.iter().enumerate())
+        .filter(|(_, s)| !s.strategic && net.materials[net.nodes[s.node].material] == "magnet")
+        .map(|(k, _)| k)
+        .collect();
+    assert!(magnets.len() >= 2, "{magnets:?}");
+    let stock = |p: usize| -> f64 {
+        magnets.iter().map(|&k| r.periods[p].clearing.stock_end[k]).sum()
+    };
+    let (before, during, after) = (stock(4), stock(5), stock(11));
+    // at least the JP row's 300 t before the disruption (holders keep working stock)
     assert!(before > 300.0 - 1.0, "{before}");
     assert!(
         during < before - 50.0,

@@ -70,9 +70,10 @@ fn baseline_2024_reproduces_sourced_stage_shares() {
     // and the year clears with (almost) no shortfall
     let short: f64 = y.shortfall.values().flat_map(|m| m.values()).sum();
     let dem: f64 = y.demand.values().flat_map(|m| m.values()).sum();
-    // (below 2%: what elastic uses give up where prices sit a little above their anchor —
-    // La and Ce oxide are now stored, not dumped, so they keep a price near their reference)
-    assert!(short / dem < 0.02, "2024 shortfall {short} of {dem}");
+    // (below 2.5%: what elastic uses give up where prices sit a little above their anchor —
+    // La and Ce oxide are now stored, not dumped, so they keep a price near their
+    // reference, and holders outside China buy at the route's premium)
+    assert!(short / dem < 0.025, "2024 shortfall {short} of {dem}");
     // net import reliance: miners that export everything (VN, BR) have no apparent
     // consumption beyond round-off — undefined and flagged as net exporters, not −10¹⁵
     let mut exporters = 0;

@@ -10,11 +10,13 @@ use lodestone_engine::run;
 use lodestone_engine::sim::RunResult;
 
 /// Three monthly years; China's mine stops from 2024-07 to 2025-06.
-/// Storage is off: holders would draw their stocks when the mine stops and soften the
-/// price path whose months this file counts.
+/// Storage and trade inertia are off: holders would draw their stocks when the mine stops
+/// and inertia would slow the rerouting, softening the price path whose months this file
+/// counts.
 const STOP: &str = "name = \"t\"
 [settings]
 storage_span_months = 0
+trade_inertia_months = 0
 [horizon]
 start = \"2024-01\"
 end = \"2026-12\"
