@@ -89,7 +89,10 @@ fn stocks_cover_a_short_disruption_then_refill() {
         .collect();
     assert!(magnets.len() >= 2, "{magnets:?}");
     let stock = |p: usize| -> f64 {
-        magnets.iter().map(|&k| r.periods[p].clearing.stock_end[k]).sum()
+        magnets
+            .iter()
+            .map(|&k| r.periods[p].clearing.stock_end[k])
+            .sum()
     };
     let (before, during, after) = (stock(4), stock(5), stock(11));
     // at least the JP row's 300 t before the disruption (holders keep working stock)

@@ -356,7 +356,12 @@ fn datasets_scenarios_and_sources() {
     assert!(names.contains(&"baseline"), "{names:?}");
     let b = get(s.addr(), "/api/scenarios/baseline").json();
     // the central case extends the downside that holds the horizon
-    assert!(b["text"].as_str().unwrap().contains("extends = \"frozen-supply\""));
+    assert!(
+        b["text"]
+            .as_str()
+            .unwrap()
+            .contains("extends = \"frozen-supply\"")
+    );
     let v = assert_error(&get(s.addr(), "/api/scenarios/baselin"), 404, "not_found");
     assert!(
         v["hint"]
