@@ -97,7 +97,7 @@ async function main() {
   const options = await page.$$eval("#scenario-select option", (os) => os.map((o) => o.value));
   check(options.includes("baseline") && options.length >= 2, `the scenario picker lists the shipped scenarios (${options.length})`);
   if ((await page.inputValue("#scenario-select")) !== "baseline") await page.selectOption("#scenario-select", "baseline");
-  await page.waitForFunction(() => document.querySelector("#scenario-text").value.includes("[horizon]"));
+  await page.waitForFunction(() => document.querySelector("#scenario-text").value.includes("extends = \"frozen-supply\""));
   await page.waitForFunction(() => document.querySelector("#editor-state").textContent === "shipped scenario");
 
   // a located validation error, shown next to the editor
