@@ -213,6 +213,9 @@ pub struct EnsembleSummary {
     pub annual: BTreeMap<String, BTreeMap<String, Quantiles>>,
     /// Sampled parameters → quantiles (a check on the sampling).
     pub parameters: BTreeMap<String, Quantiles>,
+    /// Price episodes, `<material>.<market>.<multiple|peak_index|end>` → quantiles
+    /// (`crate::episodes`; `peak_index` counts periods from the run's first).
+    pub episodes: BTreeMap<String, Quantiles>,
     /// Probability statements.
     pub probabilities: Vec<Probability>,
     /// Replicates whose mass balance exceeded tolerance (should be 0).
@@ -447,6 +450,11 @@ pub fn apply(
                     }
                 }
             }
+            ["demand", "level"] => {
+                for r in ds.demand.iter_mut() {
+                    r.quantity *= v.max(0.0);
+                }
+            }
             ["demand", "growth"] => {
                 sc.settings
                     .insert("demand_growth_scale".into(), toml::Value::Float(*v));
@@ -525,9 +533,15 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
             }
         }
         put("shortfall.total".into(), total_short);
+        let sup_prices = y.prices.get(&s.supplier);
         for (mk, m) in &y.prices {
             for (mat, v) in m {
                 put(format!("prices.{mk}.{mat}"), *v);
+                // the two-tier gap: a market's price over the supplier's own
+                let at_sup = sup_prices.and_then(|p| p.get(mat)).filter(|p| **p > 0.0);
+                if let Some(ps) = at_sup.filter(|_| *mk != s.supplier) {
+                    put(format!("premium.{mk}.{mat}"), v / ps);
+                }
             }
         }
         for (e, stages) in &y.dependency {
@@ -601,6 +615,7 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
 struct Aggregate {
     annual: BTreeMap<String, BTreeMap<String, Stream>>,
     params: BTreeMap<String, Stream>,
+    episodes: BTreeMap<String, Stream>,
     /// (bloc, stage, threshold) → (count by year reached ≤ Y for checkpoint years)
     tti: BTreeMap<(String, String, String), Vec<usize>>,
     checkpoints: Vec<i32>,
@@ -624,6 +639,17 @@ impl Aggregate {
                 .entry(path)
                 .or_default()
                 .add(v);
+        }
+        for (mat, markets) in &s.price_episodes {
+            for (mk, e) in markets {
+                let mut put = |what: &str, v: f64| {
+                    let k = format!("{mat}.{mk}.{what}");
+                    self.episodes.entry(k).or_default().add(v);
+                };
+                put("multiple", e.multiple);
+                put("peak_index", e.peak_index as f64);
+                put("end", e.end);
+            }
         }
         for (b, stages) in &s.time_to_independence {
             for (st, th) in stages {
@@ -667,6 +693,7 @@ pub fn run_ensemble(
     let mut agg = Aggregate {
         annual: BTreeMap::new(),
         params: BTreeMap::new(),
+        episodes: BTreeMap::new(),
         tti: BTreeMap::new(),
         checkpoints,
         unbalanced: 0,
@@ -722,6 +749,11 @@ pub fn run_ensemble(
             .collect(),
         parameters: agg
             .params
+            .into_iter()
+            .map(|(k, s)| (k, s.quantiles()))
+            .collect(),
+        episodes: agg
+            .episodes
             .into_iter()
             .map(|(k, s)| (k, s.quantiles()))
             .collect(),

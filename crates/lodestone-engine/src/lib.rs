@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod clearing;
 pub mod compare;
 pub mod ensemble;
+pub mod episodes;
 pub mod indices;
 pub mod levers;
 pub mod metrics;

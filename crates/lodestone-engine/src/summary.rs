@@ -94,6 +94,8 @@ pub struct Summary {
     /// Every capacity expansion committed in response to prices, in decision order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expansions: Vec<crate::levers::expansion::Decision>,
+    /// Price episodes: material → market → base, peak period, multiple, end.
+    pub price_episodes: BTreeMap<String, BTreeMap<String, crate::episodes::Episode>>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -165,6 +167,7 @@ pub fn summarize(r: &RunResult) -> Summary {
         price_floor_cost_usd: r.price_floor_cost_usd,
         expansion_rules: r.expansion_rules,
         expansions: r.expansions.clone(),
+        price_episodes: crate::episodes::episodes(r),
         scenario: r.scenario.clone(),
         dataset: r.dataset.clone(),
         periods: r.periods.iter().map(|p| p.period.label()).collect(),

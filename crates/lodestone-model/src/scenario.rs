@@ -106,7 +106,8 @@ pub enum Dist {
 /// `routes.<from>.<to>.<material>.cost` (value, USD/t, of that row of routes.csv, written
 /// as there: `*`, `kind:…`), `sectors.<id>.elasticity` and
 /// `sectors.<id>.wtp_multiplier` (values), `demand.growth` (multiplier on growth above the
-/// base year), `events.<id or index>.<field>` (value of a numeric event field;
+/// base year), `demand.level` (multiplier on every demand row), `settings.<name>` (value of
+/// an engine constant, as in `[settings]`), `events.<id or index>.<field>` (value of a numeric event field;
 /// `start` and `end` shift by whole months, and an end never moves before the start),
 /// and `disruption` (a random outage: `facility` or `country`, yearly `probability`,
 /// duration drawn from `dist`, `loss`). A facility or sector attribute that the scenario

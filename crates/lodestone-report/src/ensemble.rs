@@ -42,6 +42,9 @@ pub struct Ensemble {
     /// Probabilities of statements.
     #[serde(default)]
     pub probabilities: Vec<Probability>,
+    /// Price episodes: `<material>.<market>.<multiple|peak_index|end>` → quantiles.
+    #[serde(default)]
+    pub episodes: BTreeMap<String, Quantiles>,
 }
 
 impl Ensemble {

@@ -1,6 +1,7 @@
 //! `tariff`: while in force, every arc into the importer's market (from the exporter's,
 //! or from any) of a covered material costs `rate` × the material's reference price more
-//! (its share of the period when in force for part of it).
+//! (its share of the period when in force for part of it). Importer `*`: every arc out of
+//! the exporter's market (an export tax).
 
 use super::{Effect, PeriodCx};
 use crate::clearing::PeriodInputs;
@@ -13,8 +14,13 @@ impl Effect for Tariff {
         if share == 0.0 {
             return;
         }
-        let Some(im) = cx.market_of(&self.importer) else {
-            return;
+        let im = if self.importer == "*" {
+            None
+        } else {
+            let Some(im) = cx.market_of(&self.importer) else {
+                return;
+            };
+            Some(im)
         };
         let xm = if self.exporter == "*" {
             None
@@ -25,7 +31,8 @@ impl Effect for Tariff {
         for (a, arc) in net.arcs.iter().enumerate() {
             let (f, t) = (&net.nodes[arc.from], &net.nodes[arc.to]);
             let mat = &net.materials[f.material];
-            if t.market == im
+            if im.is_none_or(|m| m == t.market)
+                && t.market != f.market
                 && xm.is_none_or(|x| x == f.market)
                 && (self.materials.iter().any(|x| x == "*" || x == mat))
             {

@@ -211,7 +211,9 @@ impl Scenario {
                     "sector attributes: elasticity, wtp_multiplier",
                 );
             }
-            ["demand", "growth"] => {}
+            ["demand", "growth" | "level"] => {}
+            // a `[settings]` constant: its name and range are checked with the run's settings
+            ["settings", _] => {}
             ["events", key, field] => match self.event_index(key) {
                 None => d.push(
                     codes::UNKNOWN_ID,

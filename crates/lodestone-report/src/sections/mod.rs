@@ -1,5 +1,6 @@
 //! The sections of a report and their assembly into a page: question and answer, shares
-//! by stage and element, flows, shortfall, prices, dependency, uncertainty, comparison,
+//! by stage and element, flows, shortfall, prices, dependency, price episodes,
+//! uncertainty, comparison,
 //! the back-test against observations, the scenario's events, checks, and the sources.
 //!
 //! This module assembles the pages (`single`, `comparison`); each section is a module of
@@ -13,6 +14,7 @@ mod common;
 mod compare;
 mod dependency;
 mod elements;
+mod episodes;
 mod events;
 mod flows;
 mod prices;
@@ -34,6 +36,7 @@ use checks::checks_section;
 use compare::compare_section;
 use dependency::dependency_section;
 use elements::elements_section;
+use episodes::episodes_section;
 use events::scenario_section;
 use flows::flows_section;
 use prices::prices_section;
@@ -65,6 +68,11 @@ pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportErr
         toc.push(("expansion", "Capacity"));
     }
     toc.push(("dependency", "Dependency"));
+    let episodes = episodes_section(&c, ens, "");
+    if !episodes.is_empty() {
+        body.push_str(&episodes);
+        toc.push(("episodes", "Price episodes"));
+    }
     if let Some(e) = ens {
         body.push_str(&uncertainty_section(&[&c], e, &mut charts));
         toc.push(("uncertainty", "Uncertainty"));

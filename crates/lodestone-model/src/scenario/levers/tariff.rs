@@ -1,5 +1,6 @@
 //! `tariff`: an ad valorem duty on a country's imports (from one exporter or all, of some
-//! materials or all), charged on the material's reference price.
+//! materials or all), charged on the material's reference price. With `importer = "*"` and
+//! an exporter it is that exporter's export tax: a duty on all its exports.
 
 use super::{Check, Id, Lever};
 use crate::diag::codes;
@@ -12,7 +13,7 @@ pub struct Tariff {
     /// Id, for `suspend`.
     #[serde(default)]
     pub id: Option<String>,
-    /// Importing country.
+    /// Importing country, or "*" (every market but the exporter's: an export tax).
     pub importer: String,
     /// Exporting country or "*".
     #[serde(default = "star")]
@@ -39,7 +40,18 @@ fn all_materials() -> Vec<String> {
 
 impl Lever for Tariff {
     fn check(&self, cx: &mut Check<'_>) {
-        cx.known("importer", Id::Country, &self.importer);
+        if self.importer != "*" {
+            cx.known("importer", Id::Country, &self.importer);
+        } else if self.exporter == "*" {
+            cx.push(
+                codes::SCENARIO,
+                Some("importer"),
+                "importer and exporter are both \"*\": a duty on all trade of all countries",
+                Some(
+                    "an export tax names its exporter: importer = \"*\", exporter = \"CN\"".into(),
+                ),
+            );
+        }
         if self.exporter != "*" {
             cx.known("exporter", Id::Country, &self.exporter);
         }
