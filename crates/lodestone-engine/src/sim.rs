@@ -123,17 +123,7 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     for p in grid {
         let mut inputs = run.inputs(&p);
         run.policies(&p, &mut inputs);
-        let caps = levers::inertia::caps(
-            &PeriodCx::new(&run.data, sc, &run.net, &p, &run.out),
-            &run.settings,
-        );
-        run.levers.inertia.start(&caps, &mut inputs);
-        let (mut c, mut prob) = run.clear(&inputs);
-        while run.levers.inertia.bind(&caps, &c, &mut inputs) {
-            let (again, p2) = run.clear(&inputs);
-            (c, prob) = (again.after(&c), p2);
-        }
-        run.levers.inertia.finish(&caps, &c);
+        let (c, prob) = run.clear_sticky(&p, &mut inputs);
         run.carry_forward(p, inputs, c, &prob);
     }
     Ok(run.finish())
@@ -296,6 +286,23 @@ impl<'a> Runner<'a> {
             clearing::pin_idle_prices(net, inputs, &mut c);
             (c, prob)
         }
+    }
+
+    /// Clear the period under trade inertia: start from last period's routes' caps, and
+    /// clear again while a cap binds that inertia would let move (`levers::inertia`).
+    fn clear_sticky(&mut self, p: &Period, inputs: &mut PeriodInputs) -> (Clearing, Problem) {
+        let caps = levers::inertia::caps(
+            &PeriodCx::new(&self.data, self.sc, &self.net, p, &self.out),
+            &self.settings,
+        );
+        self.levers.inertia.start(&caps, inputs);
+        let (mut c, mut prob) = self.clear(inputs);
+        while self.levers.inertia.bind(&caps, &c, inputs) {
+            let (again, p2) = self.clear(inputs);
+            (c, prob) = (again.after(&c), p2);
+        }
+        self.levers.inertia.finish(&caps, &c);
+        (c, prob)
     }
 
     /// Count the solve, check mass balance, carry stocks forward, add up price-floor

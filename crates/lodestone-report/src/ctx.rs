@@ -4,9 +4,13 @@
 use crate::derive::{self, CHAIN, Derived};
 use crate::format::short_name;
 use crate::{ReportError, Run, ScenarioInfo};
+use lodestone_engine::summary::YearSummary;
 use lodestone_engine::{RunResult, Summary};
 use lodestone_model::dataset::{Basis, Dataset, Stage};
 use std::collections::BTreeMap;
+
+/// Country → sector → t (a summary's demand and shortfall tables).
+type ByCountrySector = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// A run with everything the sections need.
 pub struct Ctx<'a> {
@@ -190,35 +194,28 @@ impl<'a> Ctx<'a> {
     /// Unmet and total demand by sector in a year, t of rare earth content: sector →
     /// (short, demand). For shares; `by_sector` gives the tonnes of product.
     pub fn by_sector_content(&self, year: &str) -> BTreeMap<String, (f64, f64)> {
-        let mut out: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-        if let Some(y) = self.s.annual.get(year) {
-            for m in y.demand_content.values() {
-                for (sec, v) in m {
-                    out.entry(sec.clone()).or_default().1 += v;
-                }
-            }
-            for m in y.shortfall_content.values() {
-                for (sec, v) in m {
-                    out.entry(sec.clone()).or_default().0 += v;
-                }
-            }
-        }
-        out
+        self.sector_sums(year, |y| (&y.shortfall_content, &y.demand_content))
     }
 
     /// Unmet and total demand by sector in a year: sector → (short, demand).
     pub fn by_sector(&self, year: &str) -> BTreeMap<String, (f64, f64)> {
+        self.sector_sums(year, |y| (&y.shortfall, &y.demand))
+    }
+
+    /// Sector → (short, demand), summed over countries, of the two tables `pick` chooses.
+    fn sector_sums(
+        &self,
+        year: &str,
+        pick: impl Fn(&YearSummary) -> (&ByCountrySector, &ByCountrySector),
+    ) -> BTreeMap<String, (f64, f64)> {
         let mut out: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         if let Some(y) = self.s.annual.get(year) {
-            for m in y.demand.values() {
-                for (sec, v) in m {
-                    out.entry(sec.clone()).or_default().1 += v;
-                }
+            let (short, demand) = pick(y);
+            for (sec, v) in demand.values().flatten() {
+                out.entry(sec.clone()).or_default().1 += v;
             }
-            for m in y.shortfall.values() {
-                for (sec, v) in m {
-                    out.entry(sec.clone()).or_default().0 += v;
-                }
+            for (sec, v) in short.values().flatten() {
+                out.entry(sec.clone()).or_default().0 += v;
             }
         }
         out
