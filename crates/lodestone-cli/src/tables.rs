@@ -61,15 +61,21 @@ pub fn build(r: &RunResult) -> Vec<(&'static str, Rows)> {
                 (p.inputs.demand[d] - c.consumption[d]).max(0.0),
             ));
         }
+        // prices where buyers are, and wherever the material changed hands (Dy oxide
+        // has a price in China even where no sector buys the oxide itself)
+        let colours = net.taint_market.is_some();
+        let traded = (0..net.nodes.len())
+            .filter(|&n| c.traded.get(n).copied().unwrap_or(false))
+            .filter(|&n| !colours || net.nodes[n].tainted);
         let mut seen = std::collections::BTreeSet::new();
-        for dv in &net.demands {
-            if seen.insert(dv.node) {
-                let n = &net.nodes[dv.node];
+        for node in net.demands.iter().map(|d| d.node).chain(traded) {
+            if seen.insert(node) {
+                let n = &net.nodes[node];
                 prices.push((
                     label.clone(),
                     net.markets[n.market].clone(),
                     net.materials[n.material].clone(),
-                    c.price[dv.node],
+                    c.price[node],
                 ));
             }
         }
