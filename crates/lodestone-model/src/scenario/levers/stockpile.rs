@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// A strategic stockpile: built toward a target at a buying rate, released by a rule.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Stockpile {
+    /// Id, so that `[[uncertainty]]` can refer to it (not suspendable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Holding country.
     pub country: String,
     /// Material.
@@ -46,6 +49,10 @@ pub enum ReleaseRule {
 }
 
 impl Lever for Stockpile {
+    fn label(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
     fn check(&self, cx: &mut Check<'_>) {
         cx.at_most("target", self.target, limits::TONNES_PER_YEAR, "t");
         cx.at_most("buy_rate", self.buy_rate, limits::TONNES_PER_YEAR, "t/yr");
