@@ -1,5 +1,5 @@
-//! The price-episodes section, "How far and how fast did prices move?": for the key
-//! materials, each market's base, peak period, peak multiple and end (with the
+//! The price-episodes section, "How far and how fast did prices move?": for the oxides
+//! and metals that moved most, each market's base, peak period, peak multiple and end (with the
 //! ensemble's P10–P90 when there is one), and the two-tier gap — each market's annual price
 //! over the supplier's own.
 
@@ -11,7 +11,7 @@ use crate::html::{section, table};
 /// The section; `p` prefixes the id. Empty for a run without price episodes.
 pub(super) fn episodes_section(c: &Ctx, ens: Option<&Ensemble>, p: &str) -> String {
     let id = format!("{p}episodes");
-    let mats = c.key_materials(6);
+    let mats = moved_most(c, 8);
     let mut rows = Vec::new();
     for m in &mats {
         let Some(by_market) = c.s.price_episodes.get(m) else {
@@ -72,7 +72,25 @@ pub(super) fn episodes_section(c: &Ctx, ens: Option<&Ensemble>, p: &str) -> Stri
     section(&id, "How far and how fast did prices move?", &inner)
 }
 
-/// Each market's annual price over the supplier's own, for the key materials.
+/// The oxides and metals whose price moved most (largest peak multiple in any market),
+/// at most `n`, largest first.
+fn moved_most(c: &Ctx, n: usize) -> Vec<String> {
+    let mut v: Vec<(String, f64)> = c
+        .s
+        .price_episodes
+        .iter()
+        .filter(|(m, _)| {
+            c.ds
+                .material(m)
+                .is_some_and(|x| x.kind == "oxide" || x.kind == "metal")
+        })
+        .map(|(m, by)| (m.clone(), by.values().map(|e| e.multiple).fold(0.0, f64::max)))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.into_iter().take(n).map(|(m, _)| m).collect()
+}
+
+/// Each market's annual price over the supplier's own, for the materials shown.
 fn premium_table(c: &Ctx, mats: &[String]) -> String {
     let sup = &c.s.supplier;
     let mut rows = Vec::new();
