@@ -339,8 +339,6 @@ pub struct State {
     pub substitutions: Substitutions,
     /// Capacity committed in answer to prices.
     pub expansions: expansion::Expansions,
-    /// The routes whose trade-inertia cap bound last period.
-    pub inertia: inertia::Inertia,
 }
 
 impl State {
@@ -350,7 +348,6 @@ impl State {
             controls: Controls::new(ds, net, sc),
             substitutions: Substitutions::new(plan),
             expansions: expansion::Expansions::new(ds, sc),
-            inertia: inertia::Inertia::default(),
         }
     }
 }

@@ -288,21 +288,15 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Clear the period under trade inertia: start from last period's routes' caps, and
-    /// clear again while a cap binds that inertia would let move (`levers::inertia`).
+    /// Clear the period under trade inertia: every route capped at what inertia lets it
+    /// carry (`levers::inertia`).
     fn clear_sticky(&mut self, p: &Period, inputs: &mut PeriodInputs) -> (Clearing, Problem) {
         let caps = levers::inertia::caps(
             &PeriodCx::new(&self.data, self.sc, &self.net, p, &self.out),
             &self.settings,
         );
-        self.levers.inertia.start(&caps, inputs);
-        let (mut c, mut prob) = self.clear(inputs);
-        while self.levers.inertia.bind(&caps, &c, inputs) {
-            let (again, p2) = self.clear(inputs);
-            (c, prob) = (again.after(&c), p2);
-        }
-        self.levers.inertia.finish(&caps, &c);
-        (c, prob)
+        levers::inertia::impose(&caps, inputs);
+        self.clear(inputs)
     }
 
     /// Count the solve, check mass balance, carry stocks forward, add up price-floor

@@ -75,17 +75,20 @@ pub(super) fn episodes_section(c: &Ctx, ens: Option<&Ensemble>, p: &str) -> Stri
 /// The oxides and metals whose price moved most (largest peak multiple in any market),
 /// at most `n`, largest first.
 fn moved_most(c: &Ctx, n: usize) -> Vec<String> {
-    let mut v: Vec<(String, f64)> = c
-        .s
-        .price_episodes
-        .iter()
-        .filter(|(m, _)| {
-            c.ds
-                .material(m)
-                .is_some_and(|x| x.kind == "oxide" || x.kind == "metal")
-        })
-        .map(|(m, by)| (m.clone(), by.values().map(|e| e.multiple).fold(0.0, f64::max)))
-        .collect();
+    let mut v: Vec<(String, f64)> =
+        c.s.price_episodes
+            .iter()
+            .filter(|(m, _)| {
+                c.ds.material(m)
+                    .is_some_and(|x| x.kind == "oxide" || x.kind == "metal")
+            })
+            .map(|(m, by)| {
+                (
+                    m.clone(),
+                    by.values().map(|e| e.multiple).fold(0.0, f64::max),
+                )
+            })
+            .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     v.into_iter().take(n).map(|(m, _)| m).collect()
 }
