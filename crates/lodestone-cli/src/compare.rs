@@ -248,7 +248,7 @@ fn head(sa: &Side, sb: &Side, common: &[String], ch: &Changes) -> String {
     );
     let _ = writeln!(
         out,
-        "Common years {}–{} · a change is {} pp for shares, {} % of the larger value for quantities and prices",
+        "Common years {}–{} · a change is {} pp for shares, {} % of the larger value for quantities (at least 100 t) and prices (at least 1 USD/kg)",
         common[0],
         common[common.len() - 1],
         ch.threshold,

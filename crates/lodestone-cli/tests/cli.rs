@@ -586,7 +586,7 @@ fn completions_for_each_shell_mention_lodestone_and_its_commands() {
         assert_eq!(o.status.code(), Some(0), "{shell}: {err}");
         assert!(out.contains("lodestone"), "{shell}:\n{out}");
         assert!(
-            out.contains("compare") && out.contains("--changed-only"),
+            out.contains("compare") && out.contains("changed-only"),
             "{shell}"
         );
     }

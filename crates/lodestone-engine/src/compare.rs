@@ -12,7 +12,7 @@ mod changes;
 
 pub use changes::{
     Changes, DEFAULT_THRESHOLD, KEY_FIELDS, Key, NEAR_ZERO_RATIO, PRICE_FLOOR, Row, TONNES_FLOOR,
-    Unit, YearChange, changes, relative_change, score, year_rows,
+    TONNES_SCALE, Unit, YearChange, changes, relative_change, score, year_rows,
 };
 use serde::Serialize;
 use serde_json::Value;

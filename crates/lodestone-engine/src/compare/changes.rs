@@ -17,6 +17,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 pub const PRICE_FLOOR: f64 = 1.0;
 /// Quantities below this (t) are near zero: a relative change from them is not shown.
 pub const TONNES_FLOOR: f64 = 1.0;
+/// Quantities are scored against at least this many tonnes: a few tonnes appearing from
+/// nothing is not a 100 % change in anything an analyst ranks.
+pub const TONNES_SCALE: f64 = 100.0;
 /// A base smaller than this fraction of the other value is near zero (a change beyond
 /// +900 % is shown as an absolute change).
 pub const NEAR_ZERO_RATIO: f64 = 0.1;
@@ -49,6 +52,14 @@ impl Unit {
         }
     }
 
+    /// The smallest denominator of [`score`].
+    fn scale(self) -> f64 {
+        match self {
+            Unit::Tonnes => TONNES_SCALE,
+            _ => self.floor(),
+        }
+    }
+
     /// Below this a value is near zero (no relative change from it).
     pub fn floor(self) -> f64 {
         match self {
@@ -67,7 +78,8 @@ pub fn relative_change(a: f64, b: f64, floor: f64) -> Option<f64> {
 }
 
 /// Size of a difference on one scale for every unit: percentage points for shares, per
-/// cent of the larger value (at least the unit's floor) for quantities and prices.
+/// cent of the larger value for quantities (at least [`TONNES_SCALE`]) and prices (at
+/// least [`PRICE_FLOOR`]).
 pub fn score(unit: Unit, d: &Diff) -> f64 {
     let (Some(a), Some(b), Some(diff)) = (d.a, d.b, d.diff) else {
         return 0.0;
@@ -75,7 +87,7 @@ pub fn score(unit: Unit, d: &Diff) -> f64 {
     match unit {
         Unit::Share => 100.0 * diff.abs(),
         Unit::Tonnes | Unit::UsdPerKg => {
-            100.0 * diff.abs() / a.abs().max(b.abs()).max(unit.floor())
+            100.0 * diff.abs() / a.abs().max(b.abs()).max(unit.scale())
         }
     }
 }
