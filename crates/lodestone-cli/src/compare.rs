@@ -236,8 +236,11 @@ pub fn run(args: CompareArgs) -> Result<i32> {
     Ok(if sa.balance_ok && sb.balance_ok { 0 } else { 1 })
 }
 
-/// Most rows of the ranked table printed in the terminal.
-const TOP_ROWS: usize = 25;
+/// Most rows per metric of the ranked table printed in the terminal.
+const TOP_PER_METRIC: usize = 5;
+/// Metrics in the order the terminal shows them: physical first, then prices, then what
+/// they mean for dependency.
+const METRICS: [&str; 5] = ["shortfall", "share", "price", "dependency", "independence"];
 
 fn head(sa: &Side, sb: &Side, common: &[String], ch: &Changes) -> String {
     let mut out = String::new();
@@ -321,31 +324,35 @@ fn ranked(full: &Comparison, ch: &Changes) -> String {
     out.push_str(&t.render());
     let _ = writeln!(
         out,
-        "\nLargest changes, each in the year of its largest difference"
+        "\nLargest changes by metric, each in the year of its largest difference"
     );
     let mut t = Table::new(&["metric", "of", "year", "A", "B", "B − A", "relative"]);
-    for r in ch.rows.iter().take(TOP_ROWS) {
-        t.row(vec![
-            r.metric.to_string(),
-            r.key.label(),
-            r.year.clone(),
-            value(r.unit, r.diff.a),
-            value(r.unit, r.diff.b),
-            change(r.unit, r.diff.diff),
-            relative(r),
-        ]);
+    let mut left = 0;
+    for metric in METRICS {
+        let mut rows: Vec<&Row> = ch.rows.iter().filter(|r| r.metric == metric).collect();
+        if metric == "shortfall" {
+            // one unit and no near-zero trap: the most tonnes first
+            let size = |r: &Row| r.diff.diff.map_or(0.0, f64::abs);
+            rows.sort_by(|p, q| size(q).total_cmp(&size(p)));
+        }
+        left += rows.len().saturating_sub(TOP_PER_METRIC);
+        for r in rows.into_iter().take(TOP_PER_METRIC) {
+            t.row(vec![
+                r.metric.to_string(),
+                r.key.label(),
+                r.year.clone(),
+                value(r.unit, r.diff.a),
+                value(r.unit, r.diff.b),
+                change(r.unit, r.diff.diff),
+                relative(r),
+            ]);
+        }
     }
     out.push_str(&t.render());
-    if ch.rows.len() > TOP_ROWS {
-        let _ = writeln!(
-            out,
-            "… and {} more (--format csv lists all)",
-            ch.rows.len() - TOP_ROWS
-        );
+    if left > 0 {
+        let _ = writeln!(out, "… and {left} more (--format csv lists all)");
     }
-    let first = (ch.years.iter())
-        .max_by(|p, q| p.largest.total_cmp(&q.largest).then(q.year.cmp(&p.year)))
-        .map_or("", |y| y.year.as_str());
+    let first = &ch.years[0].year;
     let _ = writeln!(
         out,
         "\nEvery number of a year: --years {first} (add --changed-only for the changes); every year: --all"

@@ -291,7 +291,8 @@ fn by_score(p: &Row, q: &Row) -> std::cmp::Ordering {
 }
 
 /// The rows of `c` that moved beyond `threshold` in some year, each in the year of its
-/// largest difference, largest first; and the years with any such change, in order.
+/// largest difference (`|b − a|` in the row's own unit), largest [`score`] first; and the
+/// years with any such change, in order.
 pub fn changes(c: &Comparison, threshold: f64) -> Changes {
     let mut years: Vec<YearChange> = Vec::new();
     let mut best: BTreeMap<(&'static str, Key), Row> = BTreeMap::new();
@@ -308,7 +309,8 @@ pub fn changes(c: &Comparison, threshold: f64) -> Changes {
             }),
         }
         let slot = (row.metric, row.key.clone());
-        if best.get(&slot).is_none_or(|b| row.score > b.score) {
+        let size = |r: &Row| r.diff.diff.map_or(0.0, f64::abs);
+        if best.get(&slot).is_none_or(|b| size(&row) > size(b)) {
             best.insert(slot, row);
         }
     }
