@@ -326,7 +326,8 @@ fn ranked(full: &Comparison, ch: &Changes) -> String {
         out,
         "\nLargest changes by metric, each in the year of its largest difference"
     );
-    let mut t = Table::new(&["metric", "of", "year", "A", "B", "B − A", "relative"]);
+    let mut t =
+        Table::new(&["metric", "of", "year", "A", "B", "B − A", "relative"]).text_columns(3);
     let mut left = 0;
     for metric in METRICS {
         let mut rows: Vec<&Row> = ch.rows.iter().filter(|r| r.metric == metric).collect();

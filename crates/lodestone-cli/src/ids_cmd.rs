@@ -145,7 +145,7 @@ pub fn run(args: IdsArgs) -> Result<i32> {
     }
     for (t, v) in all.iter().filter(|(_, v)| !v.is_empty()) {
         outln!("{t} ({}) · dataset `{}`", v.len(), ds.name)?;
-        let mut table = Table::new(&["id", "name", "unit", "detail"]);
+        let mut table = Table::new(&["id", "name", "unit", "detail"]).text_columns(4);
         for i in v {
             table.row(vec![
                 i.id.clone(),
