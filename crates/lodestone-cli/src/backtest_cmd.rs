@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `lodestone backtest`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  lodestone backtest                              # the baseline against observed history
+  lodestone backtest replay-2010-2014 --out bt/   # the crisis replay; CSV of points and series")]
 pub struct BacktestArgs {
     /// Scenario name (see `lodestone scenarios`) or path to a .toml file.
     #[arg(default_value = "baseline")]

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 
 /// Arguments of `lodestone ensemble`.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  lodestone ensemble baseline --runs 200 --seed 7 --out ens/   # P10/P50/P90 tables in ens/
+  lodestone ensemble us-dependency-2030 --step quarter --json   # faster; one JSON document")]
 pub struct EnsembleArgs {
     /// Scenario name or path (its `[[uncertainty]]` entries are sampled).
     pub scenario: String,

@@ -26,6 +26,7 @@ mod calibrate_cmd;
 mod compare;
 mod ensemble_cmd;
 mod export_cmd;
+mod ids_cmd;
 mod load;
 mod news_cmd;
 mod news_ctx;
@@ -40,8 +41,17 @@ use clap::{Parser, Subcommand};
 use load::{Failure, bad_input, invalid};
 use std::path::PathBuf;
 
+/// `lodestone --version`: the package version and the git commit it was built from
+/// (`unknown` when built without git, see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("LODESTONE_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
-#[command(name = "lodestone", version, about = "Open simulator of the rare earth supply chain", long_about = None)]
+#[command(name = "lodestone", version = VERSION, about = "Open simulator of the rare earth supply chain", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,6 +60,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario (default: baseline) and print its summary.
+    #[command(after_help = "Examples:
+  lodestone run                                   # the baseline's headline tables
+  lodestone run my-what-if.toml --out results/    # tidy CSV tables and summary.json")]
     Run {
         /// Scenario name (see `lodestone scenarios`) or path to a .toml file.
         #[arg(default_value = "baseline")]
@@ -97,23 +110,22 @@ enum Command {
     ExportLp(export_cmd::ExportArgs),
     /// News reports: ingest, search, claims, check, propose.
     News(news_cmd::NewsArgs),
-    /// Run two scenarios and show their differences by year (B − A).
-    Compare {
-        /// First scenario (A): name or path.
-        a: String,
-        /// Second scenario (B): name or path.
-        b: String,
-        /// Dataset folder to use instead of the scenarios' embedded dataset.
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Print one JSON document instead of tables.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Run two scenarios and show what changed (B − A), largest first.
+    Compare(compare::CompareArgs),
     /// Inspect datasets.
     Data {
         #[command(subcommand)]
         command: DataCommand,
+    },
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    #[command(after_help = "Examples:
+  lodestone completions bash > ~/.local/share/bash-completion/completions/lodestone
+  lodestone completions zsh > ~/.zfunc/_lodestone
+  lodestone completions fish > ~/.config/fish/completions/lodestone.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -139,6 +151,8 @@ enum DataCommand {
     },
     /// Print the dataset schema (Markdown).
     Schema,
+    /// List the ids a scenario may use (facilities, materials, countries, ...), with names.
+    Ids(ids_cmd::IdsArgs),
 }
 
 /// Standard output could not be written.
@@ -193,7 +207,14 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Backtest(args) => backtest_cmd::run(args),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
-        Command::Compare { a, b, data, json } => compare::run(&a, &b, data, json),
+        Command::Compare(args) => compare::run(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lodestone", &mut script);
+            out!("{}", String::from_utf8_lossy(&script))?;
+            Ok(0)
+        }
         Command::Ensemble(args) => ensemble_cmd::run(args),
         Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Report(args) => report_cmd::run(args),
@@ -207,6 +228,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 json,
             } => cmd_sources(data, &dataset, json),
             DataCommand::Check { data } => cmd_check(data),
+            DataCommand::Ids(args) => ids_cmd::run(args),
             DataCommand::Schema => {
                 out!("{}", lodestone_model::schema::Schema::get().to_markdown())?;
                 Ok(0)

@@ -8,6 +8,8 @@ use std::fmt::Write;
 pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Leading columns aligned left (text); the rest align right (numbers).
+    left: usize,
 }
 
 impl Table {
@@ -15,7 +17,14 @@ impl Table {
         Table {
             header: header.iter().map(|s| s.to_string()).collect(),
             rows: Vec::new(),
+            left: 1,
         }
+    }
+
+    /// The first `n` columns hold text: align them left.
+    pub fn text_columns(mut self, n: usize) -> Table {
+        self.left = n.max(1);
+        self
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
@@ -36,6 +45,8 @@ impl Table {
                 let pad = w[i] - c.chars().count();
                 if i == 0 {
                     let _ = write!(s, "{c}{}", " ".repeat(pad));
+                } else if i < self.left {
+                    let _ = write!(s, "  {c}{}", " ".repeat(pad));
                 } else {
                     let _ = write!(s, "  {}{c}", " ".repeat(pad));
                 }

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `lodestone report`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  lodestone report china-2025-10-rules            # one scenario's HTML report; prints its path
+  lodestone report baseline my-what-if.toml       # the comparison report (B vs A)")]
 pub struct ReportArgs {
     /// Scenario names or .toml paths: one for a report, two (A B) for a comparison of B
     /// against A.

@@ -564,3 +564,100 @@ fn a_dataset_without_demand_and_values_beyond_their_unit_limit_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn version_names_the_package_version_and_the_git_commit() {
+    let o = run(&["--version"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let line = out.trim();
+    let expected = format!("lodestone {} (", env!("CARGO_PKG_VERSION"));
+    assert!(line.starts_with(&expected) && line.ends_with(')'), "{line}");
+    let commit = &line[expected.len()..line.len() - 1];
+    let hex = commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit());
+    assert!(hex || commit == "unknown", "{line}");
+}
+
+#[test]
+fn completions_for_each_shell_mention_lodestone_and_its_commands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {err}");
+        assert!(out.contains("lodestone"), "{shell}:\n{out}");
+        assert!(
+            out.contains("compare") && out.contains("changed-only"),
+            "{shell}"
+        );
+    }
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn data_ids_lists_ids_with_names_and_units() {
+    let o = run(&["data", "ids", "facilities"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let mt_weld = out.lines().find(|l| l.starts_with("mt_weld ")).expect(&out);
+    assert!(
+        mt_weld.contains("Mount Weld") || mt_weld.contains("Mt Weld"),
+        "{mt_weld}"
+    );
+    assert!(mt_weld.contains("AU"), "{mt_weld}");
+    let o = run(&["data", "ids", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for t in [
+        "facilities",
+        "materials",
+        "countries",
+        "blocs",
+        "sectors",
+        "companies",
+        "processes",
+        "elements",
+    ] {
+        assert!(
+            doc[t].as_array().is_some_and(|v| !v.is_empty()),
+            "{t}: {}",
+            doc[t]
+        );
+    }
+    let ndpr = (doc["materials"].as_array().unwrap().iter())
+        .find(|m| m["id"] == "ndpr_oxide")
+        .expect("ndpr_oxide");
+    assert!(ndpr["unit"].as_str().unwrap().starts_with("t"), "{ndpr}");
+    assert!(!ndpr["name"].as_str().unwrap().is_empty());
+    // another dataset: embedded by name, or a folder
+    let o = run(&["data", "ids", "countries", "--dataset", "soybeans"]);
+    let (out, _) = text(&o);
+    assert!(out.lines().any(|l| l.starts_with("BR ")), "{out}");
+    let o = run(&[
+        "data",
+        "ids",
+        "materials",
+        "--data",
+        tiny().to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("dataset `tiny`"), "{out}");
+    let o = run(&["data", "ids", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn help_pages_carry_examples() {
+    for cmd in ["run", "compare", "ensemble", "report", "backtest"] {
+        let o = run(&[cmd, "--help"]);
+        let (out, _) = text(&o);
+        assert!(
+            out.contains("Examples:") && out.contains(&format!("lodestone {cmd}")),
+            "{cmd}:\n{out}"
+        );
+    }
+}

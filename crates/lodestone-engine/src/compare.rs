@@ -5,8 +5,15 @@
 //! it as JSON) and the server's `/api/compare` (which compares stored runs). Summaries are
 //! read as JSON values (`serde_json::to_value(&summary)`, or a summary stored as text), so
 //! metrics the engine adds later are compared as soon as they appear and missing ones are
-//! skipped. Pure: values in, a serializable [`Comparison`] out.
+//! skipped. Pure: values in, a serializable [`Comparison`] out; [`changes`] ranks what
+//! moved beyond a threshold, largest first, with the year of its largest difference.
 
+mod changes;
+
+pub use changes::{
+    Changes, DEFAULT_THRESHOLD, KEY_FIELDS, Key, NEAR_ZERO_RATIO, PRICE_FLOOR, Row, TONNES_FLOOR,
+    TONNES_SCALE, Unit, YearChange, changes, relative_change, score, year_rows,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

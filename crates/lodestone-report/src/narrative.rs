@@ -4,6 +4,7 @@
 use crate::ctx::Ctx;
 use crate::ensemble::{Ensemble, describe};
 use crate::format::{amount, capitalise, join_and, pct, possessive, pp, the, usd};
+use lodestone_engine::compare::PRICE_FLOOR;
 
 /// The supplier's share of a stage as a verb phrase (`mines 69% of the world's output`).
 fn verb(stage: &str, share: &str, first: bool) -> String {
@@ -524,11 +525,8 @@ fn price_change(a: &Ctx, b: &Ctx, years: &[String], out: &mut Vec<String>) {
     }
     if let Some((m, market, y, x, z, score)) = best {
         if score >= 0.005 {
-            let rel = if x >= 1.0 {
-                format!(" ({:+.0}%)", (z - x) / x * 100.0)
-            } else {
-                String::new()
-            };
+            let rel = lodestone_engine::compare::relative_change(x, z, PRICE_FLOOR)
+                .map_or(String::new(), |r| format!(" ({:+.0}%)", r * 100.0));
             out.push(format!(
                 "Among the main materials, the largest price change is {} in {} in {y}: {} USD/kg under A, {} USD/kg under B{rel} (annual average prices).",
                 b.material(&m),

@@ -7,6 +7,7 @@ use crate::colour;
 use crate::ctx::Ctx;
 use crate::format::{esc, pct, pp, tonnes_exact, usd};
 use crate::html::{Charts, section, table};
+use lodestone_engine::compare::{PRICE_FLOOR, relative_change};
 use std::fmt::Write;
 
 /// A metric's value in a run and year.
@@ -75,7 +76,7 @@ pub(super) fn compare_section(a: &Ctx, b: &Ctx, years: &[String], charts: &mut C
     let ab = Pair::new(a, b, years);
     let pick = table_years(a, b, years);
     let mut inner = format!(
-        "<p>A = <b>{}</b>, B = <b>{}</b>. Differences are B − A (percentage points for shares, tonnes for quantities, per cent for prices, or USD/kg where A's price is below 1 USD/kg). In the charts A is dashed and B solid.</p>",
+        "<p>A = <b>{}</b>, B = <b>{}</b>. Differences are B − A (percentage points for shares, tonnes for quantities, per cent for prices, or USD/kg where A's price is near zero: below 1 USD/kg or below a tenth of B's). In the charts A is dashed and B solid.</p>",
         esc(&a.s.scenario),
         esc(&b.s.scenario)
     );
@@ -191,10 +192,11 @@ fn diff(f: Fmt, a: Option<f64>, b: Option<f64>) -> String {
     match (f, a, b) {
         (Fmt::Percent, Some(x), Some(z)) => pp(z - x),
         (Fmt::Number, Some(x), Some(z)) => crate::format::signed_amount(z - x),
-        (Fmt::Usd, Some(x), Some(z)) if x >= 1.0 => {
-            format!("{:+.0}%", (z - x) / x * 100.0)
-        }
-        (Fmt::Usd, Some(x), Some(z)) => format!("{}{}", if z >= x { "+" } else { "" }, usd(z - x)),
+        // a percentage only from a base that is not near zero (never "+349386 %")
+        (Fmt::Usd, Some(x), Some(z)) => match relative_change(x, z, PRICE_FLOOR) {
+            Some(r) => format!("{:+.0}%", r * 100.0),
+            None => format!("{}{}", if z >= x { "+" } else { "" }, usd(z - x)),
+        },
         _ => "–".into(),
     }
 }
@@ -310,4 +312,18 @@ fn dependency_chart(ab: &Pair, charts: &mut Charts) -> String {
         ab.span
     ));
     ab.figure(charts, "compare-dependency", f, &s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_differences_from_a_near_zero_base_are_absolute() {
+        assert_eq!(diff(Fmt::Usd, Some(10.0), Some(13.6)), "+36%");
+        let from_small = diff(Fmt::Usd, Some(2.0), Some(6990.0));
+        assert!(!from_small.contains('%'), "{from_small}");
+        assert!(from_small.starts_with('+'), "{from_small}");
+        assert!(!diff(Fmt::Usd, Some(0.4), Some(3.0)).contains('%'));
+    }
 }
