@@ -254,8 +254,8 @@ fn unit_limit(unit: &str) -> Option<f64> {
     match unit {
         "t/yr" | "t" => Some(limits::TONNES_PER_YEAR),
         "months" => Some(limits::MONTHS),
-        "USD/t" => Some(limits::USD_PER_T),
-        "USD/kg" => Some(limits::USD_PER_KG),
+        "USD/t" | "USD(2024)/t activity" => Some(limits::USD_PER_T),
+        "USD/kg" | "USD/kg (2024)" => Some(limits::USD_PER_KG),
         "x ref_price" | "t per unit activity" => Some(limits::MULTIPLE),
         _ => None,
     }
