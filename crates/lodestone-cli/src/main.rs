@@ -229,7 +229,7 @@ fn cmd_run(
     let mut sc = load::scenario(scenario)?;
     load::override_step(&mut sc, step);
     warn_step(&sc);
-    let ds = load::dataset(data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(data.as_deref(), &sc)?;
     let started = std::time::Instant::now();
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),
@@ -305,7 +305,7 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
         return Ok(0);
     }
     let sc = load::scenario(path)?;
-    let ds = load::dataset(data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(data.as_deref(), &sc)?;
     let d = sc.validate(&ds);
     if !d.is_empty() {
         return Err(invalid(d));
