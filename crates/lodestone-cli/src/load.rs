@@ -66,7 +66,12 @@ pub fn scenario_dataset(data: Option<&Path>, sc: &Scenario) -> Result<Dataset> {
     let names = lodestone_data::dataset_names();
     if data.is_none() && !names.contains(&sc.dataset.as_str()) {
         let hint = lodestone_model::diag::did_you_mean(&sc.dataset, names.iter().copied())
-            .unwrap_or_else(|| format!("embedded datasets: {}; or pass --data DIR", names.join(", ")));
+            .unwrap_or_else(|| {
+                format!(
+                    "embedded datasets: {}; or pass --data DIR",
+                    names.join(", ")
+                )
+            });
         let mut d = Diagnostics::default();
         d.push(
             lodestone_model::diag::codes::UNKNOWN_ID,

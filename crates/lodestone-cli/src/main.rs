@@ -262,8 +262,12 @@ fn cmd_run(
 }
 
 /// Say on stderr what the scenario's time step approximates (events starting or ending
-/// inside a quarter or a year act pro rata there).
+/// inside a quarter or a year act pro rata there), and which events start after the
+/// horizon (located: they do nothing in this run).
 pub fn warn_step(sc: &lodestone_model::scenario::Scenario) {
+    for w in sc.horizon_warnings().iter() {
+        eprintln!("{}", w.warning());
+    }
     for w in sc.step_warnings() {
         eprintln!("warning: {w}");
     }
@@ -311,6 +315,9 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
         return Err(invalid(d));
     }
     lodestone_engine::Settings::check(&sc).map_err(invalid)?;
+    for w in sc.horizon_warnings().iter() {
+        eprintln!("{}", w.warning());
+    }
     outln!(
         "{}: scenario `{}` is valid against dataset `{}`: {} events, {} → {}",
         sc.files[0],

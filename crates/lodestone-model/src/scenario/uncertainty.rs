@@ -207,10 +207,9 @@ fn dist_problem(u: &super::Uncertain) -> Option<(&'static str, &'static str)> {
                 "triangular needs min, mode and max (min ≤ mode ≤ max, min < max)",
             )),
             (Some(a), Some(m), _) if m < a => Some(("mode", "triangular needs min ≤ mode")),
-            (Some(a), Some(m), Some(b)) if b < m || a >= b => Some((
-                "max",
-                "triangular needs mode ≤ max with min < max",
-            )),
+            (Some(a), Some(m), Some(b)) if b < m || a >= b => {
+                Some(("max", "triangular needs mode ≤ max with min < max"))
+            }
             _ => None,
         },
         Dist::Normal => match (u.mean, u.sd) {
@@ -230,8 +229,12 @@ fn dist_problem(u: &super::Uncertain) -> Option<(&'static str, &'static str)> {
                 Some(("dist", "discrete needs values"))
             } else if !w.is_empty() && w.len() != u.values.len() {
                 Some(("weights", "discrete needs as many weights as values"))
-            } else if !w.is_empty() && (w.iter().any(|x| *x < 0.0) || w.iter().sum::<f64>() <= 0.0) {
-                Some(("weights", "discrete weights must be ≥ 0 with a positive sum"))
+            } else if !w.is_empty() && (w.iter().any(|x| *x < 0.0) || w.iter().sum::<f64>() <= 0.0)
+            {
+                Some((
+                    "weights",
+                    "discrete weights must be ≥ 0 with a positive sum",
+                ))
             } else {
                 None
             }
@@ -277,7 +280,12 @@ fn check_random_outage(ds: &Dataset, u: &super::Uncertain, what: &str, d: &mut D
             format!("{what}: unknown country `{c}`"),
             did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
         ),
-        (None, None) => need(d, false, "param", "a disruption needs `facility` or `country`"),
+        (None, None) => need(
+            d,
+            false,
+            "param",
+            "a disruption needs `facility` or `country`",
+        ),
         _ => {}
     }
     need(
@@ -292,5 +300,10 @@ fn check_random_outage(ds: &Dataset, u: &super::Uncertain, what: &str, d: &mut D
         "loss",
         "`loss` must be in 0..1",
     );
-    need(d, u.also.is_empty(), "also", "a disruption cannot share its draw (`also`)");
+    need(
+        d,
+        u.also.is_empty(),
+        "also",
+        "a disruption cannot share its draw (`also`)",
+    );
 }
