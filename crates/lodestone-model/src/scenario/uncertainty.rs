@@ -5,6 +5,8 @@ use crate::dataset::Dataset;
 use crate::diag::{Diagnostics, Location, codes, did_you_mean};
 use crate::time::Month;
 
+mod sampled;
+
 impl Scenario {
     /// Resolve `events.<id or index>` to an event index.
     pub fn event_index(&self, key: &str) -> Option<usize> {
@@ -44,6 +46,7 @@ impl Scenario {
                     .map(|(i, p)| (p, u.loc(&format!("also[{i}]")))),
             ) {
                 self.check_param_path(ds, d, &at, &what, path, support);
+                self.check_sampled(ds, u, path, d);
             }
         }
     }
