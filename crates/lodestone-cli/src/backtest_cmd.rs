@@ -38,7 +38,7 @@ pub struct BacktestArgs {
 pub fn run(args: BacktestArgs) -> Result<i32> {
     let mut sc = load::scenario(&args.scenario)?;
     load::override_step(&mut sc, args.step.as_deref());
-    let ds = load::dataset(args.data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(args.data.as_deref(), &sc)?;
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),
         other => bad_input(other.to_string()),

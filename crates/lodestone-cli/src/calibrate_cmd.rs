@@ -90,7 +90,7 @@ fn inputs(
 pub fn run(a: CalibrateArgs) -> Result<i32> {
     let mut sc = load::scenario(&a.scenario)?;
     load::override_step(&mut sc, a.step.as_deref());
-    let ds = load::dataset(a.data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(a.data.as_deref(), &sc)?;
     let d = sc.validate(&ds);
     if !d.is_empty() {
         return Err(invalid(d));

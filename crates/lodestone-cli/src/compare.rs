@@ -75,7 +75,7 @@ struct Side {
 }
 
 fn run_side(arg: &str, sc: &Scenario, data: Option<&std::path::Path>) -> Result<Side> {
-    let ds = load::dataset(data, &sc.dataset)?;
+    let ds = load::scenario_dataset(data, sc)?;
     let r = lodestone_engine::run(&ds, sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),
         other => bad_input(format!("{arg}: {other}")),

@@ -25,7 +25,7 @@ pub fn run(a: ExportArgs) -> Result<i32> {
     let month = lodestone_model::Month::parse(&a.period)
         .ok_or_else(|| bad_input(format!("--period `{}` is not a month (YYYY-MM)", a.period)))?;
     let sc = load::scenario(&a.scenario)?;
-    let ds = load::dataset(a.data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(a.data.as_deref(), &sc)?;
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),
         other => bad_input(other.to_string()),

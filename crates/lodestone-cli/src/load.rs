@@ -59,6 +59,31 @@ pub fn dataset(data: Option<&Path>, name: &str) -> Result<Dataset> {
     Dataset::load(&files).map_err(invalid)
 }
 
+/// Load the dataset a scenario runs on: the `--data` folder if given, else the embedded
+/// dataset its `dataset` names; an unknown name is refused at its `dataset = ` line (in
+/// the file of the chain that set it).
+pub fn scenario_dataset(data: Option<&Path>, sc: &Scenario) -> Result<Dataset> {
+    let names = lodestone_data::dataset_names();
+    if data.is_none() && !names.contains(&sc.dataset.as_str()) {
+        let hint = lodestone_model::diag::did_you_mean(&sc.dataset, names.iter().copied())
+            .unwrap_or_else(|| {
+                format!(
+                    "embedded datasets: {}; or pass --data DIR",
+                    names.join(", ")
+                )
+            });
+        let mut d = Diagnostics::default();
+        d.push(
+            lodestone_model::diag::codes::UNKNOWN_ID,
+            sc.loc("dataset"),
+            format!("unknown dataset `{}`", sc.dataset),
+            Some(hint),
+        );
+        return Err(invalid(d));
+    }
+    dataset(data, &sc.dataset)
+}
+
 /// Where `extends = "name"` is looked up: beside the file, then the embedded scenarios.
 /// A parent beside the file that is not UTF-8 is recorded in `bad` (and not used).
 fn lookup<'a>(

@@ -251,7 +251,7 @@ fn cmd_run(
     let mut sc = load::scenario(scenario)?;
     load::override_step(&mut sc, step);
     warn_step(&sc);
-    let ds = load::dataset(data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(data.as_deref(), &sc)?;
     let started = std::time::Instant::now();
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),
@@ -284,8 +284,12 @@ fn cmd_run(
 }
 
 /// Say on stderr what the scenario's time step approximates (events starting or ending
-/// inside a quarter or a year act pro rata there).
+/// inside a quarter or a year act pro rata there), and which events start after the
+/// horizon (located: they do nothing in this run).
 pub fn warn_step(sc: &lodestone_model::scenario::Scenario) {
+    for w in sc.horizon_warnings().iter() {
+        eprintln!("{}", w.warning());
+    }
     for w in sc.step_warnings() {
         eprintln!("warning: {w}");
     }
@@ -327,12 +331,15 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
         return Ok(0);
     }
     let sc = load::scenario(path)?;
-    let ds = load::dataset(data.as_deref(), &sc.dataset)?;
+    let ds = load::scenario_dataset(data.as_deref(), &sc)?;
     let d = sc.validate(&ds);
     if !d.is_empty() {
         return Err(invalid(d));
     }
     lodestone_engine::Settings::check(&sc).map_err(invalid)?;
+    for w in sc.horizon_warnings().iter() {
+        eprintln!("{}", w.warning());
+    }
     outln!(
         "{}: scenario `{}` is valid against dataset `{}`: {} events, {} → {}",
         sc.files[0],

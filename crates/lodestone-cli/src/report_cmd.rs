@@ -50,7 +50,7 @@ fn scenario_text(arg: &str) -> Option<String> {
 
 fn run_side(arg: &str, data: Option<&Path>) -> Result<Side> {
     let sc = load::scenario(arg)?;
-    let ds = load::dataset(data, &sc.dataset)?;
+    let ds = load::scenario_dataset(data, &sc)?;
     eprintln!(
         "running `{}` ({} → {})…",
         sc.name, sc.horizon.start, sc.horizon.end

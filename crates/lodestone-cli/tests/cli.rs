@@ -509,11 +509,11 @@ start = "2025-01"
             String::from("{f}:24:14: error[E015]: `ndfeb_std` cannot substitute for itself"),
         ],
     );
-    // 2025-02-30 is no date (it was read as February)
+    // 2025-02-30 is no date (it was read as February), reported at the value
     assert_validate_reports(
         "name = \"day\"\nextends = \"baseline\"\n[[events]]\ntype = \"capacity\"\nfacility = \"mt_weld\"\nstart = \"2025-02-30\"\n",
         &[String::from(
-            "{f}:3:1: error[E016]: invalid `capacity` event: `2025-02-30` is not a month",
+            "{f}:6:9: error[E016]: invalid `capacity` event: `2025-02-30` is not a month",
         )],
     );
     assert_validate_reports(

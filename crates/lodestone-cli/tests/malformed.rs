@@ -1,7 +1,8 @@
 //! The malformed-input corpus (`tests/malformed/`) run through the real binary: every case
 //! breaks one thing in a scenario or a copy of the tiny fixture dataset and must be refused
-//! with exit status 2, its error code and the location of the offending value; cases
-//! marked `known_gap` are reported, not failed (they must still not panic).
+//! with exit status 2, its error code and the location of the offending value (or, for a
+//! case marked `warning`, accepted with exit 0 and a located warning); cases marked
+//! `known_gap` are reported, not failed (they must still not panic).
 
 mod common;
 
@@ -57,6 +58,11 @@ struct Case {
     /// Expected location `[file:]line:col` when there is no marker.
     #[serde(default)]
     at: Option<String>,
+    /// Not refused but warned about: exit status 0 and `FILE:LINE:COL: warning[CODE]` on
+    /// stderr (an input that is legitimate in some files, e.g. an event after a horizon
+    /// that a child scenario shortened).
+    #[serde(default)]
+    warning: bool,
     /// What Lodestone does today instead of refusing the case as expected.
     #[serde(default)]
     known_gap: Option<String>,
@@ -72,11 +78,14 @@ struct Outcome {
     status: Option<i32>,
     stderr: String,
     expected: String,
+    /// 2 (refused), or 0 for a warning case.
+    want_status: i32,
 }
 
 impl Outcome {
+    /// Answered as the case expects: refused (or warned about) with its code and location.
     fn refused(&self) -> bool {
-        self.status == Some(2) && self.stderr.contains(&self.expected)
+        self.status == Some(self.want_status) && self.stderr.contains(&self.expected)
     }
     fn panicked(&self) -> bool {
         self.status == Some(101) || self.stderr.contains("panicked")
@@ -135,7 +144,8 @@ fn expected(
         }
         (None, None) => panic!("case `{}` has neither a marker nor `at`", case.id),
     };
-    format!("{}/{loc}: error[{}]", dir.display(), case.code)
+    let level = if case.warning { "warning" } else { "error" };
+    format!("{}/{loc}: {level}[{}]", dir.display(), case.code)
 }
 
 fn run_scenario(base: &str, case: &Case) -> Vec<Outcome> {
@@ -158,7 +168,7 @@ fn run_scenario(base: &str, case: &Case) -> Vec<Outcome> {
         cmds.iter_mut()
             .for_each(|c| c.extend(["--data", data.as_str()]));
     }
-    outcomes(&cmds, &want)
+    outcomes(&cmds, &want, case)
 }
 
 fn run_dataset(case: &Case) -> Vec<Outcome> {
@@ -196,10 +206,11 @@ fn run_dataset(case: &Case) -> Vec<Outcome> {
     outcomes(
         &[vec!["data", "check", "--data", d], vec!["validate", d]],
         &want,
+        case,
     )
 }
 
-fn outcomes(cmds: &[Vec<&str>], want: &str) -> Vec<Outcome> {
+fn outcomes(cmds: &[Vec<&str>], want: &str, case: &Case) -> Vec<Outcome> {
     cmds.iter()
         .map(|args| {
             let o = run(args);
@@ -208,6 +219,7 @@ fn outcomes(cmds: &[Vec<&str>], want: &str) -> Vec<Outcome> {
                 status: o.status.code(),
                 stderr: String::from_utf8_lossy(&o.stderr).into(),
                 expected: want.to_string(),
+                want_status: if case.warning { 0 } else { 2 },
             }
         })
         .collect()

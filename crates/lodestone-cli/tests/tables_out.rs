@@ -18,12 +18,14 @@ param = "demand.growth"
 dist = "normal"
 mean = 1.0
 sd = 0.3
+note = "test range"
 
 [[uncertainty]]
 param = "facilities.mag_us.start"
 dist = "uniform"
 min = 0
 max = 12
+note = "test range"
 "#;
 
 /// Runs a 5-replicate ensemble of the tiny scenario into `out` with the given format.

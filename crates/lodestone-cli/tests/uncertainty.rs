@@ -107,7 +107,7 @@ fn unbalanced_replicates_fail_the_ensemble_with_and_without_json() {
     let sc = dir.path().join("strict.toml");
     std::fs::write(
         &sc,
-        "name = \"strict\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-03\"\nstep = \"month\"\n[settings]\nbalance_tolerance = 1e-12\n[[uncertainty]]\nparam = \"demand.growth\"\ndist = \"uniform\"\nmin = 0.9\nmax = 1.1\n",
+        "name = \"strict\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\nend = \"2024-03\"\nstep = \"month\"\n[settings]\nbalance_tolerance = 1e-12\n[[uncertainty]]\nparam = \"demand.growth\"\ndist = \"uniform\"\nmin = 0.9\nmax = 1.1\nnote = \"test range\"\n",
     )
     .unwrap();
     let base = [

@@ -281,6 +281,7 @@ impl Settings {
                 _ => {}
             }
         }
+        check_sampled(sc, &mut d);
         if !d.is_empty() {
             return Err(d);
         }
@@ -300,6 +301,45 @@ impl Settings {
             );
             d
         })
+    }
+}
+
+/// `[[uncertainty]]` entries that sample a constant (`settings.<name>`, in `param` or
+/// `also`): the name is a numeric setting and every value the distribution can draw
+/// ([`lodestone_model::scenario::Uncertain::range`]) lies in the setting's domain, as a
+/// value written in `[settings]` must (a uniform up to 1e308 was accepted).
+fn check_sampled(sc: &Scenario, d: &mut Diagnostics) {
+    for u in &sc.uncertainty {
+        let paths = std::iter::once((u.param.as_str(), "param".to_string()))
+            .chain((u.also.iter().enumerate()).map(|(i, p)| (p.as_str(), format!("also[{i}]"))));
+        for (path, key) in paths {
+            let Some(k) = path.strip_prefix("settings.") else {
+                continue;
+            };
+            let at = u.loc(&key);
+            let Some((_, min, max, what)) = DOMAINS.iter().find(|x| x.0 == k) else {
+                let hint = did_you_mean(k, numeric_names()).or_else(|| {
+                    let all: Vec<&str> = numeric_names().collect();
+                    Some(format!("numeric settings: {}", all.join(", ")))
+                });
+                let msg = format!("`{path}`: no numeric setting `{k}` to sample");
+                d.push(codes::SCENARIO, at, msg, hint);
+                continue;
+            };
+            if let Some((lo, hi)) = u.range()
+                && (lo < *min || hi > *max)
+            {
+                let x = if hi > *max { hi } else { lo };
+                let at = u.loc(u.range_key(hi > *max, |c| (*min..=*max).contains(&c)));
+                let msg = format!(
+                    "`{path}` can draw {}, out of range: at least {}, at most {}",
+                    show(x),
+                    show(*min),
+                    show(*max)
+                );
+                d.push(codes::OUT_OF_RANGE, at, msg, Some((*what).to_string()));
+            }
+        }
     }
 }
 

@@ -17,12 +17,14 @@ param = "demand.growth"
 dist = "normal"
 mean = 1.0
 sd = 0.3
+note = "test range"
 
 [[uncertainty]]
 param = "facilities.mag_us.start"
 dist = "uniform"
 min = 0
 max = 12
+note = "test range"
 
 [[uncertainty]]
 param = "disruption"
@@ -33,6 +35,7 @@ min = 1
 mode = 2
 max = 4
 loss = 0.8
+note = "test range"
 "#;
 
 fn ensemble_json(threads: usize) -> String {
@@ -192,18 +195,21 @@ param = "events.mine_a.delay_probability"
 also = ["events.sep_a.delay_probability"]
 dist = "bernoulli"
 p = 0.5
+note = "test range"
 
 [[uncertainty]]
 param = "events.duty.end"
 dist = "uniform"
 min = -2
 max = 6
+note = "test range"
 
 [[uncertainty]]
 param = "facilities.mag_us.start"
 dist = "uniform"
 min = 0
 max = 6
+note = "test range"
 "#;
 
 #[test]

@@ -67,6 +67,15 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic as a warning (`file:line:col: warning[CODE]: …`): something that
+    /// does not stop a run but that the user should know (an event outside the horizon).
+    pub fn warning(&self) -> String {
+        let text = self.to_string();
+        text.replacen(": error[", ": warning[", 1)
+    }
+}
+
 /// Stable diagnostic codes. Tests and users may rely on them.
 pub mod codes {
     /// File cannot be read or parsed (CSV/TOML syntax).

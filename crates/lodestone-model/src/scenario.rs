@@ -411,6 +411,50 @@ impl Scenario {
         out
     }
 
+    /// Events that start after the horizon ends, at their `start`: they do nothing in this
+    /// run. A warning, not an error, and only for events of the file that sets the
+    /// horizon's end or of its children: a child scenario that shortens its parent's
+    /// horizon leaves the parent's later events outside it on purpose. Print with
+    /// [`crate::diag::Diagnostic::warning`].
+    pub fn horizon_warnings(&self) -> Diagnostics {
+        let mut d = Diagnostics::default();
+        let end = self.horizon.end;
+        // `files` is child first; a file that sets no end inherits the root's default
+        let depth = |file: &str| self.files.iter().position(|f| f == file);
+        let end_depth = depth(&self.loc("horizon.end").file)
+            .filter(|_| self.spans.contains_key("horizon.end"))
+            .unwrap_or(self.files.len());
+        for (k, e) in self.events.iter().enumerate() {
+            if depth(&e.location.file).is_some_and(|i| i > end_depth) {
+                continue;
+            }
+            let v = serde_json::to_value(&e.event).unwrap_or_default();
+            let Some(start) = v
+                .get("start")
+                .and_then(|x| x.as_str())
+                .and_then(Month::parse)
+            else {
+                continue;
+            };
+            if start > end {
+                let name = e
+                    .event
+                    .label()
+                    .map_or(format!("#{}", k + 1), |l| format!("`{l}`"));
+                d.push(
+                    codes::DATE_ORDER,
+                    e.loc("start"),
+                    format!(
+                        "event {name} ({}) starts in {start}, after the horizon ends ({end}): it does nothing in this run",
+                        e.event.kind()
+                    ),
+                    Some("check the year, or extend `[horizon] end`".into()),
+                );
+            }
+        }
+        d
+    }
+
     /// Whether the event with id `id` is suspended in month `m` (events without an id
     /// cannot be).
     pub fn suspended(&self, id: Option<&str>, m: Month) -> bool {
@@ -483,6 +527,43 @@ chnage = 0.1
                 .contains("s.toml:5:11: error[E016]: unknown field `capcity`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn events_after_the_horizon_warn_unless_a_child_shortened_it() {
+        let ev = |start: &str| {
+            format!(
+                "[[events]]\ntype = \"disruption\"\nfacility = \"x\"\nstart = \"{start}\"\nloss = 0.5\n"
+            )
+        };
+        let parent = format!(
+            "name = \"p\"\n[horizon]\nstart = \"2025-01\"\nend = \"2030-12\"\n{}",
+            ev("2029-01")
+        );
+        let lookup = |n: &str| (n == "p").then(|| ("p.toml".to_string(), parent.clone()));
+        // the child shortens the horizon: the parent's 2029 event is outside on purpose
+        let child = "name = \"c\"\nextends = \"p\"\n[horizon]\nend = \"2027-12\"\n";
+        let sc = Scenario::parse("c.toml", child, &lookup).unwrap();
+        assert!(
+            sc.horizon_warnings().is_empty(),
+            "{}",
+            sc.horizon_warnings()
+        );
+        // an event of the child after its own end is a mistake worth a warning
+        let child = format!("{child}{}", ev("2028-03"));
+        let sc = Scenario::parse("c.toml", &child, &lookup).unwrap();
+        let w = sc.horizon_warnings();
+        assert_eq!(w.len(), 1, "{w}");
+        assert!(
+            w.0[0]
+                .warning()
+                .starts_with("c.toml:8:9: warning[E011]: event #2 (disruption) starts in 2028-03"),
+            "{}",
+            w.0[0].warning()
+        );
+        // in the parent alone, its event inside its horizon gives none
+        let sc = Scenario::parse("p.toml", &parent, &lookup).unwrap();
+        assert!(sc.horizon_warnings().is_empty());
     }
 
     #[test]

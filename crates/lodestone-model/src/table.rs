@@ -51,6 +51,17 @@ impl Table {
             Ok(h) => {
                 let line = h.position().map_or(1, |p| p.line() as usize);
                 let names: Vec<String> = h.iter().map(str::to_string).collect();
+                if names.iter().all(String::is_empty) {
+                    diags.push(
+                        codes::MISSING_COLUMN,
+                        Location::new(file, 1, 1),
+                        format!("{name}.csv is empty: no header row"),
+                        Some(
+                            "write its header line (`lodestone data schema` lists the columns), or delete the file if the table is optional"
+                                .into(),
+                        ),
+                    );
+                }
                 for (i, n) in names.iter().enumerate() {
                     if let Some(j) = names[..i].iter().position(|m| m == n) {
                         diags.push(
@@ -254,8 +265,8 @@ fn unit_limit(unit: &str) -> Option<f64> {
     match unit {
         "t/yr" | "t" => Some(limits::TONNES_PER_YEAR),
         "months" => Some(limits::MONTHS),
-        "USD/t" => Some(limits::USD_PER_T),
-        "USD/kg" => Some(limits::USD_PER_KG),
+        "USD/t" | "USD(2024)/t activity" => Some(limits::USD_PER_T),
+        "USD/kg" | "USD/kg (2024)" => Some(limits::USD_PER_KG),
         "x ref_price" | "t per unit activity" => Some(limits::MULTIPLE),
         _ => None,
     }

@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, ServerError};
 use lodestone_model::diag::codes;
-use lodestone_model::{Dataset, DatasetFiles, Diagnostics, Location, Scenario};
+use lodestone_model::{Dataset, DatasetFiles, Diagnostics, Scenario};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
@@ -133,7 +133,7 @@ impl Catalog {
                 let mut d = Diagnostics::default();
                 d.push(
                     codes::UNKNOWN_ID,
-                    Location::file(sc.files.first().cloned().unwrap_or_default()),
+                    sc.loc("dataset"),
                     format!("unknown dataset `{}`", sc.dataset),
                     Some(format!(
                         "embedded datasets: {}",

@@ -71,7 +71,9 @@ pub(super) fn lower(
     ds.growth = lower_growth(t("growth"), d);
     ds.demand = lower_demand(t("demand"), &ds, d);
     ds.routes = lower_routes(t("routes"));
+    unique_keys(t("routes"), &["from", "to", "material"], "route", d);
     ds.stocks = lower_stocks(t("stocks"));
+    unique_keys(t("stocks"), &["country", "material", "kind"], "stock", d);
     ds.prices = lower_prices(t("prices"));
     ds.groups = lower_groups(t("groups"), &ds.materials, d);
     ds.observations = lower_observations(t("observations"), d);
@@ -357,6 +359,7 @@ fn lower_facilities(
     }
     check_feed_cycles(&facilities, tb, d);
     add_capacity_steps(&mut facilities, capacity, d);
+    unique_keys(capacity, &["facility", "date"], "capacity step", d);
     facilities
 }
 
@@ -524,6 +527,29 @@ fn add_capacity_steps(facilities: &mut [Facility], tb: &Table, d: &mut Diagnosti
     }
     for f in facilities {
         f.steps.sort_by_key(|s| s.date);
+    }
+}
+
+/// Each row's key (the values of `cols`) is given once: a second row for the same key is
+/// refused at its first key column, naming the first row's line (two capacity steps in
+/// the same month, two rows for one route or one stock were read silently, one of them
+/// winning).
+fn unique_keys(tb: &Table, cols: &[&str], what: &str, d: &mut Diagnostics) {
+    let mut seen: HashMap<Vec<&str>, usize> = HashMap::new();
+    for r in &tb.rows {
+        let key: Vec<&str> = cols.iter().map(|c| tb.get(r, c)).collect();
+        if let Some(first) = seen.insert(key.clone(), r.line) {
+            d.push(
+                codes::DUPLICATE_ID,
+                tb.loc(r, cols[0]),
+                format!(
+                    "{what} ({}) = ({}) is defined twice (first on line {first})",
+                    cols.join(", "),
+                    key.join(", ")
+                ),
+                Some("keep one row per key (merge the two rows)".into()),
+            );
+        }
     }
 }
 

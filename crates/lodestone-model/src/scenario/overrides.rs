@@ -2,7 +2,7 @@
 //! their checks and their application before a run.
 
 use super::Scenario;
-use super::levers::{Id, Ids};
+use super::levers::{Id, Ids, limits};
 use crate::dataset::{Dataset, Facility, Sector, Status};
 use crate::diag::{Diagnostics, codes, did_you_mean};
 use crate::time::Month;
@@ -67,6 +67,17 @@ impl Scenario {
                             at,
                             format!("override `{table}.{id}.{k}`: {msg}"),
                             None,
+                        );
+                    } else if let Some((max, unit)) = override_limit(k)
+                        && let Some(x) = number(v).filter(|x| *x > max)
+                    {
+                        d.push(
+                            codes::OUT_OF_RANGE,
+                            at,
+                            format!(
+                                "override `{table}.{id}.{k}` = {x:e} is out of range: at most {max:e} {unit}"
+                            ),
+                            Some("check the unit and the number of zeros".into()),
                         );
                     }
                 }
@@ -139,6 +150,20 @@ fn override_sector(s: &mut Sector, k: &str, v: &toml::Value) {
         ("wtp_multiplier", Some(x)) => s.wtp_multiplier = x,
         ("elasticity", Some(x)) => s.elasticity = x,
         _ => {}
+    }
+}
+
+/// The largest value an overridable numeric attribute may take (the limits levers use,
+/// `levers::limits`), with its unit; `None` for attributes bounded otherwise (shares,
+/// dates, statuses) or unbounded (an elasticity, a priority rank).
+fn override_limit(k: &str) -> Option<(f64, &'static str)> {
+    match k {
+        "capacity" => Some((limits::TONNES_PER_YEAR, "t/yr")),
+        "ramp_months" => Some((limits::MONTHS, "months")),
+        "unit_cost" => Some((limits::USD_PER_T, "USD/t")),
+        "ref_price" => Some((limits::USD_PER_KG, "USD/kg")),
+        "wtp_multiplier" => Some((limits::MULTIPLE, "× the reference price")),
+        _ => None,
     }
 }
 

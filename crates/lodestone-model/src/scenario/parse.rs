@@ -130,20 +130,47 @@ fn event(
             Some(spec)
         }
         Err(e) => {
-            let msg = e.to_string();
-            let hint = if kind.is_empty() {
-                Some("every event needs `type = \"…\"`".into())
-            } else if msg.contains("unknown variant") {
-                did_you_mean(&kind, EVENT_KINDS.iter().copied())
-                    .or_else(|| Some(format!("event types: {}", EVENT_KINDS.join(", "))))
+            let msg = format!("invalid `{kind}` event: {}", e.to_string().trim());
+            let (key, hint) = if kind.is_empty() {
+                (None, Some("every event needs `type = \"…\"`".into()))
+            } else if !EVENT_KINDS.contains(&kind.as_str()) {
+                let hint = did_you_mean(&kind, EVENT_KINDS.iter().copied())
+                    .or_else(|| Some(format!("event types: {}", EVENT_KINDS.join(", "))));
+                (Some("type".to_string()), hint)
+            } else if e.to_string().contains("missing field") {
+                (None, None)
             } else {
-                None
+                (offending_key(&table), None)
             };
-            let msg = format!("invalid `{kind}` event: {}", msg.trim());
-            d.push(codes::SCENARIO, location, msg, hint);
+            let at = match key.and_then(|k| keys.get(&k)) {
+                Some(&(l, c)) => Location::new(&location.file, l, c),
+                None => location,
+            };
+            d.push(codes::SCENARIO, at, msg, hint);
             None
         }
     }
+}
+
+/// The field that makes an event fail to read (a wrong type, an unknown variant, a bad
+/// month): serde's error for an internally tagged enum names no field, so each field is
+/// tried without its value. The culprit is the field whose removal lets the event read
+/// (an optional field), else the one whose removal only leaves it missing (a required
+/// field; tried second because a flattened field's error comes after the missing-field
+/// check). `None` when no single field is (two bad values). Not for a missing field,
+/// which belongs at the event's header.
+fn offending_key(table: &toml::Table) -> Option<String> {
+    let without = |k: &str| {
+        let mut t = table.clone();
+        t.remove(k);
+        Event::deserialize(toml::Value::Table(t)).map_err(|e| e.to_string())
+    };
+    let fields = || table.keys().filter(|k| *k != "type");
+    fields().find(|k| without(k).is_ok()).cloned().or_else(|| {
+        fields()
+            .find(|k| without(k).is_err_and(|e| e.contains(&format!("missing field `{k}`"))))
+            .cloned()
+    })
 }
 
 /// A file's scenario name: its `name`, else its file stem.

@@ -5,6 +5,8 @@ use crate::dataset::Dataset;
 use crate::diag::{Diagnostics, Location, codes, did_you_mean};
 use crate::time::Month;
 
+mod sampled;
+
 impl Scenario {
     /// Resolve `events.<id or index>` to an event index.
     pub fn event_index(&self, key: &str) -> Option<usize> {
@@ -18,104 +20,24 @@ impl Scenario {
 
     pub(super) fn validate_uncertainty(&self, ds: &Dataset, d: &mut Diagnostics) {
         for (k, u) in self.uncertainty.iter().enumerate() {
-            let loc = u.loc("dist");
             let what = format!("[[uncertainty]] #{} (`{}`)", k + 1, u.param);
-            let need = |d: &mut Diagnostics, ok: bool, msg: &str| {
-                if !ok {
-                    d.push(codes::SCENARIO, loc.clone(), format!("{what}: {msg}"), None);
-                }
-            };
-            match u.dist {
-                Dist::Uniform => need(
-                    d,
-                    u.min.zip(u.max).is_some_and(|(a, b)| a <= b),
-                    "uniform needs min ≤ max",
-                ),
-                Dist::Triangular => need(
-                    d,
-                    matches!((u.min, u.mode, u.max), (Some(a), Some(m), Some(b)) if a <= m && m <= b && a < b),
-                    "triangular needs min ≤ mode ≤ max with min < max",
-                ),
-                Dist::Normal => need(
-                    d,
-                    u.mean.is_some() && u.sd.is_some_and(|s| s >= 0.0),
-                    "normal needs mean and sd ≥ 0",
-                ),
-                Dist::Lognormal => need(
-                    d,
-                    u.median.is_some_and(|m| m > 0.0) && u.sigma.is_some_and(|s| s >= 0.0),
-                    "lognormal needs median > 0 and sigma ≥ 0",
-                ),
-                Dist::Discrete => need(
-                    d,
-                    !u.values.is_empty()
-                        && (u.weights.is_empty()
-                            || (u.weights.len() == u.values.len()
-                                && u.weights.iter().all(|w| *w >= 0.0)
-                                && u.weights.iter().sum::<f64>() > 0.0)),
-                    "discrete needs values (and as many non-negative weights, if any)",
-                ),
-                Dist::Bernoulli => need(
-                    d,
-                    u.p.is_some_and(|p| (0.0..=1.0).contains(&p)),
-                    "bernoulli needs p in 0..1",
-                ),
+            let said = |x: &Option<String>| x.as_deref().is_some_and(|t| !t.trim().is_empty());
+            if !said(&u.source) && !said(&u.note) {
+                d.push(
+                    codes::SOURCE,
+                    u.location.clone(),
+                    format!("{what} has neither `source` nor `note`"),
+                    Some("say where the range comes from: `source = \"<id of sources.csv>\"`, or `note = \"assumption: …\"` with the reasoning".into()),
+                );
             }
-            // bounds of the draw where it has them (to check shifted dates)
-            let support = match u.dist {
-                Dist::Uniform | Dist::Triangular => u.min.zip(u.max),
-                Dist::Discrete => {
-                    u.values
-                        .iter()
-                        .copied()
-                        .fold(None, |acc: Option<(f64, f64)>, v| {
-                            Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
-                        })
-                }
-                Dist::Bernoulli => Some((0.0, 1.0)),
-                Dist::Normal | Dist::Lognormal => None,
-            };
+            if let Some((key, msg)) = dist_problem(u) {
+                d.push(codes::SCENARIO, u.loc(key), format!("{what}: {msg}"), None);
+            }
             if u.param == "disruption" {
-                match (&u.facility, &u.country) {
-                    (Some(f), _) => {
-                        if ds.facility(f).is_none() {
-                            d.push(
-                                codes::UNKNOWN_ID,
-                                u.loc("facility"),
-                                format!("{what}: unknown facility `{f}`"),
-                                did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
-                            );
-                        }
-                    }
-                    (None, Some(c)) => {
-                        if ds.country(c).is_none() {
-                            d.push(
-                                codes::UNKNOWN_ID,
-                                u.loc("country"),
-                                format!("{what}: unknown country `{c}`"),
-                                did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
-                            );
-                        }
-                    }
-                    _ => need(d, false, "a disruption needs `facility` or `country`"),
-                }
-                need(
-                    d,
-                    u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)),
-                    "a disruption needs `probability` (per year) in 0..1",
-                );
-                need(
-                    d,
-                    u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)),
-                    "`loss` must be in 0..1",
-                );
-                need(
-                    d,
-                    u.also.is_empty(),
-                    "a disruption cannot share its draw (`also`)",
-                );
+                check_random_outage(ds, u, &what, d);
                 continue;
             }
+            let support = support(u);
             let param = std::iter::once((&u.param, u.loc("param")));
             for (path, at) in param.chain(
                 u.also
@@ -124,6 +46,7 @@ impl Scenario {
                     .map(|(i, p)| (p, u.loc(&format!("also[{i}]")))),
             ) {
                 self.check_param_path(ds, d, &at, &what, path, support);
+                self.check_sampled(ds, u, path, d);
             }
         }
     }
@@ -268,4 +191,122 @@ impl Scenario {
             ),
         }
     }
+}
+
+/// The first problem of a distribution's parameters, with the key it is located at: the
+/// offending parameter (`max` of a uniform below its `min`, a negative `sd`, `p` above 1,
+/// `weights` of the wrong length), or `dist` when a parameter is missing.
+fn dist_problem(u: &super::Uncertain) -> Option<(&'static str, &'static str)> {
+    let missing = |keys: &[Option<f64>]| keys.iter().any(Option::is_none);
+    match u.dist {
+        Dist::Uniform => match (u.min, u.max) {
+            (Some(a), Some(b)) if a > b => Some(("max", "uniform needs min ≤ max")),
+            (Some(_), Some(_)) => None,
+            _ => Some(("dist", "uniform needs min and max (min ≤ max)")),
+        },
+        Dist::Triangular => match (u.min, u.mode, u.max) {
+            _ if missing(&[u.min, u.mode, u.max]) => Some((
+                "dist",
+                "triangular needs min, mode and max (min ≤ mode ≤ max, min < max)",
+            )),
+            (Some(a), Some(m), _) if m < a => Some(("mode", "triangular needs min ≤ mode")),
+            (Some(a), Some(m), Some(b)) if b < m || a >= b => {
+                Some(("max", "triangular needs mode ≤ max with min < max"))
+            }
+            _ => None,
+        },
+        Dist::Normal => match (u.mean, u.sd) {
+            (Some(_), Some(s)) if s < 0.0 => Some(("sd", "normal needs sd ≥ 0")),
+            (Some(_), Some(_)) => None,
+            _ => Some(("dist", "normal needs mean and sd (sd ≥ 0)")),
+        },
+        Dist::Lognormal => match (u.median, u.sigma) {
+            (Some(m), Some(_)) if m <= 0.0 => Some(("median", "lognormal needs median > 0")),
+            (Some(_), Some(s)) if s < 0.0 => Some(("sigma", "lognormal needs sigma ≥ 0")),
+            (Some(_), Some(_)) => None,
+            _ => Some(("dist", "lognormal needs median > 0 and sigma ≥ 0")),
+        },
+        Dist::Discrete => {
+            let w = &u.weights;
+            if u.values.is_empty() {
+                Some(("dist", "discrete needs values"))
+            } else if !w.is_empty() && w.len() != u.values.len() {
+                Some(("weights", "discrete needs as many weights as values"))
+            } else if !w.is_empty() && (w.iter().any(|x| *x < 0.0) || w.iter().sum::<f64>() <= 0.0)
+            {
+                Some((
+                    "weights",
+                    "discrete weights must be ≥ 0 with a positive sum",
+                ))
+            } else {
+                None
+            }
+        }
+        Dist::Bernoulli => match u.p {
+            Some(p) if (0.0..=1.0).contains(&p) => None,
+            Some(_) => Some(("p", "bernoulli needs p in 0..1")),
+            None => Some(("dist", "bernoulli needs p in 0..1")),
+        },
+    }
+}
+
+/// The bounds of a draw where it has them (to check shifted dates).
+fn support(u: &super::Uncertain) -> Option<(f64, f64)> {
+    match u.dist {
+        Dist::Uniform | Dist::Triangular => u.min.zip(u.max),
+        Dist::Discrete => u.values.iter().copied().fold(None, |acc, v| {
+            Some(acc.map_or((v, v), |(a, b): (f64, f64)| (a.min(v), b.max(v))))
+        }),
+        Dist::Bernoulli => Some((0.0, 1.0)),
+        Dist::Normal | Dist::Lognormal => None,
+    }
+}
+
+/// A random outage (`param = "disruption"`): a known facility or country, a yearly
+/// `probability` and a `loss` in 0..1 (each located at its key), no `also`.
+fn check_random_outage(ds: &Dataset, u: &super::Uncertain, what: &str, d: &mut Diagnostics) {
+    let need = |d: &mut Diagnostics, ok: bool, key: &str, msg: &str| {
+        if !ok {
+            d.push(codes::SCENARIO, u.loc(key), format!("{what}: {msg}"), None);
+        }
+    };
+    match (&u.facility, &u.country) {
+        (Some(f), _) if ds.facility(f).is_none() => d.push(
+            codes::UNKNOWN_ID,
+            u.loc("facility"),
+            format!("{what}: unknown facility `{f}`"),
+            did_you_mean(f, ds.facilities.iter().map(|x| x.id.as_str())),
+        ),
+        (None, Some(c)) if ds.country(c).is_none() => d.push(
+            codes::UNKNOWN_ID,
+            u.loc("country"),
+            format!("{what}: unknown country `{c}`"),
+            did_you_mean(c, ds.countries.iter().map(|x| x.id.as_str())),
+        ),
+        (None, None) => need(
+            d,
+            false,
+            "param",
+            "a disruption needs `facility` or `country`",
+        ),
+        _ => {}
+    }
+    need(
+        d,
+        u.probability.is_some_and(|p| (0.0..=1.0).contains(&p)),
+        "probability",
+        "a disruption needs `probability` (per year) in 0..1",
+    );
+    need(
+        d,
+        u.loss.is_none_or(|l| (0.0..=1.0).contains(&l)),
+        "loss",
+        "`loss` must be in 0..1",
+    );
+    need(
+        d,
+        u.also.is_empty(),
+        "also",
+        "a disruption cannot share its draw (`also`)",
+    );
 }

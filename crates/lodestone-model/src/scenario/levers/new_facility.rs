@@ -66,8 +66,10 @@ impl Lever for NewFacility {
                 cx.push(codes::INCONSISTENT, Some("processes"), msg, None);
             }
         }
-        if self.capacity < 0.0 || self.unit_cost < 0.0 {
-            cx.out_of_range("capacity", "capacity and unit_cost must be ≥ 0");
+        for (key, v) in [("capacity", self.capacity), ("unit_cost", self.unit_cost)] {
+            if v < 0.0 {
+                cx.out_of_range(key, format!("`{key}` = {v} is negative: it must be ≥ 0"));
+            }
         }
         if let Some(u) = self.utilization {
             cx.share("utilization", u);
