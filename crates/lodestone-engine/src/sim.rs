@@ -206,7 +206,10 @@ impl<'a> Runner<'a> {
         if !self.expect.knows_use() {
             // a first clearing without holders measures each node's use
             let prob = clearing::build(&self.net, &inputs, &self.settings);
-            let c = clearing::solve(&self.net, &prob, &self.settings);
+            let mut c = clearing::solve(&self.net, &prob, &self.settings);
+            // an idle node's raw dual is any value in an interval: its premium would be
+            // round-off, and holders would expect it for the rest of the run
+            clearing::pin_idle_prices(&self.net, &inputs, &mut c);
             self.expect
                 .update(&self.net, &c, p.months as f64, &self.settings);
         }
