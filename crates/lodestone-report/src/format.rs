@@ -59,6 +59,18 @@ pub fn tonnes_exact(x: f64) -> String {
     thousands(x.round() as i64)
 }
 
+/// A model error `simulated / observed − 1`: a signed percentage, or a multiple once the
+/// model is more than twice the observation (`+1698%` reads as `×18.0`).
+pub fn model_error(e: f64) -> String {
+    if !e.is_finite() {
+        "–".into()
+    } else if e > 1.0 {
+        format!("×{:.1}", 1.0 + e)
+    } else {
+        format!("{:+.1}%", 100.0 * e)
+    }
+}
+
 /// A fraction as a percentage: `0.6862` → `69%`, `0.042` → `4.2%`, `0.0004` → `<0.1%`.
 pub fn pct(x: f64) -> String {
     if !x.is_finite() {
@@ -220,6 +232,14 @@ pub fn slug(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_error_beyond_double_is_a_multiple() {
+        assert_eq!(model_error(16.98), "×18.0");
+        assert_eq!(model_error(1.0), "+100.0%");
+        assert_eq!(model_error(-0.42), "-42.0%");
+        assert_eq!(model_error(f64::NAN), "–");
+    }
 
     #[test]
     fn numbers_read_well() {

@@ -6,7 +6,7 @@
 use super::common::source_ref;
 use crate::chart::{self, Fmt, Frame, Series};
 use crate::ctx::Ctx;
-use crate::format::{esc, tonnes_exact};
+use crate::format::{esc, model_error, tonnes_exact};
 use crate::html::{Charts, section, table};
 use lodestone_engine::backtest::{Backtest, Point, Score};
 use lodestone_model::dataset::ObsMetric;
@@ -167,7 +167,7 @@ fn misses(b: &Backtest) -> String {
                 esc(&x.period.label()),
                 format!("{} {}", tonnes_exact(x.observed), esc(&x.unit)),
                 tonnes_exact(x.simulated),
-                opt(x.error, |e| format!("{:+.1}%", 100.0 * e)),
+                x.error.map_or_else(|| "–".into(), model_error),
                 x.source
                     .iter()
                     .map(|s| source_ref(s))

@@ -2,7 +2,7 @@
 
 use super::common::source_ref;
 use crate::ctx::Ctx;
-use crate::format::{esc, tonnes_exact};
+use crate::format::{esc, model_error, tonnes_exact};
 use crate::html::{section, table};
 use std::fmt::Write;
 
@@ -52,8 +52,7 @@ pub(super) fn checks_section(ctxs: &[&Ctx]) -> String {
                             esc(&o.period.label()),
                             format!("{} {}", tonnes_exact(o.observed), esc(&o.unit)),
                             tonnes_exact(o.simulated),
-                            o.error
-                                .map_or_else(|| "–".into(), |e| format!("{:+.1}%", e * 100.0)),
+                            o.error.map_or_else(|| "–".into(), model_error),
                             o.source
                                 .iter()
                                 .map(|s| source_ref(s))
