@@ -560,6 +560,22 @@ fn warnings_of_a_valid_scenario_are_in_the_json() {
 }
 
 #[test]
+fn a_run_that_fails_its_balance_is_never_balance_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    // the solver's round-off on the tiny dataset (~2e-9 relative) is above this tolerance
+    let strict = format!("{TWO_YEARS}[settings]\nbalance_tolerance = 1e-12\n");
+    let r = post(a, "/api/runs", &json!({"toml": strict}));
+    assert_eq!(r.status, 202, "{}", r.text());
+    let job = wait_job(a, r.json()["id"].as_i64().unwrap());
+    assert_eq!(job["balance_ok"], false, "{job}");
+    let summary = get(a, &format!("/api/runs/{}/summary", job["id"])).json();
+    assert_eq!(summary["balance"]["ok"], false, "{}", summary["balance"]);
+    s.stop().unwrap();
+}
+
+#[test]
 fn bad_requests_get_clear_4xx_never_5xx() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), |c| c.max_body_bytes = 4096);
