@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Tables `data ids` can list, in the order printed.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "facilities",
     "materials",
     "countries",
     "blocs",
     "sectors",
     "companies",
+    "agencies",
     "processes",
     "elements",
     "groups",
@@ -106,6 +107,9 @@ fn ids(ds: &Dataset, table: &str) -> Vec<Id> {
             .collect(),
         "companies" => (ds.companies.iter())
             .map(|c| id(&c.id, &c.name, None, c.country.clone()))
+            .collect(),
+        "agencies" => (ds.agencies.iter())
+            .map(|a| id(&a.id, &a.name, None, a.country.clone()))
             .collect(),
         "processes" => (ds.processes.iter())
             .map(|p| id(&p.id, &p.name, None, p.stage.as_str().to_string()))

@@ -274,6 +274,32 @@ fn calibrate_refuses_bad_paths_and_ranges_with_located_errors() {
         "settings.supply_slope",
         &["error[E006]", "expected PATH=LOW..HIGH"],
     );
+    // inside the domain (not negative) but beyond what the model accepts: the limits
+    // `[[uncertainty]]` draws are held to, at the range
+    refused(
+        d,
+        &fit,
+        "facilities.mine_cn.ramp_months=0..1e308",
+        &[
+            "--param facilities.mine_cn.ramp_months=0..1e308:1:32: error[E007]: `facilities.mine_cn.ramp_months` = 0..1e308 reaches 1e308, out of range: at most 1.2e3 months",
+            "hint: narrow the range",
+        ],
+    );
+    refused(
+        d,
+        &fit,
+        "facilities.mine_cn.unit_cost=100..1e12",
+        &["error[E007]", "at most 1e9 USD/t"],
+    );
+    refused(
+        d,
+        &fit,
+        "facilities.mine_cn.start=-5000..6",
+        &[
+            "--param facilities.mine_cn.start=-5000..6:1:26: error[E007]",
+            "shifts by -5e3 months, out of range: at most 1200 months either way",
+        ],
+    );
     // a target that selects nothing is refused too
     let o = run(&[
         "calibrate",

@@ -618,6 +618,7 @@ fn data_ids_lists_ids_with_names_and_units() {
         "blocs",
         "sectors",
         "companies",
+        "agencies",
         "processes",
         "elements",
     ] {

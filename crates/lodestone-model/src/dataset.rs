@@ -24,6 +24,7 @@ pub const OPTIONAL_TABLES: &[&str] = &[
     "groups",
     "observations",
     "pipeline",
+    "agencies",
 ];
 
 /// Chain stage.
@@ -261,6 +262,19 @@ pub struct Company {
     pub country: String,
     /// State ownership share.
     pub state_share: f64,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+/// A public agency that may pay for a lever (a price floor's `payer`) besides a country.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Agency {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Country whose government it belongs to.
+    pub country: String,
     /// Sources.
     pub source: Vec<String>,
 }
@@ -702,6 +716,9 @@ pub struct Dataset {
     pub countries: Vec<Country>,
     /// Companies.
     pub companies: Vec<Company>,
+    /// Agencies that may pay for levers (`agencies.csv`).
+    #[serde(default)]
+    pub agencies: Vec<Agency>,
     /// Materials.
     pub materials: Vec<Material>,
     /// Processes.

@@ -223,6 +223,7 @@ mod tests {
             "elements",
             "countries",
             "companies",
+            "agencies",
             "materials",
             "compositions",
             "processes",

@@ -448,6 +448,24 @@ fn resolve_request(st: &AppState, req: &ScenarioRequest) -> ApiResult<(Scenario,
     Ok((sc, loaded))
 }
 
+/// The warnings of a valid scenario (events that start after the horizon: they do nothing
+/// in the run), located like diagnostics; `[]` when there are none.
+fn warnings(sc: &Scenario) -> Value {
+    serde_json::to_value(sc.horizon_warnings()).unwrap_or_else(|_| json!([]))
+}
+
+/// The warnings of a stored job's scenario, read again from its request (the store keeps
+/// the request, not the warnings); `[]` when it no longer parses.
+fn request_warnings(request: &Value) -> Value {
+    let text = |k: &str| request.get(k).and_then(Value::as_str);
+    let sc = match (text("scenario"), text("toml")) {
+        (Some(name), None) => resolve::named_scenario(name).ok().map(|x| x.2),
+        (None, Some(toml)) => resolve::posted_scenario(text("file"), toml).ok(),
+        _ => None,
+    };
+    sc.map_or_else(|| json!([]), |sc| warnings(&sc))
+}
+
 async fn validate(State(st): St, ApiJson(req): ApiJson<ScenarioRequest>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let (sc, l) = resolve_request(&st, &req)?;
@@ -458,6 +476,7 @@ async fn validate(State(st): St, ApiJson(req): ApiJson<ScenarioRequest>) -> ApiR
             "events": sc.events.len(),
             "horizon": sc.horizon,
             "files": sc.files,
+            "warnings": warnings(&sc),
         })))
     })
     .await
@@ -522,22 +541,25 @@ fn get_row(st: &AppState, id: i64, kind: Option<&str>) -> ApiResult<JobRow> {
     }
 }
 
-/// Submits a job unless the same question has a result (or is being answered).
+/// Submits a job unless the same question has a result (or is being answered); the
+/// answer carries the scenario's `warnings`.
 fn submit(
     st: &AppState,
     job: NewJob,
     use_cache: bool,
-    work: Work,
+    (work, warnings): (Work, Value),
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Value>)> {
     if use_cache && let Some(row) = st.db.reusable(&job.cache_key)? {
         let mut v = job_json(st, &row);
         v["cached"] = json!(true);
+        v["warnings"] = warnings;
         return Ok((StatusCode::OK, HeaderMap::new(), Json(v)));
     }
     let id = st.jobs.submit(&job, work)?;
     let row = get_row(st, id, None)?;
     let mut v = job_json(st, &row);
     v["cached"] = json!(false);
+    v["warnings"] = warnings;
     let mut h = HeaderMap::new();
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/jobs/{id}")) {
         h.insert(header::LOCATION, loc);
@@ -585,7 +607,13 @@ async fn submit_run(
             cache_key: resolve::cache_key("run", &sc, &loaded, &json!({})),
             request: req.echo(),
         };
-        submit(&st, job, req.cache.unwrap_or(true), run_work(loaded, sc))
+        let warnings = warnings(&sc);
+        submit(
+            &st,
+            job,
+            req.cache.unwrap_or(true),
+            (run_work(loaded, sc), warnings),
+        )
     })
     .await
 }
@@ -620,7 +648,9 @@ async fn list_ensembles(State(st): St, ApiQuery(q): ApiQuery<ListQuery>) -> ApiR
 async fn get_job(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let row = get_row(&st, parse_id(&id, "job")?, None)?;
-        Ok(Json(job_json(&st, &row)))
+        let mut v = job_json(&st, &row);
+        v["warnings"] = request_warnings(&row.request);
+        Ok(Json(v))
     })
     .await
 }
@@ -628,6 +658,7 @@ async fn get_job(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult<Json<
 fn get_kind(st: &AppState, id: &str, kind: &str) -> ApiResult<Json<Value>> {
     let row = get_row(st, parse_id(id, kind)?, Some(kind))?;
     let mut v = job_json(st, &row);
+    v["warnings"] = request_warnings(&row.request);
     if kind == "run" && row.state == JobState::Done {
         v["links"]["csv"] = Value::Object(
             tables::names()
@@ -875,12 +906,9 @@ async fn submit_ensemble(
             seed,
             threads,
         };
-        submit(
-            &st,
-            job,
-            req.cache.unwrap_or(true),
-            ensemble_work(loaded, sc, opts),
-        )
+        let warnings = warnings(&sc);
+        let work = ensemble_work(loaded, sc, opts);
+        submit(&st, job, req.cache.unwrap_or(true), (work, warnings))
     })
     .await
 }

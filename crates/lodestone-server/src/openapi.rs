@@ -141,7 +141,7 @@ fn build(token: bool) -> Value {
             json!({"200": ok("The scenario.", any_object()), "404": err("Unknown scenario (with a hint).")})),
         "/api/validate": post_op("Parse and validate a scenario against its dataset.", "ScenarioRequest",
             json!({
-                "200": ok("Valid.", any_object()),
+                "200": ok("Valid: the scenario's name, dataset, events, horizon, files and `warnings` (Diagnostic, located: an event that starts after the horizon does nothing in the run).", reference("Validation")),
                 "400": err("Malformed JSON, a `null` or ill-typed field, an unknown field, or not exactly one of `scenario` and `toml`."),
                 "401": err("A token is required."),
                 "404": err("Unknown scenario name."),
@@ -227,6 +227,15 @@ fn build(token: bool) -> Value {
                     "message": {"type": "string"},
                     "hint": {"type": ["string", "null"]},
                 }},
+                "Validation": {"type": "object", "required": ["valid", "warnings"], "properties": {
+                    "valid": {"type": "boolean"},
+                    "scenario": {"type": "string"},
+                    "dataset": {"type": "string"},
+                    "events": {"type": "integer"},
+                    "horizon": {"type": "object"},
+                    "files": {"type": "array", "items": {"type": "string"}},
+                    "warnings": {"type": "array", "items": reference("Diagnostic")},
+                }},
                 "ScenarioRequest": {"type": "object", "additionalProperties": false,
                     "description": "Exactly one of `scenario` and `toml`.",
                     "properties": {
@@ -263,6 +272,8 @@ fn build(token: bool) -> Value {
                     "started": {"type": ["string", "null"], "format": "date-time"},
                     "finished": {"type": ["string", "null"], "format": "date-time"},
                     "cached": {"type": "boolean"},
+                    "warnings": {"type": "array", "items": reference("Diagnostic"),
+                        "description": "Warnings of the job's scenario (an event that starts after the horizon does nothing in the run): in the answer to a submission and to a single job, not in listings."},
                     "links": {"type": "object"},
                 }},
             },

@@ -518,6 +518,64 @@ fn scenario_problems_are_located_422s() {
 }
 
 #[test]
+fn warnings_of_a_valid_scenario_are_in_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    // an event that starts after the horizon ends: valid, but it does nothing in the run
+    let late = format!(
+        "{TWO_YEARS}[[events]]\ntype = \"disruption\"\nfacility = \"mine_cn\"\nstart = \"2027-01\"\nend = \"2027-06\"\nloss = 0.5\n"
+    );
+    let body = json!({"toml": late, "file": "late.toml"});
+    let assert_warned = |v: &Value| {
+        let w = &v["warnings"][0];
+        assert_eq!(w["code"], "E011", "{v}");
+        assert_eq!(w["location"]["file"], "late.toml", "{v}");
+        assert_eq!(w["location"]["line"], 8, "{v}");
+        assert!(
+            w["message"]
+                .as_str()
+                .unwrap()
+                .contains("after the horizon ends"),
+            "{v}"
+        );
+        assert_eq!(v["warnings"].as_array().unwrap().len(), 1, "{v}");
+    };
+    let v = post(a, "/api/validate", &body);
+    assert_eq!(v.status, 200, "{}", v.text());
+    assert_warned(&v.json());
+    let r = post(a, "/api/runs", &body);
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert_warned(&r.json());
+    let id = r.json()["id"].as_i64().unwrap();
+    let done = wait_job(a, id);
+    assert_eq!(done["state"], "done", "{done}");
+    assert_warned(&done);
+    assert_warned(&get(a, &format!("/api/runs/{id}")).json());
+    // a cached answer says it too; a scenario without late events has none
+    assert_warned(&post(a, "/api/runs", &body).json());
+    let ok = post(a, "/api/validate", &json!({"toml": TWO_YEARS})).json();
+    assert_eq!(ok["warnings"], json!([]), "{ok}");
+    s.stop().unwrap();
+}
+
+#[test]
+fn a_run_that_fails_its_balance_is_never_balance_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    // the solver's round-off on the tiny dataset (~2e-9 relative) is above this tolerance
+    let strict = format!("{TWO_YEARS}[settings]\nbalance_tolerance = 1e-12\n");
+    let r = post(a, "/api/runs", &json!({"toml": strict}));
+    assert_eq!(r.status, 202, "{}", r.text());
+    let job = wait_job(a, r.json()["id"].as_i64().unwrap());
+    assert_eq!(job["balance_ok"], false, "{job}");
+    let summary = get(a, &format!("/api/runs/{}/summary", job["id"])).json();
+    assert_eq!(summary["balance"]["ok"], false, "{}", summary["balance"]);
+    s.stop().unwrap();
+}
+
+#[test]
 fn bad_requests_get_clear_4xx_never_5xx() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), |c| c.max_body_bytes = 4096);

@@ -147,6 +147,9 @@ pub fn check(ds: &Dataset, sc: &Scenario, params: &[Param]) -> Diagnostics {
             if found.is_empty() {
                 check_domain(p, path_domain(&p.path), &mut d);
             }
+            if found.is_empty() && d.is_empty() {
+                found = limit_problems(ds, sc, p);
+            }
             d.extend(found);
         }
     }
@@ -191,6 +194,23 @@ fn check_domain(p: &Param, domain: Option<(f64, f64, &str)>, d: &mut Diagnostics
         let hint = Some(format!("{what}; search {within}"));
         d.0.push(diag(&p.arg, p.range_col(), codes::OUT_OF_RANGE, msg, hint));
     }
+}
+
+/// A range inside its domain must still hold only values `[[uncertainty]]` may draw for
+/// the path (capacities up to 1e9 t/yr, shifts and ramps up to 1200 months, costs up to
+/// 1e9 USD/t, an event field its lever accepts): located at the range, with its bound.
+fn limit_problems(ds: &Dataset, sc: &Scenario, p: &Param) -> Diagnostics {
+    let loc = arg_location(&p.arg, p.range_col());
+    let mut found = sc.check_parameter_range(ds, &p.path, (p.low, p.high), &loc);
+    for f in &mut found.0 {
+        f.code = codes::OUT_OF_RANGE;
+        let written = p.arg.split_once('=').map_or("", |(_, r)| r.trim());
+        let range = format!("= {written}");
+        f.message = (f.message.replace("can draw", &format!("{range} reaches")))
+            .replace("can shift by", &format!("{range} shifts by"));
+        f.hint = Some("narrow the range to values the model accepts (see the limit above)".into());
+    }
+    found
 }
 
 /// The domain of a dataset or scenario path's value, where it has one (what `apply` would

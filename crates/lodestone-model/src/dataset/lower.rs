@@ -7,8 +7,8 @@
 //! facilities' stages of development) and diagnostics come out in that order.
 
 use super::{
-    Basis, CapacityStep, Company, Country, Dataset, Demand, Development, Element, Facility, Flow,
-    Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route,
+    Agency, Basis, CapacityStep, Company, Country, Dataset, Demand, Development, Element, Facility,
+    Flow, Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route,
     Season, Sector, Source, Stage, Status, Stock,
 };
 use crate::diag::{Diagnostics, codes};
@@ -51,6 +51,7 @@ pub(super) fn lower(
         elements,
         countries,
         companies,
+        agencies: lower_agencies(t("agencies")),
         materials,
         processes,
         facilities: Vec::new(),
@@ -184,6 +185,19 @@ fn lower_companies(tb: &Table) -> Vec<Company> {
             name: tb.get(r, "name").into(),
             country: tb.get(r, "country").into(),
             state_share: num(tb, r, "state_share", 0.0),
+            source: list(tb, r, "source"),
+        })
+        .collect()
+}
+
+/// Agencies that may pay for levers.
+fn lower_agencies(tb: &Table) -> Vec<Agency> {
+    tb.rows
+        .iter()
+        .map(|r| Agency {
+            id: tb.get(r, "id").into(),
+            name: tb.get(r, "name").into(),
+            country: tb.get(r, "country").into(),
             source: list(tb, r, "source"),
         })
         .collect()

@@ -338,6 +338,41 @@ impl Check<'_> {
         }
     }
 
+    /// A payer (written at `key`) must be a country or an agency of `agencies.csv`.
+    pub fn payer(&mut self, key: &str, v: &str) {
+        let countries = self.ids.of(Id::Country);
+        let agencies = &self.ds.agencies;
+        if countries.iter().any(|c| c == v) || agencies.iter().any(|a| a.id == v) {
+            return;
+        }
+        let wanted = v.to_lowercase();
+        let ids = countries.iter().map(String::as_str);
+        let hint = did_you_mean(v, ids.chain(agencies.iter().map(|a| a.id.as_str())))
+            .or_else(|| {
+                // an agency written by its short name, e.g. `DoD` for `us_dod`
+                (agencies.iter())
+                    .find(|a| a.id.rsplit('_').next() == Some(wanted.as_str()))
+                    .map(|a| format!("did you mean `{}` ({})?", a.id, a.name))
+            })
+            .or_else(|| {
+                Some(if agencies.is_empty() {
+                    format!(
+                        "a payer is a country; dataset `{}` declares no agencies (agencies.csv: id, name, country, source)",
+                        self.ds.name
+                    )
+                } else {
+                    let names: Vec<&str> = agencies.iter().map(|a| a.id.as_str()).collect();
+                    format!("a payer is a country or an agency: {}", names.join(", "))
+                })
+            });
+        self.push(
+            codes::UNKNOWN_ID,
+            Some(key),
+            format!("unknown payer `{v}`: neither a country nor an agency"),
+            hint,
+        );
+    }
+
     /// An event's end must not come before its start.
     pub fn dates(&mut self, start: Month, end: Option<Month>) {
         if let Some(end) = end

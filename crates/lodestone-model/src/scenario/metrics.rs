@@ -67,12 +67,12 @@ impl Scenario {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::scenario::Scenario;
     use crate::{Dataset, DatasetFiles};
 
     /// The engine's tiny fixture dataset (CN, AU, JP, US; bloc `us_allies`).
-    fn tiny() -> Dataset {
+    pub(crate) fn tiny() -> Dataset {
         macro_rules! f {
             ($name:literal) => {
                 (
@@ -88,6 +88,7 @@ mod tests {
         let files = DatasetFiles {
             root: "tiny".into(),
             files: vec![
+                f!("agencies.csv"),
                 f!("capacity.csv"),
                 f!("companies.csv"),
                 f!("compositions.csv"),

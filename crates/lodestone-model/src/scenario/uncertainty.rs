@@ -60,6 +60,47 @@ impl Scenario {
         d
     }
 
+    /// The problems of a range of values searched for `path` (`calibrate --param
+    /// PATH=LOW..HIGH`), located at `loc`: every value in it must be one a
+    /// `[[uncertainty]]` draw may take (the same limits, as for a uniform on the range),
+    /// and a shifted `start` or `end` must not cross the event's other end. Call after
+    /// [`Scenario::check_parameter`] found nothing.
+    pub fn check_parameter_range(
+        &self,
+        ds: &Dataset,
+        path: &str,
+        (low, high): (f64, f64),
+        loc: &Location,
+    ) -> Diagnostics {
+        let mut d = Diagnostics::default();
+        self.check_param_path(ds, &mut d, loc, "parameter", path, Some((low, high)));
+        let uniform = super::Uncertain {
+            param: path.to_string(),
+            dist: Dist::Uniform,
+            min: Some(low),
+            max: Some(high),
+            mode: None,
+            mean: None,
+            sd: None,
+            median: None,
+            sigma: None,
+            values: Vec::new(),
+            weights: Vec::new(),
+            p: None,
+            facility: None,
+            country: None,
+            probability: None,
+            loss: None,
+            also: Vec::new(),
+            source: None,
+            note: None,
+            location: loc.clone(),
+            keys: Default::default(),
+        };
+        self.check_sampled(ds, &uniform, path, &mut d);
+        d
+    }
+
     /// Check one `[[uncertainty]]` parameter path (`param` or an entry of `also`).
     fn check_param_path(
         &self,

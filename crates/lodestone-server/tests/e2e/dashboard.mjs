@@ -107,6 +107,12 @@ async function main() {
   await page.waitForSelector("#run-message .msg.error li");
   const diag = await page.textContent("#run-message");
   check(/no_such_mine/.test(diag) && /E008/.test(diag) && /:\d+/.test(diag), "validation shows a located E008 for an unknown facility");
+  // a valid scenario with an event after the horizon: valid, with a located warning
+  await page.fill("#scenario-text", original + '\n[[events]]\ntype = "disruption"\nfacility = "mt_weld"\nstart = "2049-01"\nend = "2049-06"\nloss = 1.0\n');
+  await page.click("#validate-button");
+  await page.waitForSelector("#run-message .msg.warn li");
+  const warned = await page.textContent("#run-message");
+  check(/Valid/.test(warned) && /E011/.test(warned) && /after the horizon/.test(warned), "validation shows a located E011 warning for an event after the horizon");
   await page.selectOption("#scenario-select", "china-2025-04-licensing");
   await page.waitForFunction(() => document.querySelector("#scenario-text").value.includes("china"));
   await page.selectOption("#scenario-select", "baseline");
