@@ -17,7 +17,11 @@ struct Cancelled;
 /// What an ensemble returns: the summary (as `lodestone ensemble --json`) and, on
 /// request, the per-replicate rows (replicate, year, metric, value) and sampled
 /// parameters (replicate, parameter, value).
-type Out = (String, Option<(Vec<u32>, Vec<String>, Vec<String>, Vec<f64>)>, Option<(Vec<u32>, Vec<String>, Vec<f64>)>);
+type Out = (
+    String,
+    Option<(Vec<u32>, Vec<String>, Vec<String>, Vec<f64>)>,
+    Option<(Vec<u32>, Vec<String>, Vec<f64>)>,
+);
 
 /// Run an ensemble; see `lodestone.ensemble`.
 #[pyfunction]
@@ -36,7 +40,9 @@ pub fn run_ensemble(
     replicates: bool,
 ) -> PyResult<Out> {
     if runs == 0 {
-        return Err(pyo3::exceptions::PyValueError::new_err("runs must be at least 1"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "runs must be at least 1",
+        ));
     }
     if threads == Some(0) {
         return Err(pyo3::exceptions::PyValueError::new_err(
@@ -47,8 +53,13 @@ pub fn run_ensemble(
     override_step(&mut sc, step.as_deref())?;
     let given = dataset.as_deref();
     let ds = py.detach(|| inputs::for_scenario(given, &sc))?;
-    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let opts = EnsembleOptions { runs, seed, threads };
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = EnsembleOptions {
+        runs,
+        seed,
+        threads,
+    };
     let (done, cancel) = (AtomicUsize::new(0), AtomicBool::new(false));
     let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut params = (Vec::new(), Vec::new(), Vec::new());
@@ -122,5 +133,9 @@ pub fn run_ensemble(
     if let Some(cb) = &progress {
         cb.call1((runs, runs))?;
     }
-    Ok((doc, replicates.then_some(rows), replicates.then_some(params)))
+    Ok((
+        doc,
+        replicates.then_some(rows),
+        replicates.then_some(params),
+    ))
 }

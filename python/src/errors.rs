@@ -24,7 +24,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// One located diagnostic as bad input.
-    pub fn at(code: &'static str, location: Location, message: String, hint: Option<String>) -> Error {
+    pub fn at(
+        code: &'static str,
+        location: Location,
+        message: String,
+        hint: Option<String>,
+    ) -> Error {
         Error::Invalid(Diagnostics(vec![Diagnostic {
             code,
             location,
@@ -70,7 +75,14 @@ fn raise(py: Python<'_>, class: &str, message: &str, d: Option<&Diagnostics>) ->
                 for x in d.iter() {
                     let l = &x.location;
                     let hint = x.hint.as_deref();
-                    let args = (l.file.as_str(), l.line, l.column, x.code, x.message.as_str(), hint);
+                    let args = (
+                        l.file.as_str(),
+                        l.line,
+                        l.column,
+                        x.code,
+                        x.message.as_str(),
+                        hint,
+                    );
                     list.append(diag.call1(args)?)?;
                 }
                 module.getattr(class)?.call1((message, list))?

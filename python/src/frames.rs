@@ -83,7 +83,14 @@ impl Frame {
 }
 
 /// Names of the tables, in the CLI's order.
-pub const TABLES: [&str; 6] = ["production", "flows", "consumption", "shortfall", "prices", "stocks"];
+pub const TABLES: [&str; 6] = [
+    "production",
+    "flows",
+    "consumption",
+    "shortfall",
+    "prices",
+    "stocks",
+];
 
 /// Build table `name` of a run (one of [`TABLES`]); `None` for an unknown name.
 pub fn build(r: &RunResult, name: &str) -> Option<Frame> {
@@ -101,7 +108,10 @@ pub fn build(r: &RunResult, name: &str) -> Option<Frame> {
 fn production(r: &RunResult) -> Frame {
     use Cell::{F, T};
     let (ds, net) = (&r.data, &r.network);
-    let mut f = Frame::new(&["period", "facility", "country", "material", "tonnes"], &["tonnes"]);
+    let mut f = Frame::new(
+        &["period", "facility", "country", "material", "tonnes"],
+        &["tonnes"],
+    );
     for p in &r.periods {
         let label = p.period.label();
         for (k, act) in net.activities.iter().enumerate() {
@@ -121,14 +131,23 @@ fn production(r: &RunResult) -> Frame {
 fn flows(r: &RunResult) -> Frame {
     use Cell::{F, T};
     let net = &r.network;
-    let mut f = Frame::new(&["period", "exporter", "importer", "material", "tonnes"], &["tonnes"]);
+    let mut f = Frame::new(
+        &["period", "exporter", "importer", "material", "tonnes"],
+        &["tonnes"],
+    );
     for p in &r.periods {
         let (label, c) = (p.period.label(), &p.clearing);
         for (a, arc) in net.arcs.iter().enumerate() {
             if c.flow[a] > c.noise {
                 let (from, to) = (&net.nodes[arc.from], &net.nodes[arc.to]);
                 let (e, i) = (&net.markets[from.market], &net.markets[to.market]);
-                f.push(&[T(&label), T(e), T(i), T(&net.materials[from.material]), F(c.flow[a])]);
+                f.push(&[
+                    T(&label),
+                    T(e),
+                    T(i),
+                    T(&net.materials[from.material]),
+                    F(c.flow[a]),
+                ]);
             }
         }
     }
@@ -139,7 +158,10 @@ fn flows(r: &RunResult) -> Frame {
 fn demand(r: &RunResult, short: bool) -> Frame {
     use Cell::{F, T};
     let (ds, net) = (&r.data, &r.network);
-    let mut f = Frame::new(&["period", "country", "sector", "material", "tonnes"], &["tonnes"]);
+    let mut f = Frame::new(
+        &["period", "country", "sector", "material", "tonnes"],
+        &["tonnes"],
+    );
     for p in &r.periods {
         let (label, c) = (p.period.label(), &p.clearing);
         for (d, dv) in net.demands.iter().enumerate() {
@@ -149,7 +171,13 @@ fn demand(r: &RunResult, short: bool) -> Frame {
             } else {
                 c.consumption[d]
             };
-            f.push(&[T(&label), T(&row.country), T(&row.sector), T(&row.material), F(v)]);
+            f.push(&[
+                T(&label),
+                T(&row.country),
+                T(&row.sector),
+                T(&row.material),
+                F(v),
+            ]);
         }
     }
     f
@@ -159,7 +187,10 @@ fn demand(r: &RunResult, short: bool) -> Frame {
 fn prices(r: &RunResult) -> Frame {
     use Cell::{F, T};
     let net = &r.network;
-    let mut f = Frame::new(&["period", "market", "material", "usd_per_kg"], &["usd_per_kg"]);
+    let mut f = Frame::new(
+        &["period", "market", "material", "usd_per_kg"],
+        &["usd_per_kg"],
+    );
     let colours = net.taint_market.is_some();
     for p in &r.periods {
         let (label, c) = (p.period.label(), &p.clearing);
@@ -181,14 +212,27 @@ fn prices(r: &RunResult) -> Frame {
 fn stocks(r: &RunResult) -> Frame {
     use Cell::{F, T};
     let net = &r.network;
-    let mut f = Frame::new(&["period", "market", "holder", "material", "tonnes"], &["tonnes"]);
+    let mut f = Frame::new(
+        &["period", "market", "holder", "material", "tonnes"],
+        &["tonnes"],
+    );
     for p in &r.periods {
         let label = p.period.label();
         for (k, sv) in net.stocks.iter().enumerate() {
             let n = &net.nodes[sv.node];
-            let holder = if sv.strategic { "strategic" } else { "commercial" };
+            let holder = if sv.strategic {
+                "strategic"
+            } else {
+                "commercial"
+            };
             let (mk, m) = (&net.markets[n.market], &net.materials[n.material]);
-            f.push(&[T(&label), T(mk), T(holder), T(m), F(p.clearing.stock_end[k])]);
+            f.push(&[
+                T(&label),
+                T(mk),
+                T(holder),
+                T(m),
+                F(p.clearing.stock_end[k]),
+            ]);
         }
     }
     f

@@ -34,7 +34,12 @@ impl PyScenario {
             return Err(Error::Invalid(Diagnostics(bad)));
         }
         let sc = parsed.map_err(Error::Invalid)?;
-        Ok(PyScenario { file, text, base, sc })
+        Ok(PyScenario {
+            file,
+            text,
+            base,
+            sc,
+        })
     }
 
     /// A shipped scenario name or a path to a `.toml` file.
@@ -42,7 +47,12 @@ impl PyScenario {
         let path = Path::new(arg);
         if arg.ends_with(".toml") || path.is_file() {
             let bytes = std::fs::read(path).map_err(|e| {
-                Error::at(codes::MISSING_FILE, Location::file(arg), format!("cannot read scenario: {e}"), None)
+                Error::at(
+                    codes::MISSING_FILE,
+                    Location::file(arg),
+                    format!("cannot read scenario: {e}"),
+                    None,
+                )
             })?;
             let text = lodestone_model::diag::decode_utf8(arg, bytes)
                 .map_err(|d| Error::Invalid(Diagnostics(vec![d])))?;
@@ -65,8 +75,9 @@ impl PyScenario {
     /// This scenario's text with `events` appended to its `[[events]]` (and `name`
     /// replaced if given), as a new scenario.
     fn extended(&self, events: Vec<toml::Value>, name: Option<String>) -> Result<PyScenario> {
-        let mut doc: toml::Table = toml::from_str(&self.text)
-            .map_err(|e| Error::Failure(format!("{}: cannot re-read the scenario: {e}", self.file)))?;
+        let mut doc: toml::Table = toml::from_str(&self.text).map_err(|e| {
+            Error::Failure(format!("{}: cannot re-read the scenario: {e}", self.file))
+        })?;
         let list = doc
             .entry("events")
             .or_insert_with(|| toml::Value::Array(Vec::new()));
@@ -82,8 +93,13 @@ impl PyScenario {
         if let Some(n) = name {
             doc.insert("name".into(), toml::Value::String(n));
         }
-        let text = toml::to_string(&doc).map_err(|e| Error::Failure(format!("cannot write TOML: {e}")))?;
-        PyScenario::parse(format!("<{} + events>", self.sc.name), text, self.base.clone())
+        let text =
+            toml::to_string(&doc).map_err(|e| Error::Failure(format!("cannot write TOML: {e}")))?;
+        PyScenario::parse(
+            format!("<{} + events>", self.sc.name),
+            text,
+            self.base.clone(),
+        )
     }
 }
 
@@ -113,7 +129,10 @@ fn lookup<'a>(
 
 /// A Python object (dict, list, number, string) as a TOML value, through JSON.
 fn to_toml(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<toml::Value> {
-    let json: String = py.import("json")?.call_method1("dumps", (obj,))?.extract()?;
+    let json: String = py
+        .import("json")?
+        .call_method1("dumps", (obj,))?
+        .extract()?;
     let v: serde_json::Value = serde_json::from_str(&json)
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     toml::Value::try_from(v).map_err(|e| {
@@ -155,7 +174,10 @@ impl PyScenario {
         events: Vec<Bound<'_, PyAny>>,
         name: Option<String>,
     ) -> PyResult<PyScenario> {
-        let events = events.iter().map(|e| to_toml(py, e)).collect::<PyResult<Vec<_>>>()?;
+        let events = events
+            .iter()
+            .map(|e| to_toml(py, e))
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(self.extended(events, name)?)
     }
 
@@ -228,9 +250,18 @@ pub struct PyDataset {
 pub fn embedded(name: &str) -> Result<Dataset> {
     let files = lodestone_data::dataset_files(name).ok_or_else(|| {
         let names = lodestone_data::dataset_names();
-        let hint = did_you_mean(name, names.iter().copied())
-            .unwrap_or_else(|| format!("embedded datasets: {}; or Dataset.load(folder)", names.join(", ")));
-        Error::at(codes::UNKNOWN_ID, Location::file("<argument>"), format!("unknown dataset `{name}`"), Some(hint))
+        let hint = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "embedded datasets: {}; or Dataset.load(folder)",
+                names.join(", ")
+            )
+        });
+        Error::at(
+            codes::UNKNOWN_ID,
+            Location::file("<argument>"),
+            format!("unknown dataset `{name}`"),
+            Some(hint),
+        )
     })?;
     Dataset::load(&files).map_err(Error::Invalid)
 }
@@ -270,7 +301,12 @@ impl PyDataset {
         let ds = py.detach(|| {
             crate::errors::guard(|| {
                 let files = lodestone_data::read_dataset_dir(&path).map_err(|e| {
-                    Error::at(codes::MISSING_FILE, Location::file(path.display().to_string()), e.to_string(), None)
+                    Error::at(
+                        codes::MISSING_FILE,
+                        Location::file(path.display().to_string()),
+                        e.to_string(),
+                        None,
+                    )
                 })?;
                 Dataset::load(&files).map_err(Error::Invalid)
             })

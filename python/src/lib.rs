@@ -15,7 +15,10 @@ use pyo3::prelude::*;
 /// The embedded datasets' names.
 #[pyfunction]
 fn datasets() -> Vec<String> {
-    lodestone_data::dataset_names().into_iter().map(String::from).collect()
+    lodestone_data::dataset_names()
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// The shipped scenarios' names.

@@ -92,7 +92,11 @@ pub fn run(
 
 /// A table as (column names, columns, distinct text values); each column is
 /// `("text", u32 codes)` or `("float", f64)`, as little-endian bytes.
-type RawTable<'py> = (Vec<&'static str>, Vec<(&'static str, Bound<'py, PyBytes>)>, Vec<String>);
+type RawTable<'py> = (
+    Vec<&'static str>,
+    Vec<(&'static str, Bound<'py, PyBytes>)>,
+    Vec<String>,
+);
 
 fn bytes_of<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
     let mut out = Vec::with_capacity(v.len() * N);
@@ -112,12 +116,14 @@ impl PyRun {
 
     /// Table `name` (production, flows, consumption, shortfall, prices, stocks).
     fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<RawTable<'py>> {
-        let frame = py.detach(|| frames::build(&self.result, name)).ok_or_else(|| {
-            pyo3::exceptions::PyKeyError::new_err(format!(
-                "no table `{name}`; tables: {}",
-                frames::TABLES.join(", ")
-            ))
-        })?;
+        let frame = py
+            .detach(|| frames::build(&self.result, name))
+            .ok_or_else(|| {
+                pyo3::exceptions::PyKeyError::new_err(format!(
+                    "no table `{name}`; tables: {}",
+                    frames::TABLES.join(", ")
+                ))
+            })?;
         let cols = (frame.columns.iter())
             .map(|c| match c {
                 Column::Text(v) => ("text", PyBytes::new(py, &bytes_of(v, u32::to_le_bytes))),
@@ -158,7 +164,9 @@ impl PyRun {
 pub fn compare_rows(a: PyRef<'_, PyRun>, b: PyRef<'_, PyRun>, threshold: f64) -> PyResult<String> {
     use lodestone_engine::compare as cmp;
     if !(threshold.is_finite() && threshold >= 0.0) {
-        return Err(pyo3::exceptions::PyValueError::new_err("threshold must be a number ≥ 0"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "threshold must be a number ≥ 0",
+        ));
     }
     let json = |s: &Summary| serde_json::to_value(s).map_err(|e| Error::Failure(e.to_string()));
     let (sa, sb) = (json(&a.summary)?, json(&b.summary)?);
@@ -201,14 +209,23 @@ pub fn report(
     Ok(py.detach(|| guard(|| write_report(a, b, &path, ensemble_json.as_deref())))?)
 }
 
-fn write_report(a: &PyRun, b: Option<&PyRun>, path: &std::path::Path, ens: Option<&str>) -> Result<String> {
+fn write_report(
+    a: &PyRun,
+    b: Option<&PyRun>,
+    path: &std::path::Path,
+    ens: Option<&str>,
+) -> Result<String> {
     use lodestone_report::{Ensemble, Run};
     let ensemble = match ens {
         Some(t) => Some(Ensemble::parse(t).map_err(|e| Error::Failure(format!("ensemble: {e}")))?),
         None => None,
     };
     fn side(r: &PyRun) -> Run<'_> {
-        Run { info: &r.info, result: &r.result, summary: &r.summary }
+        Run {
+            info: &r.info,
+            result: &r.result,
+            summary: &r.summary,
+        }
     }
     let report = match b {
         None => lodestone_report::single(&side(a), ensemble.as_ref()),
