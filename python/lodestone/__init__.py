@@ -37,10 +37,13 @@ __all__ = [
     "Run",
     "Scenario",
     "ValidationError",
+    "Calibration",
     "backtest",
+    "calibrate",
     "compare",
     "datasets",
     "ensemble",
+    "export_lp",
     "report",
     "run",
     "scenarios",
@@ -196,6 +199,11 @@ class Run:
     def backtest(self) -> "Backtest":
         """This run against its dataset's observations (``lodestone backtest``)."""
         return Backtest(json.loads(self._raw.backtest_json()))
+
+    def export_lp(self, period: str) -> str:
+        """The clearing problem of the period containing month ``period`` (``"2026-03"``)
+        as MPS text (``lodestone export-lp``): solve it with HiGHS to compare."""
+        return self._raw.export_lp(period)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -358,3 +366,72 @@ def report(a: Union[Run, ScenarioLike], b: Optional[Union[Run, ScenarioLike]] = 
         doc = ensemble.attrs["summary"] if isinstance(ensemble, pd.DataFrame) else ensemble
         ens = json.dumps(doc)
     return _lo.report(ra._raw, None if rb is None else rb._raw, os.fspath(path), ens)
+
+
+def export_lp(scenario: ScenarioLike, period: str,
+              path: Optional[Union[str, "os.PathLike[str]"]] = None,
+              dataset: Optional[Dataset] = None, step: Optional[str] = None) -> str:
+    """Run a scenario and return the clearing problem of the period containing month
+    ``period`` as MPS text (``lodestone export-lp``); also written to ``path`` if given."""
+    mps = run(scenario, dataset, step).export_lp(period)
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(mps)
+    return mps
+
+
+class Calibration:
+    """A fit of parameters to the observations (``lodestone calibrate --json``).
+
+    ``parameters`` (path, low, high, start, fitted, at_bound) and ``residuals`` (target,
+    weight, before, after) as DataFrames; ``converged``, ``runs``, ``objective_before``
+    and ``objective_after`` from the document ``data``; ``fragment`` is the scenario
+    fragment of the fitted values (what ``--write FILE`` writes).
+    """
+
+    def __init__(self, data: Dict[str, Any], fragment: str):
+        self.data = data
+        self.fragment = fragment
+        self.parameters = pd.DataFrame(data.get("parameters", []))
+        self.residuals = pd.DataFrame(data.get("residuals", []))
+        self.converged: bool = bool(data.get("converged"))
+        self.runs: int = int(data.get("runs", 0))
+        self.objective_before: float = data.get("objective_before", float("nan"))
+        self.objective_after: float = data.get("objective_after", float("nan"))
+
+    def __repr__(self) -> str:
+        return (f"<Calibration {self.data.get('scenario')!r}: {len(self.parameters)} parameters, "
+                f"{self.runs} runs, objective {self.objective_before:.4g} -> {self.objective_after:.4g}>")
+
+
+def calibrate(scenario: ScenarioLike, params: Union[Dict[str, Tuple[float, float]], List[str]],
+              targets: Optional[List[str]] = None, seed: int = 42, max_runs: int = 200,
+              threads: Optional[int] = None, step: Optional[str] = None,
+              dataset: Optional[Dataset] = None, progress: bool = True) -> Calibration:
+    """Fit parameters to the dataset's observations (``lodestone calibrate``).
+
+    ``params``: ``{"settings.supply_slope": (0.05, 0.5)}`` or CLI-style strings
+    (``"settings.supply_slope=0.05..0.5"``); ``targets``: ``metric[:country[:material]][=W]``
+    (default: every observed metric). Deterministic for a ``seed`` at any ``threads``.
+    Bad parameters or targets raise :class:`ValidationError` located at the argument.
+
+    >>> fit = lodestone.calibrate("baseline", {"settings.supply_slope": (0.05, 0.5)},
+    ...                           step="year", max_runs=20)
+    >>> fit.parameters
+    """
+    if isinstance(params, dict):
+        params = [f"{k}={lo}..{hi}" for k, (lo, hi) in params.items()]
+    bar = None
+    callback = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=max_runs, desc="model runs (at most)", unit="run")
+        callback = lambda done, total: bar.update(done - bar.n)  # noqa: E731
+    try:
+        doc, fragment = _lo.calibrate(_scenario_arg(scenario), list(params), list(targets or []),
+                                      seed, max_runs, threads, step, dataset, callback)
+    finally:
+        if bar is not None:
+            bar.close()
+    return Calibration(json.loads(doc), fragment)

@@ -4,6 +4,8 @@
 //! functions — with the GIL released while the engine works. The `lodestone` Python
 //! package (python/lodestone) wraps these functions into DataFrames.
 
+mod background;
+mod calibrate;
 mod ensemble;
 mod errors;
 mod frames;
@@ -35,6 +37,8 @@ fn version() -> &'static str {
 
 #[pymodule]
 mod _lodestone {
+    #[pymodule_export]
+    use super::calibrate::run_calibrate;
     #[pymodule_export]
     use super::ensemble::run_ensemble;
     #[pymodule_export]

@@ -145,6 +145,39 @@ impl PyRun {
         Ok(text)
     }
 
+    /// The clearing problem of the period containing `month` (`YYYY-MM`) as MPS text, as
+    /// `lodestone export-lp` writes it.
+    fn export_lp(&self, month: &str) -> PyResult<String> {
+        use lodestone_engine::clearing;
+        let bad = |message: String, hint: &str| {
+            Error::at(
+                codes::BAD_VALUE,
+                Location::file("<argument>"),
+                message,
+                Some(hint.into()),
+            )
+        };
+        let m = lodestone_model::Month::parse(month)
+            .ok_or_else(|| bad(format!("period `{month}` is not a month"), "write YYYY-MM"))?;
+        let r = &self.result;
+        let p = (r.periods.iter())
+            .find(|p| p.period.contains(m))
+            .ok_or_else(|| {
+                let first = r
+                    .periods
+                    .first()
+                    .map_or(String::new(), |p| p.period.label());
+                let last = r.periods.last().map_or(String::new(), |p| p.period.label());
+                bad(
+                    format!("{m} is outside the run ({first} → {last})"),
+                    "pick a month inside the horizon",
+                )
+            })?;
+        let prob = clearing::build(&r.network, &p.inputs, &r.settings);
+        let name = format!("{}_{}", self.summary.scenario, p.period.label());
+        Ok(clearing::to_mps(&prob, &name))
+    }
+
     /// Warnings about the scenario (as the CLI prints on stderr).
     #[getter]
     fn warnings(&self) -> Vec<String> {

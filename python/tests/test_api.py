@@ -165,3 +165,25 @@ def test_backtest_scores_the_observations():
     bt = lodestone.backtest("baseline", step="year")
     assert len(bt.points) > 0 and {"observed", "simulated"} <= set(bt.points.columns)
     assert len(bt.series) > 0
+
+
+def test_calibrate_fits_and_locates_bad_parameters():
+    fit = lodestone.calibrate("baseline", {"settings.supply_slope": (0.05, 0.5)},
+                              targets=["production"], step="year", max_runs=4,
+                              progress=False)
+    assert fit.runs <= 4 and list(fit.parameters["path"]) == ["settings.supply_slope"]
+    assert fit.objective_after <= fit.objective_before
+    assert "supply_slope" in fit.fragment
+    with pytest.raises(lodestone.ValidationError) as e:
+        lodestone.calibrate("baseline", ["settings.supply_slop=0.05..0.5"], step="year",
+                            max_runs=4, progress=False)
+    err = e.value
+    assert (err.line, err.column, err.code) == (1, 10, "E008")
+    assert err.file == "--param settings.supply_slop=0.05..0.5" and "supply_slope" in err.hint
+
+
+def test_export_lp_writes_the_period_problem(tmp_path):
+    mps = lodestone.export_lp("baseline", "2026-03", path=tmp_path / "p.mps", step="year")
+    assert "NAME baseline_2026" in mps and "ROWS" in mps and (tmp_path / "p.mps").read_text() == mps
+    with pytest.raises(lodestone.ValidationError, match="outside the run"):
+        lodestone.run("baseline", step="year").export_lp("2040-01")
