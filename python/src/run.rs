@@ -117,7 +117,7 @@ impl PyRun {
     /// Table `name` (production, flows, consumption, shortfall, prices, stocks).
     fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<RawTable<'py>> {
         let frame = py
-            .detach(|| frames::build(&self.result, name))
+            .detach(|| guard(|| Ok(frames::build(&self.result, name))))?
             .ok_or_else(|| {
                 pyo3::exceptions::PyKeyError::new_err(format!(
                     "no table `{name}`; tables: {}",
@@ -173,9 +173,12 @@ impl PyRun {
                     "pick a month inside the horizon",
                 )
             })?;
-        let prob = clearing::build(&r.network, &p.inputs, &r.settings);
         let name = format!("{}_{}", self.summary.scenario, p.period.label());
-        Ok(clearing::to_mps(&prob, &name))
+        let mps = guard(|| {
+            let prob = clearing::build(&r.network, &p.inputs, &r.settings);
+            Ok(clearing::to_mps(&prob, &name))
+        })?;
+        Ok(mps)
     }
 
     /// Warnings about the scenario (as the CLI prints on stderr).
@@ -194,13 +197,23 @@ impl PyRun {
 /// The comparison of two runs (B − A) as JSON rows: year, metric, key columns, unit, a,
 /// b, diff, relative_change, score, changed.
 #[pyfunction]
-pub fn compare_rows(a: PyRef<'_, PyRun>, b: PyRef<'_, PyRun>, threshold: f64) -> PyResult<String> {
-    use lodestone_engine::compare as cmp;
+pub fn compare_rows(
+    py: Python<'_>,
+    a: PyRef<'_, PyRun>,
+    b: PyRef<'_, PyRun>,
+    threshold: f64,
+) -> PyResult<String> {
     if !(threshold.is_finite() && threshold >= 0.0) {
         return Err(pyo3::exceptions::PyValueError::new_err(
             "threshold must be a number ≥ 0",
         ));
     }
+    let (a, b) = (&*a, &*b);
+    Ok(py.detach(|| guard(|| rows_json(a, b, threshold)))?)
+}
+
+fn rows_json(a: &PyRun, b: &PyRun, threshold: f64) -> Result<String> {
+    use lodestone_engine::compare as cmp;
     let json = |s: &Summary| serde_json::to_value(s).map_err(|e| Error::Failure(e.to_string()));
     let (sa, sb) = (json(&a.summary)?, json(&b.summary)?);
     let common = cmp::common_years(&sa, &sb);
@@ -223,7 +236,7 @@ pub fn compare_rows(a: PyRef<'_, PyRun>, b: PyRef<'_, PyRun>, threshold: f64) ->
             serde_json::Value::Object(o)
         })
         .collect();
-    Ok(serde_json::to_string(&rows).map_err(|e| Error::Failure(e.to_string()))?)
+    serde_json::to_string(&rows).map_err(|e| Error::Failure(e.to_string()))
 }
 
 /// Write the HTML report of run `a` (or of `b` against `a`) into `path` (a folder, or a
