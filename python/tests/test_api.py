@@ -133,6 +133,7 @@ def test_ensemble_is_the_same_at_one_and_two_threads():
     for x, y in zip(one, two):
         pd.testing.assert_frame_equal(x, y, check_exact=True)
     q = one[0]
+    assert q.attrs["summary"] == two[0].attrs["summary"]
     assert q.attrs["summary"]["runs"] == 4
     row = q[(q.metric == "prices.CN.dy_oxide") & (q.year == 2030)].iloc[0]
     assert row.p10 <= row.p50 <= row.p90
