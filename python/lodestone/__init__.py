@@ -1,0 +1,437 @@
+"""Lodestone: an open simulator of the rare earth supply chain, from Python.
+
+The same engine as the ``lodestone`` command (a Rust extension; no model logic here),
+with results as pandas DataFrames::
+
+    import lodestone
+    base = lodestone.run("baseline")                       # the central case, monthly
+    base.summary["annual"]["2030"]["shares"]["magnet"]     # the CLI's `run --json`, as a dict
+    base.shares("magnet")                                  # years x countries
+    what_if = lodestone.Scenario.load("baseline").with_events([
+        {"type": "disruption", "facility": "mt_weld", "start": "2026-01",
+         "end": "2026-06", "loss": 1.0}], name="mt-weld-outage")
+    lodestone.compare(base, lodestone.run(what_if))        # what changed, B - A
+
+Bad input raises :class:`ValidationError` with the located diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _lodestone as _lo
+from ._lodestone import Dataset, Scenario
+from .errors import Diagnostic, LodestoneError, ValidationError
+
+__all__ = [
+    "Backtest",
+    "Dataset",
+    "Diagnostic",
+    "LodestoneError",
+    "Run",
+    "Scenario",
+    "ValidationError",
+    "Calibration",
+    "backtest",
+    "calibrate",
+    "compare",
+    "datasets",
+    "ensemble",
+    "export_lp",
+    "report",
+    "run",
+    "scenarios",
+]
+
+__version__ = _lo.version()
+
+ScenarioLike = Union[str, "os.PathLike[str]", Scenario]
+"""A shipped scenario name (``"baseline"``), a path to a ``.toml`` file, or a :class:`Scenario`."""
+
+TABLES = ("production", "flows", "consumption", "shortfall", "prices", "stocks")
+"""The tables of a run (as ``lodestone run --out`` writes them, keys split into columns)."""
+
+
+def datasets() -> List[str]:
+    """The embedded datasets' names (``["rare-earths", ...]``)."""
+    return list(_lo.datasets())
+
+
+def scenarios() -> List[str]:
+    """The shipped scenarios' names (``lodestone scenarios``)."""
+    return list(_lo.scenarios())
+
+
+def _scenario_arg(s: ScenarioLike) -> Union[str, Scenario]:
+    return s if isinstance(s, Scenario) else os.fspath(s)
+
+
+def _frame(raw: Tuple[List[str], List[Tuple[str, bytes]], List[str]]) -> pd.DataFrame:
+    """Columns from the extension: text as codes into distinct values, numbers as f64."""
+    names, columns, values = raw
+    distinct = np.array(values, dtype=object)
+    data: Dict[str, Any] = {}
+    for name, (kind, buf) in zip(names, columns):
+        if kind == "text":
+            data[name] = distinct[np.frombuffer(buf, dtype="<u4")]
+        else:
+            data[name] = np.frombuffer(buf, dtype="<f8").copy()
+    return pd.DataFrame(data, columns=names)
+
+
+class Run:
+    """One run of a scenario (:func:`run`): its summary and its tables as DataFrames.
+
+    Tables (built on first use, then cached), one row per period and key:
+
+    - ``production``: period, facility, country, material, tonnes
+    - ``flows``: period, exporter, importer, material, tonnes
+    - ``consumption`` and ``shortfall``: period, country, sector, material, tonnes
+    - ``prices``: period, market, material, usd_per_kg
+    - ``stocks``: period, market, holder (strategic | commercial), material, tonnes
+    """
+
+    def __init__(self, raw: "_lo.RawRun"):
+        self._raw = raw
+        self._summary: Optional[Dict[str, Any]] = None
+        self._tables: Dict[str, pd.DataFrame] = {}
+
+    @property
+    def scenario(self) -> str:
+        """The scenario's name."""
+        return self._raw.scenario
+
+    @property
+    def warnings(self) -> List[str]:
+        """What the command line warns about before this run (events after the horizon…)."""
+        return list(self._raw.warnings)
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """The summary: the document ``lodestone run --json`` prints, as a dict."""
+        if self._summary is None:
+            self._summary = json.loads(self._raw.summary_json())
+        return self._summary
+
+    def summary_json(self) -> str:
+        """The summary as the JSON text ``lodestone run --json`` prints."""
+        return self._raw.summary_json()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Table ``name`` (one of :data:`TABLES`) as a DataFrame."""
+        if name not in self._tables:
+            self._tables[name] = _frame(self._raw.table(name))
+        return self._tables[name]
+
+    def tables(self) -> Dict[str, pd.DataFrame]:
+        """Every table, by name."""
+        return {name: self.table(name) for name in TABLES}
+
+    @property
+    def production(self) -> pd.DataFrame:
+        """Output per facility: period, facility, country, material, tonnes."""
+        return self.table("production")
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        """Trade: period, exporter, importer, material, tonnes."""
+        return self.table("flows")
+
+    @property
+    def consumption(self) -> pd.DataFrame:
+        """Demand met: period, country, sector, material, tonnes."""
+        return self.table("consumption")
+
+    @property
+    def shortfall(self) -> pd.DataFrame:
+        """Demand not met: period, country, sector, material, tonnes."""
+        return self.table("shortfall")
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """Market prices: period, market, material, usd_per_kg."""
+        return self.table("prices")
+
+    @property
+    def stocks(self) -> pd.DataFrame:
+        """Stocks at the end of each period: period, market, holder, material, tonnes."""
+        return self.table("stocks")
+
+    def shares(self, stage: str) -> pd.DataFrame:
+        """Shares of world output at ``stage`` (mining, separation, metal, magnet):
+        years (rows) x countries (columns), fractions 0..1, from the summary.
+
+        >>> lodestone.run("baseline", step="year").shares("magnet")["CN"].head(2)
+        """
+        annual = self.summary["annual"]
+        rows = {int(y): a.get("shares", {}).get(stage, {}) for y, a in annual.items()}
+        if not any(rows.values()):
+            stages = sorted({s for a in annual.values() for s in a.get("shares", {})})
+            raise KeyError(f"no shares for stage {stage!r}; stages: {', '.join(stages)}")
+        df = pd.DataFrame.from_dict(rows, orient="index").fillna(0.0).sort_index()
+        df.index.name = "year"
+        df.columns.name = "country"
+        return df[sorted(df.columns)]
+
+    def prices_wide(self, material: str) -> pd.DataFrame:
+        """Prices of ``material`` (USD/kg): periods (rows) x markets (columns)."""
+        p = self.prices
+        sel = p[p["material"] == material]
+        if sel.empty:
+            known = ", ".join(sorted(p["material"].unique()))
+            raise KeyError(f"no prices for material {material!r}; materials: {known}")
+        wide = sel.pivot(index="period", columns="market", values="usd_per_kg")
+        wide.columns.name = "market"
+        return wide
+
+    def to_polars(self, name: str) -> Any:
+        """Table ``name`` as a polars DataFrame (needs ``pip install polars``)."""
+        import polars as pl  # optional dependency
+
+        return pl.from_pandas(self.table(name))
+
+    def backtest(self) -> "Backtest":
+        """This run against its dataset's observations (``lodestone backtest``)."""
+        return Backtest(json.loads(self._raw.backtest_json()))
+
+    def export_lp(self, period: str) -> str:
+        """The clearing problem of the period containing month ``period`` (``"2026-03"``)
+        as MPS text (``lodestone export-lp``): solve it with HiGHS to compare."""
+        return self._raw.export_lp(period)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        periods = s.get("periods", [])
+        span = f"{periods[0]} → {periods[-1]}" if periods else "no periods"
+        return f"<Run {s.get('scenario')!r} on {s.get('dataset')!r}: {span}, {len(periods)} periods>"
+
+
+def run(scenario: ScenarioLike = "baseline", dataset: Optional[Dataset] = None,
+        step: Optional[str] = None) -> Run:
+    """Run a scenario, as ``lodestone run``: its summary and tables.
+
+    ``dataset`` replaces the scenario's embedded dataset (``Dataset.load(folder)``);
+    ``step`` (``"month"``, ``"quarter"``, ``"year"``) overrides its time step. The engine
+    runs with the GIL released; the results are the CLI's for the same inputs.
+
+    >>> base = lodestone.run("baseline", step="year")
+    >>> base.summary["annual"]["2030"]["shares"]["magnet"]["CN"]
+    """
+    r = Run(_lo.run(_scenario_arg(scenario), dataset, step))
+    for w in r.warnings:
+        warnings.warn(w, stacklevel=2)
+    return r
+
+
+def _as_run(x: Union[Run, ScenarioLike], dataset: Optional[Dataset], step: Optional[str]) -> Run:
+    return x if isinstance(x, Run) else run(x, dataset, step)
+
+
+def _quantiles(summary: Dict[str, Any]) -> pd.DataFrame:
+    rows = [
+        (int(year), metric, q["p10"], q["p50"], q["p90"], q["mean"])
+        for year, metrics in summary["annual"].items()
+        for metric, q in metrics.items()
+    ]
+    return pd.DataFrame(rows, columns=["year", "metric", "p10", "p50", "p90", "mean"])
+
+
+def ensemble(scenario: ScenarioLike, runs: int = 100, seed: int = 42,
+             threads: Optional[int] = None, step: Optional[str] = None,
+             dataset: Optional[Dataset] = None, progress: bool = True,
+             replicates: bool = False) -> Any:
+    """Monte Carlo ensemble of a scenario (its ``[[uncertainty]]``), as ``lodestone ensemble``.
+
+    Returns the quantiles as a DataFrame (year, metric, p10, p50, p90, mean; ``metric`` is
+    the summary path, ``prices.CN.dy_oxide``); ``df.attrs["summary"]`` holds the whole
+    ensemble document (probabilities, sampled parameters, price episodes). With
+    ``replicates=True`` returns ``(quantiles, replicates, parameters)``: per replicate,
+    every annual metric (replicate, year, metric, value) and the sampled values
+    (replicate, parameter, value).
+
+    Same ``seed``, same results at any ``threads`` (default: every core). A progress bar
+    (tqdm) shows in notebooks and terminals; Ctrl-C stops the replicates and raises
+    ``KeyboardInterrupt``.
+
+    >>> q = lodestone.ensemble("baseline", runs=20, seed=7, step="year")
+    >>> q[q.metric == "prices.CN.dy_oxide"]
+    """
+    bar = None
+    callback = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=runs, desc="replicates", unit="run")
+        callback = lambda done, total: bar.update(done - bar.n)  # noqa: E731
+    try:
+        doc, rows, params = _lo.ensemble(_scenario_arg(scenario), runs, seed, threads, step,
+                                         dataset, callback, replicates)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = json.loads(doc)
+    q = _quantiles(summary)
+    q.attrs["summary"] = summary
+    if not replicates:
+        return q
+    rep = pd.DataFrame({"replicate": np.asarray(rows[0], dtype=np.int64),
+                        "year": np.asarray(rows[1], dtype=np.int64),
+                        "metric": rows[2], "value": np.asarray(rows[3], dtype=np.float64)})
+    par = pd.DataFrame({"replicate": np.asarray(params[0], dtype=np.int64),
+                        "parameter": params[1], "value": np.asarray(params[2], dtype=np.float64)})
+    return q, rep, par
+
+
+def compare(a: Union[Run, ScenarioLike], b: Union[Run, ScenarioLike], threshold: float = 0.5,
+            dataset: Optional[Dataset] = None, step: Optional[str] = None,
+            changed_only: bool = False, allow_different_datasets: bool = False) -> pd.DataFrame:
+    """What changed from ``a`` to ``b`` (runs, or scenarios to run), as ``lodestone compare``.
+
+    One row per compared number and common year: year, metric (share, shortfall, price,
+    dependency, independence), its key columns (country, stage, market, material…), unit,
+    a, b, diff (b - a), relative_change, score (pp for shares, % for tonnes and prices)
+    and changed (score >= ``threshold``). ``changed_only`` keeps the changed rows,
+    largest score first.
+    """
+    ra, rb = _as_run(a, dataset, step), _as_run(b, dataset, step)
+    da, db = ra.summary.get("dataset"), rb.summary.get("dataset")
+    if da != db and dataset is None and not allow_different_datasets:
+        raise ValidationError(
+            f"<argument>: error[E015]: `{rb.scenario}` uses dataset `{db}` but `{ra.scenario}` uses `{da}`"
+            "\n  hint: compare scenarios on one dataset, or pass allow_different_datasets=True",
+            [Diagnostic("<argument>", 0, 0, "E015",
+                        f"`{rb.scenario}` uses dataset `{db}` but `{ra.scenario}` uses `{da}`",
+                        "compare scenarios on one dataset, or pass allow_different_datasets=True")])
+    rows = json.loads(_lo.compare_rows(ra._raw, rb._raw, threshold))
+    df = pd.DataFrame.from_records(rows)
+    if df.empty:
+        return df
+    df["year"] = df["year"].astype(int)
+    head = ["year", "metric"]
+    tail = ["unit", "a", "b", "diff", "relative_change", "score", "changed"]
+    keys = [c for c in df.columns if c not in head and c not in tail]
+    df = df[head + keys + tail]
+    if changed_only:
+        df = df[df["changed"]].sort_values("score", ascending=False, kind="stable")
+        df = df.reset_index(drop=True)
+    return df
+
+
+class Backtest:
+    """A run against its dataset's observations (``lodestone backtest --json``).
+
+    ``points`` (each observation beside the simulated value), ``series`` (bias, RMS log
+    error, hits per series), ``metrics`` (a score per metric) as DataFrames; ``overall``
+    and ``not_comparable`` as in the JSON document ``data``.
+    """
+
+    def __init__(self, data: Dict[str, Any]):
+        self.data = data
+        self.points = pd.json_normalize(data.get("points", []))
+        self.series = pd.json_normalize(data.get("series", []))
+        self.metrics = pd.json_normalize(data.get("metrics", []))
+        self.overall: Dict[str, Any] = data.get("overall", {})
+        self.not_comparable = pd.json_normalize(data.get("not_comparable", []))
+
+    def __repr__(self) -> str:
+        return (f"<Backtest {self.data.get('scenario')!r}: {len(self.points)} points, "
+                f"{len(self.series)} series>")
+
+
+def backtest(scenario: ScenarioLike = "baseline", dataset: Optional[Dataset] = None,
+             step: Optional[str] = None) -> Backtest:
+    """Run a scenario and compare it with its dataset's observations (``lodestone backtest``)."""
+    return run(scenario, dataset, step).backtest()
+
+
+def report(a: Union[Run, ScenarioLike], b: Optional[Union[Run, ScenarioLike]] = None,
+           path: Union[str, "os.PathLike[str]"] = "lodestone-report",
+           ensemble: Optional[Union[pd.DataFrame, Dict[str, Any]]] = None,
+           dataset: Optional[Dataset] = None) -> str:
+    """Write the offline HTML report of ``a`` (or of ``b`` against ``a``), as ``lodestone
+    report``; return the file's absolute path. ``path`` is a folder (the file is named
+    after the scenarios) or a ``.html`` file; ``ensemble`` (from :func:`ensemble`) adds fan
+    charts.
+    """
+    ra = _as_run(a, dataset, None)
+    rb = None if b is None else _as_run(b, dataset, None)
+    ens = None
+    if ensemble is not None:
+        doc = ensemble.attrs["summary"] if isinstance(ensemble, pd.DataFrame) else ensemble
+        ens = json.dumps(doc)
+    return _lo.report(ra._raw, None if rb is None else rb._raw, os.fspath(path), ens)
+
+
+def export_lp(scenario: ScenarioLike, period: str,
+              path: Optional[Union[str, "os.PathLike[str]"]] = None,
+              dataset: Optional[Dataset] = None, step: Optional[str] = None) -> str:
+    """Run a scenario and return the clearing problem of the period containing month
+    ``period`` as MPS text (``lodestone export-lp``); also written to ``path`` if given."""
+    mps = run(scenario, dataset, step).export_lp(period)
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(mps)
+    return mps
+
+
+class Calibration:
+    """A fit of parameters to the observations (``lodestone calibrate --json``).
+
+    ``parameters`` (path, low, high, start, fitted, at_bound) and ``residuals`` (target,
+    weight, before, after) as DataFrames; ``converged``, ``runs``, ``objective_before``
+    and ``objective_after`` from the document ``data``; ``fragment`` is the scenario
+    fragment of the fitted values (what ``--write FILE`` writes).
+    """
+
+    def __init__(self, data: Dict[str, Any], fragment: str):
+        self.data = data
+        self.fragment = fragment
+        self.parameters = pd.DataFrame(data.get("parameters", []))
+        self.residuals = pd.DataFrame(data.get("residuals", []))
+        self.converged: bool = bool(data.get("converged"))
+        self.runs: int = int(data.get("runs", 0))
+        self.objective_before: float = data.get("objective_before", float("nan"))
+        self.objective_after: float = data.get("objective_after", float("nan"))
+
+    def __repr__(self) -> str:
+        return (f"<Calibration {self.data.get('scenario')!r}: {len(self.parameters)} parameters, "
+                f"{self.runs} runs, objective {self.objective_before:.4g} -> {self.objective_after:.4g}>")
+
+
+def calibrate(scenario: ScenarioLike, params: Union[Dict[str, Tuple[float, float]], List[str]],
+              targets: Optional[List[str]] = None, seed: int = 42, max_runs: int = 200,
+              threads: Optional[int] = None, step: Optional[str] = None,
+              dataset: Optional[Dataset] = None, progress: bool = True) -> Calibration:
+    """Fit parameters to the dataset's observations (``lodestone calibrate``).
+
+    ``params``: ``{"settings.supply_slope": (0.05, 0.5)}`` or CLI-style strings
+    (``"settings.supply_slope=0.05..0.5"``); ``targets``: ``metric[:country[:material]][=W]``
+    (default: every observed metric). Deterministic for a ``seed`` at any ``threads``.
+    Bad parameters or targets raise :class:`ValidationError` located at the argument.
+
+    >>> fit = lodestone.calibrate("baseline", {"settings.supply_slope": (0.05, 0.5)},
+    ...                           step="year", max_runs=20)
+    >>> fit.parameters
+    """
+    if isinstance(params, dict):
+        params = [f"{k}={lo}..{hi}" for k, (lo, hi) in params.items()]
+    bar = None
+    callback = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=max_runs, desc="model runs (at most)", unit="run")
+        callback = lambda done, total: bar.update(done - bar.n)  # noqa: E731
+    try:
+        doc, fragment = _lo.calibrate(_scenario_arg(scenario), list(params), list(targets or []),
+                                      seed, max_runs, threads, step, dataset, callback)
+    finally:
+        if bar is not None:
+            bar.close()
+    return Calibration(json.loads(doc), fragment)
