@@ -4,14 +4,14 @@
 //! The tables are lowered in a fixed order (sources, elements, countries, companies,
 //! materials, processes, facilities (with capacity steps and seasons), sectors, growth,
 //! demand, routes, stocks, prices, groups, observations, the pipeline's stages and the
-//! facilities' stages of development) and diagnostics come out in that order.
+//! facilities' stages of development, governance) and diagnostics come out in that order.
 
 use super::{
     Basis, CapacityStep, Company, Country, Dataset, Demand, Development, Element, Facility, Flow,
-    Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route,
-    Season, Sector, Source, Stage, Status, Stock,
+    Governance, Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process,
+    Route, Season, Sector, Source, Stage, Status, Stock,
 };
-use crate::diag::{Diagnostics, codes};
+use crate::diag::{Diagnostics, Location, codes};
 use crate::table::{Row, Table, split_list};
 use crate::time::{Month, MonthSpan};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -63,6 +63,7 @@ pub(super) fn lower(
         groups: Vec::new(),
         observations: Vec::new(),
         pipeline: Vec::new(),
+        governance: Vec::new(),
     };
     check_element_conservation(&ds, t("processes"), d);
     ds.facilities = lower_facilities(t("facilities"), t("capacity"), &ds.processes, d);
@@ -78,6 +79,7 @@ pub(super) fn lower(
     ds.groups = lower_groups(t("groups"), &ds.materials, d);
     ds.observations = lower_observations(t("observations"), d);
     ds.pipeline = super::pipeline::lower_pipeline(t("pipeline"), d);
+    ds.governance = lower_governance(t("governance"), &ds, d);
     super::pipeline::check_development(&ds.facilities, t("facilities"), &ds.pipeline, d);
     ds
 }
@@ -152,7 +154,6 @@ fn lower_countries(tb: &Table, d: &mut Diagnostics) -> Vec<Country> {
                 id,
                 name: tb.get(r, "name").into(),
                 blocs: list(tb, r, "blocs"),
-                governance: tb.get(r, "governance").parse().ok(),
                 source: list(tb, r, "source"),
             }
         })
@@ -943,4 +944,69 @@ fn check_observation_keys(o: &Observation, tb: &Table, r: &Row, d: &mut Diagnost
             hint,
         );
     }
+}
+
+/// Governance rows, sorted by country and year. When the table has rows, every country
+/// needs one row per year from the table's first year to its last, and the last year must
+/// reach the base year: a missing score is an error here, not a `null` in the indices.
+fn lower_governance(tb: &Table, ds: &Dataset, d: &mut Diagnostics) -> Vec<Governance> {
+    unique_keys(tb, &["country", "year"], "governance", d);
+    let mut out: Vec<Governance> = tb
+        .rows
+        .iter()
+        .map(|r| Governance {
+            country: tb.get(r, "country").into(),
+            year: tb.get(r, "year").parse().unwrap_or(0),
+            political_stability: num(tb, r, "political_stability", 0.0),
+            wgi_average: tb.get(r, "wgi_average").parse().ok(),
+            source: list(tb, r, "source"),
+        })
+        .collect();
+    out.sort_by(|a, b| a.country.cmp(&b.country).then(a.year.cmp(&b.year)));
+    let (Some(first), Some(last)) = (
+        out.iter().map(|g| g.year).min(),
+        out.iter().map(|g| g.year).max(),
+    ) else {
+        return out;
+    };
+    let at = Location::file(&tb.file);
+    if last < ds.base_year {
+        d.push(
+            codes::INCONSISTENT,
+            at.clone(),
+            format!(
+                "governance ends in {last}, before the base year {}",
+                ds.base_year
+            ),
+            Some("add the base year's rows (tools/governance.py writes them)".into()),
+        );
+    }
+    for c in &ds.countries {
+        let have: HashSet<i32> = out
+            .iter()
+            .filter(|g| g.country == c.id)
+            .map(|g| g.year)
+            .collect();
+        let missing: Vec<String> = (first..=last)
+            .filter(|y| !have.contains(y))
+            .map(|y| y.to_string())
+            .collect();
+        if !missing.is_empty() {
+            d.push(
+                codes::EMPTY_VALUE,
+                at.clone(),
+                format!(
+                    "no governance for `{}` ({}) in {}",
+                    c.id,
+                    c.name,
+                    missing.join(", ")
+                ),
+                Some(format!(
+                    "every country needs a row for every year {first}–{last}: the risk \
+                     indices weigh each supplier by it"
+                )),
+            );
+        }
+    }
+    out
 }
