@@ -969,11 +969,18 @@ fn lower_governance(tb: &Table, ds: &Dataset, d: &mut Diagnostics) -> Vec<Govern
     ) else {
         return out;
     };
-    let at = Location::file(&tb.file);
+    // a row of the last year (or of the country) locates the problem
+    let row_of = |pred: &dyn Fn(&Row) -> bool, attr: &str| {
+        tb.rows
+            .iter()
+            .find(|r| pred(r))
+            .map_or_else(|| Location::file(&tb.file), |r| tb.loc(r, attr))
+    };
     if last < ds.base_year {
+        let y = last.to_string();
         d.push(
             codes::INCONSISTENT,
-            at.clone(),
+            row_of(&|r| tb.get(r, "year") == y, "year"),
             format!(
                 "governance ends in {last}, before the base year {}",
                 ds.base_year
@@ -994,7 +1001,7 @@ fn lower_governance(tb: &Table, ds: &Dataset, d: &mut Diagnostics) -> Vec<Govern
         if !missing.is_empty() {
             d.push(
                 codes::EMPTY_VALUE,
-                at.clone(),
+                row_of(&|r| tb.get(r, "country") == c.id, "country"),
                 format!(
                     "no governance for `{}` ({}) in {}",
                     c.id,
