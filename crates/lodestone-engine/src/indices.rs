@@ -823,16 +823,16 @@ fn net_import_reliance_rows(
     out
 }
 
-/// The suppliers of an import mix with their `g`, the list for [`import_risk`] and the
-/// suppliers with imports but no governance.
-fn supplier_inputs(
-    sup: &BTreeMap<&str, f64>,
-    lk: &Lookups,
-) -> (
-    BTreeMap<String, Supplier>,
-    Vec<(f64, Option<f64>)>,
-    Vec<String>,
-) {
+/// An import mix read for GeoPolRisk: the suppliers with their `g`, the list for
+/// [`import_risk`] and the suppliers with imports but no governance.
+struct SupplierInputs {
+    rows: BTreeMap<String, Supplier>,
+    list: Vec<(f64, Option<f64>)>,
+    missing: Vec<String>,
+}
+
+/// The [`SupplierInputs`] of an import mix (supplier market → t).
+fn supplier_inputs(sup: &BTreeMap<&str, f64>, lk: &Lookups) -> SupplierInputs {
     let rows: BTreeMap<String, Supplier> = sup
         .iter()
         .map(|(s, t)| (s.to_string(), Supplier { t: *t, g: lk.g(s) }))
@@ -843,7 +843,11 @@ fn supplier_inputs(
         .filter(|(_, x)| x.t > 0.0 && x.g.is_none())
         .map(|(s, _)| s.clone())
         .collect();
-    (rows, list, missing)
+    SupplierInputs {
+        rows,
+        list,
+        missing,
+    }
 }
 
 /// GeoPolRisk for every importing market and stage (`stage` convention).
@@ -860,7 +864,11 @@ fn geopolrisk_rows(
         }
         let hhi_g = concentration.get(stage.as_str()).map_or(0.0, |c| c.hhi);
         let p = get(&f.prod, (m, stage));
-        let (suppliers, list, missing) = supplier_inputs(sup, lk);
+        let SupplierInputs {
+            rows: suppliers,
+            list,
+            missing,
+        } = supplier_inputs(sup, lk);
         let risk = import_risk(p, &list);
         out.entry(m.to_string()).or_default().insert(
             stage.as_str().to_string(),
@@ -911,7 +919,11 @@ fn reference_rows(
             continue;
         }
         let p = get(&f.prod, (importer.as_str(), Stage::Mining));
-        let (suppliers, list, missing) = supplier_inputs(&sup, lk);
+        let SupplierInputs {
+            rows: suppliers,
+            list,
+            missing,
+        } = supplier_inputs(&sup, lk);
         let risk = import_risk(p, &list);
         let score = risk.map(|x| hhi_mine * x);
         let price = (priced > 0.0).then(|| value / priced);

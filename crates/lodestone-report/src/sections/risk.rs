@@ -51,7 +51,7 @@ pub(super) fn risk_section(c: &Ctx, p: &str) -> String {
         })
         .collect();
     let head = [
-        format!("Importing market"),
+        "Importing market".to_string(),
         format!("Reference {y0}"),
         format!("CF {y0} (kg Cu-eq/kg)"),
         format!("Reference {y1}"),
