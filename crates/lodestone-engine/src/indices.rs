@@ -15,7 +15,7 @@
 
 use crate::sim::RunResult;
 use crate::summary::YearSummary;
-use lodestone_model::dataset::Stage;
+use lodestone_model::dataset::{Governance, Stage};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -147,6 +147,17 @@ pub fn geopolrisk(
     import_risk(domestic_production, imports).map(|r| hhi_global * r)
 }
 
+/// Copper's GeoPolRisk characterisation factor that geopolrisk-py 2.0.1 divides by: the
+/// average for OECD countries, 2017–2021 (`assessment/core.py`, `CF_Cu`).
+pub const CF_COPPER: f64 = 0.409412948;
+
+/// GeoPolRisk characterisation factor for life cycle assessment, kg Cu-eq per kg:
+/// `score × price / CF_Cu`, `price` in USD/kg (the unit value of the imports), as
+/// geopolrisk-py 2.0.1 computes it (`core.GeoPolRisk`; Koyamparambath et al. 2024).
+pub fn characterisation_factor(score: f64, price_usd_per_kg: f64) -> f64 {
+    score * price_usd_per_kg / CF_COPPER
+}
+
 /// One supplier in an EU HHI_WGI sum.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WgiShare {
@@ -238,17 +249,38 @@ pub struct EuReference {
 
 const DW: &str = "COM(2020) 474 as tabulated by the DW data team, repo dw-data/crm, \
                   crm_analyse.ods sheet '7) Recycling' [secondary] (facts-trade.md §B)";
+const SCRREEN2: &str = "SCRREEN2 rare earth factsheet for the 2023 assessment \
+                        (scrreen.eu, SCRREEN2_factsheets_REE-EUROSTAT.pdf), as tabulated in \
+                        geopolrisk-py 2.0.1's HS Code Map, column 'EoL-RIR (2023)', one value \
+                        for all rare earths [secondary; the factsheet was not read]";
 const MEMORY: &str = "recollection recorded in anchors.md §4.4; not found in the public \
                       material searched (facts-trade.md §B)";
 const NOT_FOUND: &str = "not found: 2020/2023 factsheets and Final Report annex not \
                          retrieved (facts-trade.md §B)";
 
 /// EU CRM assessment values for rare earths (HREE = Dy, Er, Eu, Gd, Ho, Lu, Tb, Tm, Yb, Y;
-/// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), all from
-/// `shared/reference/facts-trade.md` §B. **Every value is `unverified`**: none could be
+/// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), from
+/// `shared/reference/facts-trade.md` §B and, for the 2023 EoL-RIR, the SCRREEN2 factsheet
+/// as tabulated in geopolrisk-py. **Every value is `unverified`**: none could be
 /// checked against the EU factsheets or the Final Report. SI_SR, IR and the trade variable
 /// `t` were not found at all (`value = None`); Lodestone therefore reports SR as `null`.
 pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
+    EuReference {
+        material: "HREE",
+        parameter: "eol_rir",
+        value: Some(0.01),
+        list: 2023,
+        source: SCRREEN2,
+        status: Verification::Unverified,
+    },
+    EuReference {
+        material: "LREE",
+        parameter: "eol_rir",
+        value: Some(0.01),
+        list: 2023,
+        source: SCRREEN2,
+        status: Verification::Unverified,
+    },
     EuReference {
         material: "HREE",
         parameter: "eol_rir",
@@ -356,7 +388,8 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
     },
 ];
 
-/// The reference value of `parameter` for `material` (or `all`), if one is listed.
+/// The reference value of `parameter` for `material` (or `all`), if one is listed: the
+/// first row, i.e. the latest list where the table has several.
 pub fn eu_reference(material: &str, parameter: &str) -> Option<&'static EuReference> {
     EU_CRM_RARE_EARTHS
         .iter()
@@ -405,17 +438,64 @@ pub struct NetImportReliance {
     pub net_exporter: bool,
 }
 
-/// GeoPolRisk score of one importing market at one stage.
+/// One supplier's part in a GeoPolRisk score: what it sold to the importer and its
+/// instability indicator `g`.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Supplier {
+    /// Imports from this supplier market, t.
+    pub t: f64,
+    /// `(2.5 − PV)/5` clipped to 0..1 (`governance.csv` of the year); `null` when missing.
+    pub g: Option<f64>,
+}
+
+/// GeoPolRisk score of one importing market at one stage (`stage` convention: the HHI,
+/// domestic output and imports of the traded stage itself).
 #[derive(Debug, Clone, Serialize, Default, PartialEq)]
 pub struct GeoPolRisk {
+    /// `stage`.
+    pub convention: &'static str,
     /// HHI of world production of the stage (0–1).
     pub hhi: f64,
+    /// Domestic output of the stage `p`, t.
+    pub production: f64,
+    /// Imports by supplier market (the inputs `f_i`, `g_i`).
+    pub suppliers: BTreeMap<String, Supplier>,
     /// Gross import share `F / (p + F)`.
     pub import_share: f64,
     /// `Σ g_i f_i / (p + F)`; `null` when a supplier's governance is missing.
     pub import_risk: Option<f64>,
     /// `hhi × import_risk`; `null` when a supplier's governance is missing.
     pub score: Option<f64>,
+    /// Supplier markets with imports but no governance score.
+    pub missing_governance: Vec<String>,
+}
+
+/// GeoPolRisk score of one importing market in geopolrisk-py's convention (`reference`):
+/// the HHI of world **mine** output, the market's own mine output as `p`, and imports of
+/// separated compounds and metals (HS 2846, 2805.30: the separation and metal stages) as
+/// `F`, with the characterisation factor. A bloc market (EU) is one node, so its score is
+/// the package's extra-EU variant (trade between members is not imports).
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct GeoPolRiskReference {
+    /// `reference`.
+    pub convention: &'static str,
+    /// HHI of world mine production (0–1).
+    pub hhi: f64,
+    /// The market's mine output `p`, t REO.
+    pub production: f64,
+    /// Imports of separated products and metals by supplier market.
+    pub suppliers: BTreeMap<String, Supplier>,
+    /// Gross import share `F / (p + F)`.
+    pub import_share: f64,
+    /// `Σ g_i f_i / (p + F)`; `null` when a supplier's governance is missing.
+    pub import_risk: Option<f64>,
+    /// `hhi × import_risk`; `null` when a supplier's governance is missing.
+    pub score: Option<f64>,
+    /// Unit value of the imports, USD/kg: tonnage-weighted price of each imported material
+    /// at the importing market in the year, else its reference price (`materials.csv`).
+    pub price_usd_per_kg: Option<f64>,
+    /// Characterisation factor, kg Cu-eq/kg ([`characterisation_factor`]).
+    pub cf_kg_cu_eq: Option<f64>,
     /// Supplier markets with imports but no governance score.
     pub missing_governance: Vec<String>,
 }
@@ -437,7 +517,7 @@ pub struct EuSupplyRisk {
     pub si_sr: Option<f64>,
     /// Trade-related variable used (1: official table not verified).
     pub trade_t: f64,
-    /// Inputs that are missing (`governance:<id>`, `si_sr`, …).
+    /// Inputs that are missing (`wgi_average:<id>`, `si_sr`, …).
     pub missing: Vec<String>,
     /// Parameters whose official values could not be verified.
     pub unverified: Vec<String>,
@@ -450,8 +530,10 @@ pub struct IndicesYear {
     pub concentration: BTreeMap<String, Concentration>,
     /// Market with demand → stage → net import reliance.
     pub net_import_reliance: BTreeMap<String, BTreeMap<String, NetImportReliance>>,
-    /// Importing market → stage → GeoPolRisk.
+    /// Importing market → stage → GeoPolRisk, `stage` convention.
     pub geopolrisk: BTreeMap<String, BTreeMap<String, GeoPolRisk>>,
+    /// Importing market → GeoPolRisk, `reference` convention (geopolrisk-py's).
+    pub geopolrisk_reference: BTreeMap<String, GeoPolRiskReference>,
     /// EU market: stage (`mining` = extraction, `separation` = processing) → group
     /// (`HREE`, `LREE`) → supply risk. Empty when the dataset has no `EU` market.
     pub eu_supply_risk: BTreeMap<String, BTreeMap<String, EuSupplyRisk>>,
@@ -472,14 +554,15 @@ fn clean(x: f64) -> f64 {
 ///
 /// Bases: tonnes of the stage's materials as in `production` (t REO for mining and
 /// separation, t metal, t magnet); imports and exports are market-to-market trade of
-/// materials of that stage. Governance is `countries.governance` (0–10, higher = worse)
-/// of the country whose id is the market id; GeoPolRisk uses it divided by 10.
+/// materials of that stage. Governance is the year's `governance.csv` row of the country
+/// whose id is the supplier's market id (the last year's after the table ends).
 pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
-    let lk = Lookups::new(r);
+    let lk = Lookups::new(r, year);
     let flows = Flows::gather(r, year, y, &lk);
     let concentration = concentration(y);
     let net_import_reliance = net_import_reliance_rows(r, &flows);
     let geopolrisk = geopolrisk_rows(&flows, &concentration, &lk);
+    let geopolrisk_reference = reference_rows(r, y, &flows, &concentration, &lk);
     let eu_supply_risk = if r.network.markets.iter().any(|m| m == "EU") {
         eu_supply_risk_rows(y, &flows, &lk)
     } else {
@@ -489,6 +572,7 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
         concentration,
         net_import_reliance,
         geopolrisk,
+        geopolrisk_reference,
         eu_supply_risk,
     }
 }
@@ -499,13 +583,15 @@ struct Lookups<'a> {
     stage_of: HashMap<&'a str, Stage>,
     /// Market id of each country id.
     country_market: HashMap<&'a str, &'a str>,
-    /// Governance score (0–10) of each country id.
-    governance: HashMap<&'a str, Option<f64>>,
+    /// Governance of each country id in the year.
+    governance: HashMap<&'a str, &'a Governance>,
+    /// The EU method's WGI score (0–10) of each country id: the latest sourced up to the year.
+    eu_wgi: HashMap<&'a str, f64>,
 }
 
 impl<'a> Lookups<'a> {
-    /// The lookups of a run's dataset and network.
-    fn new(r: &'a RunResult) -> Lookups<'a> {
+    /// The lookups of a run's dataset and network for `year`.
+    fn new(r: &'a RunResult, year: i32) -> Lookups<'a> {
         let ds = &r.data;
         let net = &r.network;
         let stage_of: HashMap<&str, Stage> = ds
@@ -523,21 +609,37 @@ impl<'a> Lookups<'a> {
             .enumerate()
             .map(|(i, c)| (c.id.as_str(), net.markets[net.country_market[i]].as_str()))
             .collect();
-        let governance: HashMap<&str, Option<f64>> = ds
+        let governance: HashMap<&str, &Governance> = ds
             .countries
             .iter()
-            .map(|c| (c.id.as_str(), c.governance))
+            .filter_map(|c| Some((c.id.as_str(), ds.governance_of(&c.id, year)?)))
             .collect();
+        let mut latest: HashMap<&str, (i32, f64)> = HashMap::new();
+        for g in ds.governance.iter().filter(|g| g.year <= year) {
+            if let Some(w) = g.eu_wgi() {
+                let e = latest.entry(g.country.as_str()).or_insert((g.year, w));
+                if g.year >= e.0 {
+                    *e = (g.year, w);
+                }
+            }
+        }
         Lookups {
             stage_of,
             country_market,
             governance,
+            eu_wgi: latest.into_iter().map(|(c, (_, w))| (c, w)).collect(),
         }
     }
 
-    /// Governance score of a country (or market) id, if known.
-    fn gov(&self, id: &str) -> Option<f64> {
-        self.governance.get(id).copied().flatten()
+    /// GeoPolRisk instability `g` (0–1) of a country (or market) id, if known.
+    fn g(&self, id: &str) -> Option<f64> {
+        self.governance.get(id).map(|g| g.geopolrisk_g())
+    }
+
+    /// The EU method's governance score (0–10) of a country (or market) id: its latest
+    /// six-indicator WGI mean up to the year, if sourced.
+    fn eu_wgi(&self, id: &str) -> Option<f64> {
+        self.eu_wgi.get(id).copied()
     }
 }
 
@@ -734,7 +836,34 @@ fn net_import_reliance_rows(
     out
 }
 
-/// GeoPolRisk for every importing market and stage.
+/// An import mix read for GeoPolRisk: the suppliers with their `g`, the list for
+/// [`import_risk`] and the suppliers with imports but no governance.
+struct SupplierInputs {
+    rows: BTreeMap<String, Supplier>,
+    list: Vec<(f64, Option<f64>)>,
+    missing: Vec<String>,
+}
+
+/// The [`SupplierInputs`] of an import mix (supplier market → t).
+fn supplier_inputs(sup: &BTreeMap<&str, f64>, lk: &Lookups) -> SupplierInputs {
+    let rows: BTreeMap<String, Supplier> = sup
+        .iter()
+        .map(|(s, t)| (s.to_string(), Supplier { t: *t, g: lk.g(s) }))
+        .collect();
+    let list = rows.values().map(|x| (x.t, x.g)).collect();
+    let missing = rows
+        .iter()
+        .filter(|(_, x)| x.t > 0.0 && x.g.is_none())
+        .map(|(s, _)| s.clone())
+        .collect();
+    SupplierInputs {
+        rows,
+        list,
+        missing,
+    }
+}
+
+/// GeoPolRisk for every importing market and stage (`stage` convention).
 fn geopolrisk_rows(
     f: &Flows,
     concentration: &BTreeMap<String, Concentration>,
@@ -748,20 +877,19 @@ fn geopolrisk_rows(
         }
         let hhi_g = concentration.get(stage.as_str()).map_or(0.0, |c| c.hhi);
         let p = get(&f.prod, (m, stage));
-        let list: Vec<(f64, Option<f64>)> = sup
-            .iter()
-            .map(|(s, f)| (*f, lk.gov(s).map(|g| g / 10.0)))
-            .collect();
-        let missing: Vec<String> = sup
-            .iter()
-            .filter(|(s, f)| **f > 0.0 && lk.gov(s).is_none())
-            .map(|(s, _)| s.to_string())
-            .collect();
+        let SupplierInputs {
+            rows: suppliers,
+            list,
+            missing,
+        } = supplier_inputs(sup, lk);
         let risk = import_risk(p, &list);
         out.entry(m.to_string()).or_default().insert(
             stage.as_str().to_string(),
             GeoPolRisk {
+                convention: "stage",
                 hhi: hhi_g,
+                production: p,
+                suppliers,
                 import_share: f_total / (p + f_total),
                 import_risk: risk,
                 score: risk.map(|x| hhi_g * x),
@@ -770,6 +898,81 @@ fn geopolrisk_rows(
         );
     }
     out
+}
+
+/// GeoPolRisk in geopolrisk-py's convention for every market importing separated
+/// products or metals: mine HHI, mine output, imports of the separation and metal stages.
+fn reference_rows(
+    r: &RunResult,
+    y: &YearSummary,
+    f: &Flows,
+    concentration: &BTreeMap<String, Concentration>,
+    lk: &Lookups,
+) -> BTreeMap<String, GeoPolRiskReference> {
+    let hhi_mine = concentration.get("mining").map_or(0.0, |c| c.hhi);
+    let mut out = BTreeMap::new();
+    for (importer, from) in &y.imports_all {
+        let mut sup: BTreeMap<&str, f64> = BTreeMap::new();
+        let (mut value, mut priced) = (0.0, 0.0);
+        for (exporter, mats) in from.iter().filter(|(x, _)| *x != importer) {
+            for (mat, t) in mats {
+                let stage = lk.stage_of.get(mat.as_str());
+                if !matches!(stage, Some(Stage::Separation | Stage::Metal)) || *t <= 0.0 {
+                    continue;
+                }
+                *sup.entry(exporter.as_str()).or_default() += t;
+                if let Some(p) = import_price(r, y, importer, mat) {
+                    value += t * p;
+                    priced += t;
+                }
+            }
+        }
+        let f_total: f64 = sup.values().sum();
+        if clean(f_total) <= 0.0 {
+            continue;
+        }
+        let p = get(&f.prod, (importer.as_str(), Stage::Mining));
+        let SupplierInputs {
+            rows: suppliers,
+            list,
+            missing,
+        } = supplier_inputs(&sup, lk);
+        let risk = import_risk(p, &list);
+        let score = risk.map(|x| hhi_mine * x);
+        let price = (priced > 0.0).then(|| value / priced);
+        out.insert(
+            importer.clone(),
+            GeoPolRiskReference {
+                convention: "reference",
+                hhi: hhi_mine,
+                production: p,
+                suppliers,
+                import_share: f_total / (p + f_total),
+                import_risk: risk,
+                score,
+                price_usd_per_kg: price,
+                cf_kg_cu_eq: score.zip(price).map(|(s, p)| characterisation_factor(s, p)),
+                missing_governance: missing,
+            },
+        );
+    }
+    out
+}
+
+/// Price of `mat` at the importing market in the year (USD/kg), else its reference price.
+fn import_price(r: &RunResult, y: &YearSummary, market: &str, mat: &str) -> Option<f64> {
+    y.prices
+        .get(market)
+        .and_then(|m| m.get(mat))
+        .copied()
+        .filter(|p| p.is_finite() && *p > 0.0)
+        .or_else(|| {
+            r.data
+                .materials
+                .iter()
+                .find(|m| m.id == mat)
+                .and_then(|m| m.ref_price)
+        })
 }
 
 /// EU supply risk, extraction (mining) and processing (separation), per rare earth group.
@@ -827,9 +1030,9 @@ fn eu_supply_risk_rows(
 /// and no governance score is added to `missing` (once) and makes the result `None`.
 fn weighted_hhi(list: &[(&str, f64)], lk: &Lookups, missing: &mut Vec<String>) -> Option<f64> {
     let mut wgi = |id: &str| {
-        let g = lk.gov(id);
+        let g = lk.eu_wgi(id);
         if g.is_none() {
-            let tag = format!("governance:{id}");
+            let tag = format!("wgi_average:{id}");
             if !missing.contains(&tag) {
                 missing.push(tag);
             }
@@ -1004,8 +1207,10 @@ mod tests {
             // nothing could be checked against the EU documents
             assert_eq!(r.status, Verification::Unverified, "{r:?}");
         }
-        assert_eq!(eu_reference("HREE", "eol_rir").unwrap().value, Some(0.08));
-        assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.03));
+        // the 2023 assessment's EoL-RIR comes before the 2020 list's
+        let eol = eu_reference("HREE", "eol_rir").unwrap();
+        assert_eq!((eol.value, eol.list), (Some(0.01), 2023));
+        assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.01));
         assert_eq!(eu_reference("LREE", "si_sr").unwrap().value, None);
         assert_eq!(eu_reference("HREE", "trade_t").unwrap().material, "all");
     }
@@ -1039,20 +1244,27 @@ mod tests {
         );
         assert_eq!(mining.top3[0], "CN");
         assert!(close(mining.hhi_points, 10_000.0 * mining.hhi));
-        // every market with demand has an NIR row per stage; the dataset has no governance
-        // scores, so GeoPolRisk is reported as missing rather than guessed
+        // every market with demand has an NIR row per stage; governance.csv covers every
+        // country, so every GeoPolRisk score of either convention is a number
         assert!(!ix.net_import_reliance.is_empty());
         for stages in ix.net_import_reliance.values() {
             assert_eq!(stages.len(), 4);
         }
         assert!(!ix.geopolrisk.is_empty());
         for g in ix.geopolrisk.values().flat_map(|m| m.values()) {
-            assert_eq!(g.score, None);
-            assert!(!g.missing_governance.is_empty());
+            assert!(g.score.is_some_and(|s| (0.0..=1.0).contains(&s)), "{g:?}");
+            assert!(g.missing_governance.is_empty());
         }
+        for key in ["JP", "EU", "KR", "US"] {
+            let g = &ix.geopolrisk_reference[key];
+            assert!(g.score.is_some() && g.cf_kg_cu_eq.is_some(), "{key}: {g:?}");
+        }
+        // SI_SR is not sourced: EU SR stays null and says so; the governance-weighted HHIs
+        // use the six-indicator WGI mean (2023's, the latest up to 2024)
         for e in ix.eu_supply_risk.values().flat_map(|m| m.values()) {
             assert_eq!(e.sr, None);
-            assert!(e.missing.iter().any(|m| m == "si_sr"));
+            assert_eq!(e.missing, ["si_sr"]);
+            assert!(e.hhi_wgi_gs.is_some_and(|h| h > 0.0 && h < 10.0), "{e:?}");
         }
         // deterministic JSON
         let a = serde_json::to_string(ix).unwrap();

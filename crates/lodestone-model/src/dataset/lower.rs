@@ -4,14 +4,14 @@
 //! The tables are lowered in a fixed order (sources, elements, countries, companies,
 //! materials, processes, facilities (with capacity steps and seasons), sectors, growth,
 //! demand, routes, stocks, prices, groups, observations, the pipeline's stages and the
-//! facilities' stages of development) and diagnostics come out in that order.
+//! facilities' stages of development, governance) and diagnostics come out in that order.
 
 use super::{
     Agency, Basis, CapacityStep, Company, Country, Dataset, Demand, Development, Element, Facility,
-    Flow, Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs, Process, Route,
-    Season, Sector, Source, Stage, Status, Stock,
+    Flow, Governance, Group, GrowthPath, Manifest, Material, ObsMetric, Observation, PriceObs,
+    Process, Route, Season, Sector, Source, Stage, Status, Stock,
 };
-use crate::diag::{Diagnostics, codes};
+use crate::diag::{Diagnostics, Location, codes};
 use crate::table::{Row, Table, split_list};
 use crate::time::{Month, MonthSpan};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,6 +64,7 @@ pub(super) fn lower(
         groups: Vec::new(),
         observations: Vec::new(),
         pipeline: Vec::new(),
+        governance: Vec::new(),
     };
     check_element_conservation(&ds, t("processes"), d);
     ds.facilities = lower_facilities(t("facilities"), t("capacity"), &ds.processes, d);
@@ -79,6 +80,7 @@ pub(super) fn lower(
     ds.groups = lower_groups(t("groups"), &ds.materials, d);
     ds.observations = lower_observations(t("observations"), d);
     ds.pipeline = super::pipeline::lower_pipeline(t("pipeline"), d);
+    ds.governance = lower_governance(t("governance"), &ds, d);
     super::pipeline::check_development(&ds.facilities, t("facilities"), &ds.pipeline, d);
     ds
 }
@@ -153,7 +155,6 @@ fn lower_countries(tb: &Table, d: &mut Diagnostics) -> Vec<Country> {
                 id,
                 name: tb.get(r, "name").into(),
                 blocs: list(tb, r, "blocs"),
-                governance: tb.get(r, "governance").parse().ok(),
                 source: list(tb, r, "source"),
             }
         })
@@ -957,4 +958,76 @@ fn check_observation_keys(o: &Observation, tb: &Table, r: &Row, d: &mut Diagnost
             hint,
         );
     }
+}
+
+/// Governance rows, sorted by country and year. When the table has rows, every country
+/// needs one row per year from the table's first year to its last, and the last year must
+/// reach the base year: a missing score is an error here, not a `null` in the indices.
+fn lower_governance(tb: &Table, ds: &Dataset, d: &mut Diagnostics) -> Vec<Governance> {
+    unique_keys(tb, &["country", "year"], "governance", d);
+    let mut out: Vec<Governance> = tb
+        .rows
+        .iter()
+        .map(|r| Governance {
+            country: tb.get(r, "country").into(),
+            year: tb.get(r, "year").parse().unwrap_or(0),
+            political_stability: num(tb, r, "political_stability", 0.0),
+            wgi_average: tb.get(r, "wgi_average").parse().ok(),
+            source: list(tb, r, "source"),
+        })
+        .collect();
+    out.sort_by(|a, b| a.country.cmp(&b.country).then(a.year.cmp(&b.year)));
+    let (Some(first), Some(last)) = (
+        out.iter().map(|g| g.year).min(),
+        out.iter().map(|g| g.year).max(),
+    ) else {
+        return out;
+    };
+    // a row of the last year (or of the country) locates the problem
+    let row_of = |pred: &dyn Fn(&Row) -> bool, attr: &str| {
+        tb.rows
+            .iter()
+            .find(|r| pred(r))
+            .map_or_else(|| Location::file(&tb.file), |r| tb.loc(r, attr))
+    };
+    if last < ds.base_year {
+        let y = last.to_string();
+        d.push(
+            codes::INCONSISTENT,
+            row_of(&|r| tb.get(r, "year") == y, "year"),
+            format!(
+                "governance ends in {last}, before the base year {}",
+                ds.base_year
+            ),
+            Some("add the base year's rows (tools/governance.py writes them)".into()),
+        );
+    }
+    for c in &ds.countries {
+        let have: HashSet<i32> = out
+            .iter()
+            .filter(|g| g.country == c.id)
+            .map(|g| g.year)
+            .collect();
+        let missing: Vec<String> = (first..=last)
+            .filter(|y| !have.contains(y))
+            .map(|y| y.to_string())
+            .collect();
+        if !missing.is_empty() {
+            d.push(
+                codes::EMPTY_VALUE,
+                row_of(&|r| tb.get(r, "country") == c.id, "country"),
+                format!(
+                    "no governance for `{}` ({}) in {}",
+                    c.id,
+                    c.name,
+                    missing.join(", ")
+                ),
+                Some(format!(
+                    "every country needs a row for every year {first}–{last}: the risk \
+                     indices weigh each supplier by it"
+                )),
+            );
+        }
+    }
+    out
 }

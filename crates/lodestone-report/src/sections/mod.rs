@@ -1,5 +1,5 @@
 //! The sections of a report and their assembly into a page: question and answer, shares
-//! by stage and element, flows, shortfall, prices, dependency, price episodes,
+//! by stage and element, flows, shortfall, prices, dependency, risk indices, price episodes,
 //! uncertainty, comparison,
 //! the back-test against observations, the scenario's events, checks, and the sources.
 //!
@@ -18,6 +18,7 @@ mod episodes;
 mod events;
 mod flows;
 mod prices;
+mod risk;
 mod shares;
 mod shortfall;
 mod sources;
@@ -40,6 +41,7 @@ use episodes::episodes_section;
 use events::scenario_section;
 use flows::flows_section;
 use prices::prices_section;
+use risk::risk_section;
 use shares::shares_section;
 use shortfall::shortfall_section;
 use sources::sources_section;
@@ -68,6 +70,13 @@ pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportErr
         toc.push(("expansion", "Capacity"));
     }
     toc.push(("dependency", "Dependency"));
+    if c.s
+        .annual
+        .values()
+        .any(|y| !y.indices.geopolrisk_reference.is_empty())
+    {
+        toc.push(("risk", "Risk"));
+    }
     let episodes = episodes_section(&c, ens, "");
     if !episodes.is_empty() {
         body.push_str(&episodes);
@@ -215,5 +224,6 @@ fn details(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     out.push_str(&prices_section(c, charts, p));
     out.push_str(&expansion_section(c, p));
     out.push_str(&dependency_section(c, charts, p));
+    out.push_str(&risk_section(c, p));
     out
 }

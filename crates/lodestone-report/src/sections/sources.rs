@@ -52,6 +52,9 @@ fn citations(ds: &Dataset) -> Citations {
         .iter()
         .for_each(|x| add("observations", &x.source));
     ds.pipeline.iter().for_each(|x| add("pipeline", &x.source));
+    ds.governance
+        .iter()
+        .for_each(|x| add("governance", &x.source));
     m
 }
 /// The sources cited by the dataset's rows and the scenarios, primary first.

@@ -1,0 +1,97 @@
+//! The risk section: GeoPolRisk in both conventions and the EU supply risk status, for the
+//! run's first and last years (`annual[year].indices`; `docs/indices.md`).
+
+use crate::ctx::Ctx;
+use crate::format::esc;
+use crate::html::{section, table};
+use lodestone_engine::indices::IndicesYear;
+use std::collections::BTreeSet;
+
+/// A score with three decimals, or a dash when the method gives none.
+fn score(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".into(), |v| format!("{v:.3}"))
+}
+
+/// GeoPolRisk by importing market: the `reference` convention (score and characterisation
+/// factor) in the first and last years, and the `stage` convention at separation and
+/// magnet making in the first year. Nothing when the run has no GeoPolRisk rows.
+pub(super) fn risk_section(c: &Ctx, p: &str) -> String {
+    let (Some(y0), Some(y1)) = (c.years.first(), c.years.last()) else {
+        return String::new();
+    };
+    let (a, b) = (&c.s.annual[y0].indices, &c.s.annual[y1].indices);
+    let markets: BTreeSet<&String> = a
+        .geopolrisk_reference
+        .keys()
+        .chain(b.geopolrisk_reference.keys())
+        .collect();
+    if markets.is_empty() {
+        return String::new();
+    }
+    let stage = |ix: &IndicesYear, m: &str, st: &str| {
+        score(
+            ix.geopolrisk
+                .get(m)
+                .and_then(|x| x.get(st))
+                .and_then(|g| g.score),
+        )
+    };
+    let rows: Vec<Vec<String>> = markets
+        .iter()
+        .map(|m| {
+            let r0 = a.geopolrisk_reference.get(*m);
+            vec![
+                esc(&c.name(m)),
+                score(r0.and_then(|g| g.score)),
+                score(r0.and_then(|g| g.cf_kg_cu_eq)),
+                score(b.geopolrisk_reference.get(*m).and_then(|g| g.score)),
+                stage(a, m, "separation"),
+                stage(a, m, "magnet"),
+            ]
+        })
+        .collect();
+    let head = [
+        "Importing market".to_string(),
+        format!("Reference {y0}"),
+        format!("CF {y0} (kg Cu-eq/kg)"),
+        format!("Reference {y1}"),
+        format!("Stage: separation {y0}"),
+        format!("Stage: magnets {y0}"),
+    ];
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    let mut inner = table(&head, &rows, &[1, 2, 3, 4, 5]);
+    inner.push_str(&format!(
+        "<p class=\"note\">GeoPolRisk = HHI of world output × Σ g<sub>i</sub> f<sub>i</sub> / (p + F), g = (2.5 − WGI Political Stability)/5 of the supplier in the year (World Bank WGI, <code>governance.csv</code>). <b>Reference</b> is geopolrisk-py's convention, comparable with published values: the HHI of mine output, the market's mine output as p, imports of separated compounds and metals as F (a bloc such as the EU is one market: its score is the extra-EU variant); CF = score × unit value / 0.4094 (copper). <b>Stage</b> takes the HHI, output and imports of the traded stage itself. {}</p>",
+        eu_status(b)
+    ));
+    section(&format!("{p}risk"), "Supply risk indices", &inner)
+}
+
+/// One sentence on the EU supply risk: its value, or what it lacks.
+fn eu_status(ix: &IndicesYear) -> String {
+    let mut missing: BTreeSet<String> = BTreeSet::new();
+    let mut values = Vec::new();
+    for (stage, groups) in &ix.eu_supply_risk {
+        for (group, e) in groups {
+            match e.sr {
+                Some(v) => values.push(format!("{group} {stage} {v:.2}")),
+                None => missing.extend(
+                    e.missing
+                        .iter()
+                        .map(|m| m.split(':').next().unwrap_or(m).to_string()),
+                ),
+            }
+        }
+    }
+    if ix.eu_supply_risk.is_empty() {
+        String::new()
+    } else if missing.is_empty() {
+        format!("EU supply risk (JRC method): {}.", values.join(", "))
+    } else {
+        let list: Vec<String> = missing.into_iter().collect();
+        format!(
+            "EU supply risk (JRC method) is not computed: no source yet for {}.",
+            esc(&list.join(", "))
+        )
+    }
+}
