@@ -35,6 +35,7 @@ mod report_cmd;
 mod serve_cmd;
 mod sink;
 mod tables;
+mod trade;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -303,7 +304,10 @@ fn cmd_run(
             r.periods.len(),
             sc.horizon.step.months()
         );
-        out!("{}", report::summary(&summary, &horizon))?;
+        out!(
+            "{}",
+            report::summary(&summary, &trade::other_output(&r), &horizon)
+        )?;
         outln!("Run time: {elapsed:.2} s")?;
     }
     report_failures(&summary);

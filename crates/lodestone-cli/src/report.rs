@@ -285,8 +285,23 @@ fn fmt_t(x: f64) -> String {
     }
 }
 
-/// The terminal summary of a run.
-pub fn summary(s: &Summary, horizon: &str) -> String {
+/// The chain stages with output in some year, in chain order.
+fn chain_stages(s: &Summary) -> Vec<&'static str> {
+    ["mining", "separation", "metal", "magnet"]
+        .into_iter()
+        .filter(|st| {
+            s.annual.values().any(|a| {
+                a.production
+                    .get(*st)
+                    .is_some_and(|m| m.values().any(|v| *v > 0.0))
+            })
+        })
+        .collect()
+}
+
+/// The terminal summary of a run: the chain stages that produce, output outside them
+/// (`other`: farming, …), trade, shortfall and prices; a table with nothing to show is left out.
+pub fn summary(s: &Summary, other: &crate::trade::Output, horizon: &str) -> String {
     let mut out = String::new();
     let years: Vec<&String> = s.annual.keys().collect();
     let (Some(first), Some(last)) = (years.first(), years.last()) else {
@@ -308,52 +323,33 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
     };
     let _ = writeln!(
         out,
-        "Lodestone · scenario `{}` · dataset `{}` · {horizon}\n",
+        "Lodestone · scenario `{}` · dataset `{}` · {horizon}",
         s.scenario, s.dataset
     );
 
-    let _ = writeln!(out, "Shares of output by country (%), {first} and {last}");
-    let mut t = Table::new(&["stage", first, last]).text_columns(3);
-    for st in ["mining", "separation", "metal", "magnet"] {
-        t.row(vec![
-            st.into(),
-            top_shares(s.annual[*first].shares.get(st), 4),
-            top_shares(s.annual[*last].shares.get(st), 4),
-        ]);
+    let stages = chain_stages(s);
+    if !stages.is_empty() {
+        chain_tables(&mut out, s, &stages, (first, last), &mid);
     }
-    out.push_str(&t.render());
+    expansions(&mut out, s);
+    if stages.is_empty() {
+        // outside the rare earth chain (soybeans…): what was produced where, else intermediates
+        crate::trade::output_tables(&mut out, other, &mid);
+    }
+    crate::trade::trade_tables(&mut out, s, &mid);
 
     let _ = writeln!(
         out,
-        "\nWorld output by stage (t; mining/separation t REO, metal t, magnet t)"
+        "\nShortfall (t of product unmet; share of demand{})",
+        if stages.is_empty() {
+            ""
+        } else {
+            " in rare earth content"
+        }
     );
-    let mut hdr = vec!["stage"];
+    let mut hdr = vec!["sector"];
     hdr.extend(mid.iter().map(|s| s.as_str()));
     let mut t = Table::new(&hdr);
-    for st in ["mining", "separation", "metal", "magnet"] {
-        let mut r = vec![st.to_string()];
-        for y in &mid {
-            r.push(fmt_t(
-                s.annual[*y]
-                    .production
-                    .get(st)
-                    .map_or(0.0, |m| m.values().sum()),
-            ));
-        }
-        t.row(r);
-    }
-    out.push_str(&t.render());
-    expansions(&mut out, s);
-
-    let _ = writeln!(
-        out,
-        "\nShortfall (t of product unmet; share of demand in rare earth content)"
-    );
-    let mut t = Table::new(
-        &hdr.iter()
-            .map(|h| if *h == "stage" { "sector" } else { h })
-            .collect::<Vec<_>>(),
-    );
     let mut sectors: Vec<String> = s.annual[*first]
         .demand
         .values()
@@ -488,6 +484,47 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
         }
     );
     out
+}
+
+/// Shares of output by country and world output, for the chain stages that produce.
+fn chain_tables(
+    out: &mut String,
+    s: &Summary,
+    stages: &[&str],
+    (first, last): (&String, &String),
+    mid: &[&String],
+) {
+    let _ = writeln!(out, "\nShares of output by country (%), {first} and {last}");
+    let mut t = Table::new(&["stage", first, last]).text_columns(3);
+    for &st in stages {
+        t.row(vec![
+            st.into(),
+            top_shares(s.annual[first].shares.get(st), 4),
+            top_shares(s.annual[last].shares.get(st), 4),
+        ]);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nWorld output by stage (t; mining/separation t REO, metal t, magnet t)"
+    );
+    let mut hdr = vec!["stage"];
+    hdr.extend(mid.iter().map(|s| s.as_str()));
+    let mut t = Table::new(&hdr);
+    for &st in stages {
+        let mut r = vec![st.to_string()];
+        for y in mid {
+            r.push(fmt_t(
+                s.annual[*y]
+                    .production
+                    .get(st)
+                    .map_or(0.0, |m| m.values().sum()),
+            ));
+        }
+        t.row(r);
+    }
+    out.push_str(&t.render());
 }
 
 /// Dependency on the supplier and bloc independence, for the years shown.

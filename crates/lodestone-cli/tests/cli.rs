@@ -741,3 +741,44 @@ fn tables_fit_the_terminal_width_and_wide_keeps_every_column() {
     assert!(!wide.contains("not shown to fit"), "{wide}");
     assert!(widest(&wide) > 60, "{wide}");
 }
+
+#[test]
+fn the_soybean_run_reads_like_a_trade_report() {
+    let o = run_cols("100", &["run", "soybean-trade-war"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // no empty rare earth stage tables
+    for gone in [
+        "Shares of output by country",
+        "World output by stage",
+        "mining",
+        "magnet",
+    ] {
+        assert!(!out.contains(gone), "{gone}:\n{out}");
+    }
+    assert!(!out.contains("rare earth content"), "{out}");
+    // production by country, trade by route and China's imports by origin
+    let section = |title: &str| -> String {
+        let at = out
+            .find(title)
+            .unwrap_or_else(|| panic!("no {title}:\n{out}"));
+        out[at..].split("\n\n").next().unwrap().to_string()
+    };
+    let prod = section("Production of soybeans by country");
+    let rank: Vec<&str> = prod
+        .lines()
+        .skip(3)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(&rank[..3], ["BR", "US", "AR"], "{prod}");
+    let trade = section("Trade by route");
+    assert!(trade.lines().nth(3).unwrap().contains("BR → CN"), "{trade}");
+    assert!(trade.contains("US → CN"), "{trade}");
+    let cn = section("Imports of CN by origin");
+    let origins: Vec<&str> = cn
+        .lines()
+        .skip(3)
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(origins, ["BR", "US", "AR"], "{cn}");
+}
