@@ -68,6 +68,9 @@ pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportErr
         toc.push(("expansion", "Capacity"));
     }
     toc.push(("dependency", "Dependency"));
+    // a section with no data for the dataset (soybeans: shares by stage, elements, flows,
+    // dependency) is not drawn, so it has no entry either
+    toc.retain(|(id, _)| *id == "answer" || body.contains(&format!("<section id=\"{id}\"")));
     let episodes = episodes_section(&c, ens, "");
     if !episodes.is_empty() {
         body.push_str(&episodes);
