@@ -113,9 +113,11 @@ impl Table {
         w
     }
 
-    /// The narrowest a column may be: numbers whole, text down to its longest word.
+    /// The narrowest a column may be: numbers and the first column whole, other text down to
+    /// its longest word.
     fn min_width(&self, i: usize, natural: usize) -> usize {
-        if !self.is_text(i) {
+        // numbers, and the first column (the row's id), are never broken
+        if i == 0 || !self.is_text(i) {
             return natural;
         }
         let longest = std::iter::once(&self.header)
