@@ -35,6 +35,7 @@ mod report_cmd;
 mod serve_cmd;
 mod sink;
 mod tables;
+mod trade;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -53,6 +54,10 @@ const VERSION: &str = concat!(
 #[derive(Parser)]
 #[command(name = "lodestone", version = VERSION, about = "Open simulator of the rare earth supply chain", long_about = None)]
 struct Cli {
+    /// Print tables with every column whole instead of fitting them to the terminal (its
+    /// width, else COLUMNS, else 100 columns when output is not a terminal).
+    #[arg(long, global = true)]
+    wide: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -172,6 +177,7 @@ const CLOSED_STDOUT: i32 = 141;
 
 fn main() {
     let cli = Cli::parse();
+    report::set_width(table_width(cli.wide));
     let code = match dispatch(cli).and_then(|code| {
         use std::io::Write as _;
         std::io::stdout().flush().map_err(StdoutError)?;
@@ -181,6 +187,28 @@ fn main() {
         Err(e) => exit_code(&e),
     };
     std::process::exit(code);
+}
+
+/// The width terminal tables fit: none with `--wide`; else `COLUMNS` when set, the terminal's
+/// width when stdout is one, and 100 columns otherwise (a pipe or a file).
+fn table_width(wide: bool) -> Option<usize> {
+    use std::io::IsTerminal as _;
+    if wide {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 20);
+    if columns.is_some() {
+        return columns;
+    }
+    let term = std::io::stdout()
+        .is_terminal()
+        .then(|| console::Term::stdout().size_checked())
+        .flatten()
+        .map(|(_, cols)| usize::from(cols));
+    Some(term.unwrap_or(100))
 }
 
 /// Report an error on stderr (nothing for a closed stdout) and choose the exit status.
@@ -276,7 +304,10 @@ fn cmd_run(
             r.periods.len(),
             sc.horizon.step.months()
         );
-        out!("{}", report::summary(&summary, &horizon))?;
+        out!(
+            "{}",
+            report::summary(&summary, &trade::other_output(&r), &horizon)
+        )?;
         outln!("Run time: {elapsed:.2} s")?;
     }
     report_failures(&summary);
@@ -353,7 +384,9 @@ fn cmd_validate(path: &str, data: Option<PathBuf>) -> Result<i32> {
 }
 
 fn cmd_scenarios() -> Result<i32> {
-    let mut t = report::Table::new(&["scenario", "dataset", "horizon", "events", "description"]);
+    let mut t = report::Table::new(&["scenario", "dataset", "horizon", "events", "description"])
+        .text_columns(3)
+        .text_column(4);
     for name in lodestone_data::scenario_names() {
         match load::scenario(&name) {
             Ok(sc) => t.row(vec![
@@ -361,13 +394,7 @@ fn cmd_scenarios() -> Result<i32> {
                 sc.dataset.clone(),
                 format!("{} → {}", sc.horizon.start, sc.horizon.end),
                 sc.events.len().to_string(),
-                sc.description
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .take(70)
-                    .collect(),
+                sc.description.lines().next().unwrap_or("").to_string(),
             ]),
             Err(e) => t.row(vec![
                 name,
@@ -394,13 +421,15 @@ fn cmd_sources(data: Option<PathBuf>, dataset: &str, json: bool) -> Result<i32> 
         outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(0);
     }
-    let mut t = report::Table::new(&["id", "kind", "rows", "citation"]);
+    let mut t = report::Table::new(&["id", "kind", "rows", "citation"])
+        .text_columns(2)
+        .text_column(3);
     for s in &ds.sources {
         t.row(vec![
             s.id.clone(),
             s.kind.clone(),
             used.get(&s.id).copied().unwrap_or(0).to_string(),
-            s.citation.chars().take(90).collect(),
+            s.citation.clone(),
         ]);
     }
     out!("{}", t.render())?;

@@ -137,19 +137,58 @@ fn user_data_dir() -> Option<PathBuf> {
     home.map(|h| h.join(".local").join("share"))
 }
 
+/// Where the store directory came from, as the CLI names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFrom {
+    /// `--store DIR`.
+    Flag,
+    /// The `LODESTONE_STORE` environment variable.
+    Env,
+    /// The user data directory.
+    Default,
+}
+
+impl StoreFrom {
+    fn describe(self) -> &'static str {
+        match self {
+            StoreFrom::Flag => "from --store",
+            StoreFrom::Env => "from LODESTONE_STORE",
+            StoreFrom::Default => "the default; --store or LODESTONE_STORE choose another",
+        }
+    }
+}
+
 /// Resolves the store directory: `--store`, then `LODESTONE_STORE`, then the user data directory.
 pub fn store_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
+    store_dir_from(flag).map(|(d, _)| d)
+}
+
+/// The store directory and where it came from.
+fn store_dir_from(flag: Option<PathBuf>) -> Result<(PathBuf, StoreFrom)> {
     if let Some(p) = flag {
-        return Ok(p);
+        return Ok((p, StoreFrom::Flag));
     }
     if let Some(v) = std::env::var_os("LODESTONE_STORE").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(v));
+        return Ok((PathBuf::from(v), StoreFrom::Env));
     }
     user_data_dir()
-        .map(|d| d.join("lodestone").join("news"))
+        .map(|d| (d.join("lodestone").join("news"), StoreFrom::Default))
         .context(
             "no --store given, LODESTONE_STORE is not set and no user data directory was found",
         )
+}
+
+/// What to print when a command finds nothing: the store searched, its size and how to choose
+/// another one.
+fn nothing_found(what: &str, dir: &Path, from: StoreFrom, store: &Store) -> String {
+    let n = store.count().unwrap_or(0);
+    format!(
+        "{what} in the news store at {} ({}; {n} document{} stored)\n\
+         hint: `lodestone news ingest FILE` adds documents; --store DIR or LODESTONE_STORE=DIR uses another store\n",
+        dir.display(),
+        from.describe(),
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 const EXTENSIONS: &[&str] = &[
@@ -250,7 +289,9 @@ fn all_claims(
 /// cannot be opened or written, `check --strict` finds contradictions), 2 bad input (a
 /// malformed document, a bad argument), as every other subcommand.
 pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
-    let dir = store_dir(args.store)?;
+    let (dir, from) = store_dir_from(args.store)?;
+    // The store in use is always named (on stderr, so stdout stays the command's output).
+    eprintln!("news store: {} ({})", dir.display(), from.describe());
     match args.command {
         NewsCommand::Ingest {
             paths,
@@ -272,6 +313,8 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             let docs = store.documents()?;
             if json {
                 print_json(&docs)?;
+            } else if docs.is_empty() {
+                out!("{}", nothing_found("no documents", &dir, from, &store))?;
             } else {
                 out!("{}", lodestone_news::render::documents(&docs))?;
             }
@@ -302,6 +345,11 @@ pub fn run(args: NewsArgs, ctx: &Context) -> Result<i32> {
             let hits = store.search(&q).map_err(news_error)?;
             if json {
                 print_json(&hits)?;
+            } else if hits.is_empty() {
+                out!(
+                    "{}",
+                    nothing_found("no matching documents", &dir, from, &store)
+                )?;
             } else {
                 out!("{}", lodestone_news::render::search_hits(&hits))?;
             }

@@ -3,13 +3,31 @@
 use lodestone_engine::Summary;
 use lodestone_report::format::independence_years;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
-/// A plain aligned text table.
+/// The width tables must fit, set once by `main` from `--wide`, `COLUMNS` or the terminal
+/// (None: every column at its natural width).
+static WIDTH: OnceLock<Option<usize>> = OnceLock::new();
+
+/// Sets the width every [`Table`] is fitted to (None keeps every column whole); first call wins.
+pub fn set_width(width: Option<usize>) {
+    let _ = WIDTH.set(width);
+}
+
+/// A text cell never narrows below its longest word, and never below this (or its own width).
+const MIN_TEXT: usize = 12;
+/// A word longer than this may be broken to fit (URLs, long ids).
+const MAX_WORD: usize = 24;
+
+/// A plain aligned text table, fitted to the terminal: text columns wrap at word boundaries,
+/// then columns are dropped from the right with a note naming them.
 pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     /// Leading columns aligned left (text); the rest align right (numbers).
     left: usize,
+    /// Further text columns (aligned left, may wrap) after the leading ones.
+    text: Vec<usize>,
 }
 
 impl Table {
@@ -18,6 +36,7 @@ impl Table {
             header: header.iter().map(|s| s.to_string()).collect(),
             rows: Vec::new(),
             left: 1,
+            text: Vec::new(),
         }
     }
 
@@ -27,41 +46,172 @@ impl Table {
         self
     }
 
+    /// Column `i` holds text (aligned left, wrapped at words when the table is too wide).
+    pub fn text_column(mut self, i: usize) -> Table {
+        self.text.push(i);
+        self
+    }
+
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
+    fn is_text(&self, i: usize) -> bool {
+        i < self.left || self.text.contains(&i)
+    }
+
+    /// The table at the width set by [`set_width`].
     pub fn render(&self) -> String {
+        self.render_within(WIDTH.get().copied().flatten())
+    }
+
+    /// The table within `max` columns (None: no limit).
+    pub fn render_within(&self, max: Option<usize>) -> String {
         let n = self.header.len();
-        let mut w = vec![0; n];
-        for r in std::iter::once(&self.header).chain(&self.rows) {
-            for (i, c) in r.iter().enumerate().take(n) {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        let mut s = String::new();
-        let line = |s: &mut String, r: &[String]| {
-            for (i, c) in r.iter().enumerate().take(n) {
-                let pad = w[i] - c.chars().count();
-                if i == 0 {
-                    let _ = write!(s, "{c}{}", " ".repeat(pad));
-                } else if i < self.left {
-                    let _ = write!(s, "  {c}{}", " ".repeat(pad));
-                } else {
-                    let _ = write!(s, "  {}{c}", " ".repeat(pad));
-                }
-            }
-            s.push('\n');
+        let natural = self.natural_widths();
+        let (keep, widths) = match max {
+            Some(max) => self.fit(&natural, max),
+            None => ((0..n).collect(), natural),
         };
-        line(&mut s, &self.header);
-        let total: usize = w.iter().sum::<usize>() + 2 * (n.saturating_sub(1));
+        let mut s = String::new();
+        self.lines(&mut s, &self.header, &keep, &widths);
+        let total: usize =
+            keep.iter().map(|&i| widths[i]).sum::<usize>() + 2 * keep.len().saturating_sub(1);
         s.push_str(&"─".repeat(total));
         s.push('\n');
         for r in &self.rows {
-            line(&mut s, r);
+            self.lines(&mut s, r, &keep, &widths);
+        }
+        let dropped: Vec<&str> = (0..n)
+            .filter(|i| !keep.contains(i))
+            .map(|i| self.header[i].as_str())
+            .collect();
+        if let (false, Some(max)) = (dropped.is_empty(), max) {
+            let note = format!(
+                "({} not shown to fit {max} columns: {}; --wide shows every column)",
+                if dropped.len() == 1 {
+                    "1 column"
+                } else {
+                    "columns"
+                },
+                dropped.join(", ")
+            );
+            for l in wrap(&note, max) {
+                let _ = writeln!(s, "{l}");
+            }
         }
         s
     }
+
+    fn natural_widths(&self) -> Vec<usize> {
+        let mut w = vec![0; self.header.len()];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate().take(w.len()) {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        w
+    }
+
+    /// The narrowest a column may be: numbers and the first column whole, other text down to
+    /// its longest word.
+    fn min_width(&self, i: usize, natural: usize) -> usize {
+        // numbers, and the first column (the row's id), are never broken
+        if i == 0 || !self.is_text(i) {
+            return natural;
+        }
+        let longest = std::iter::once(&self.header)
+            .chain(&self.rows)
+            .filter_map(|r| r.get(i))
+            .flat_map(|c| c.split_whitespace())
+            .map(|w| w.chars().count().min(MAX_WORD))
+            .max()
+            .unwrap_or(0);
+        longest.max(MIN_TEXT.min(natural))
+    }
+
+    /// Which columns to show and at what widths: drop columns from the right (never the
+    /// first) until the rest fit at their narrowest, then narrow the widest text columns.
+    fn fit(&self, natural: &[usize], max: usize) -> (Vec<usize>, Vec<usize>) {
+        let min: Vec<usize> = (0..natural.len())
+            .map(|i| self.min_width(i, natural[i]))
+            .collect();
+        let span = |keep: &[usize], w: &[usize]| {
+            keep.iter().map(|&i| w[i]).sum::<usize>() + 2 * keep.len().saturating_sub(1)
+        };
+        let mut keep: Vec<usize> = (0..natural.len()).collect();
+        while keep.len() > 1 && span(&keep, &min) > max {
+            keep.pop();
+        }
+        let mut widths = natural.to_vec();
+        while span(&keep, &widths) > max {
+            let Some(&i) = keep
+                .iter()
+                .filter(|&&i| widths[i] > min[i])
+                .max_by_key(|&&i| (widths[i] - min[i], i))
+            else {
+                break;
+            };
+            widths[i] -= 1;
+        }
+        (keep, widths)
+    }
+
+    /// One row, over as many lines as its wrapped cells need.
+    fn lines(&self, s: &mut String, r: &[String], keep: &[usize], widths: &[usize]) {
+        let cells: Vec<Vec<String>> = keep
+            .iter()
+            .map(|&i| wrap(r.get(i).map_or("", String::as_str), widths[i]))
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        for l in 0..height {
+            let mut line = String::new();
+            for (k, &i) in keep.iter().enumerate() {
+                let c = cells[k].get(l).map_or("", String::as_str);
+                let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+                let sep = if k == 0 { "" } else { "  " };
+                if self.is_text(i) {
+                    let _ = write!(line, "{sep}{c}{pad}");
+                } else {
+                    let _ = write!(line, "{sep}{pad}{c}");
+                }
+            }
+            s.push_str(line.trim_end());
+            s.push('\n');
+        }
+    }
+}
+
+/// A cell in lines of at most `width` characters, broken between words (a word longer than
+/// the width, such as a URL, is broken where it must be).
+fn wrap(cell: &str, width: usize) -> Vec<String> {
+    if cell.chars().count() <= width || width == 0 {
+        return vec![cell.to_string()];
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in cell.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            lines.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let need = cur.chars().count() + usize::from(!cur.is_empty()) + word.chars().count();
+        if need > width && !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(&word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
 
 fn top_shares(m: Option<&std::collections::BTreeMap<String, f64>>, k: usize) -> String {
@@ -137,8 +287,23 @@ fn fmt_t(x: f64) -> String {
     }
 }
 
-/// The terminal summary of a run.
-pub fn summary(s: &Summary, horizon: &str) -> String {
+/// The chain stages with output in some year, in chain order.
+fn chain_stages(s: &Summary) -> Vec<&'static str> {
+    ["mining", "separation", "metal", "magnet"]
+        .into_iter()
+        .filter(|st| {
+            s.annual.values().any(|a| {
+                a.production
+                    .get(*st)
+                    .is_some_and(|m| m.values().any(|v| *v > 0.0))
+            })
+        })
+        .collect()
+}
+
+/// The terminal summary of a run: the chain stages that produce, output outside them
+/// (`other`: farming, …), trade, shortfall and prices; a table with nothing to show is left out.
+pub fn summary(s: &Summary, other: &crate::trade::Output, horizon: &str) -> String {
     let mut out = String::new();
     let years: Vec<&String> = s.annual.keys().collect();
     let (Some(first), Some(last)) = (years.first(), years.last()) else {
@@ -160,52 +325,33 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
     };
     let _ = writeln!(
         out,
-        "Lodestone · scenario `{}` · dataset `{}` · {horizon}\n",
+        "Lodestone · scenario `{}` · dataset `{}` · {horizon}",
         s.scenario, s.dataset
     );
 
-    let _ = writeln!(out, "Shares of output by country (%), {first} and {last}");
-    let mut t = Table::new(&["stage", first, last]);
-    for st in ["mining", "separation", "metal", "magnet"] {
-        t.row(vec![
-            st.into(),
-            top_shares(s.annual[*first].shares.get(st), 4),
-            top_shares(s.annual[*last].shares.get(st), 4),
-        ]);
+    let stages = chain_stages(s);
+    if !stages.is_empty() {
+        chain_tables(&mut out, s, &stages, (first, last), &mid);
     }
-    out.push_str(&t.render());
+    expansions(&mut out, s);
+    if stages.is_empty() {
+        // outside the rare earth chain (soybeans…): what was produced where, else intermediates
+        crate::trade::output_tables(&mut out, other, &mid);
+    }
+    crate::trade::trade_tables(&mut out, s, &mid);
 
     let _ = writeln!(
         out,
-        "\nWorld output by stage (t; mining/separation t REO, metal t, magnet t)"
+        "\nShortfall (t of product unmet; share of demand{})",
+        if stages.is_empty() {
+            ""
+        } else {
+            " in rare earth content"
+        }
     );
-    let mut hdr = vec!["stage"];
+    let mut hdr = vec!["sector"];
     hdr.extend(mid.iter().map(|s| s.as_str()));
     let mut t = Table::new(&hdr);
-    for st in ["mining", "separation", "metal", "magnet"] {
-        let mut r = vec![st.to_string()];
-        for y in &mid {
-            r.push(fmt_t(
-                s.annual[*y]
-                    .production
-                    .get(st)
-                    .map_or(0.0, |m| m.values().sum()),
-            ));
-        }
-        t.row(r);
-    }
-    out.push_str(&t.render());
-    expansions(&mut out, s);
-
-    let _ = writeln!(
-        out,
-        "\nShortfall (t of product unmet; share of demand in rare earth content)"
-    );
-    let mut t = Table::new(
-        &hdr.iter()
-            .map(|h| if *h == "stage" { "sector" } else { h })
-            .collect::<Vec<_>>(),
-    );
     let mut sectors: Vec<String> = s.annual[*first]
         .demand
         .values()
@@ -342,6 +488,47 @@ pub fn summary(s: &Summary, horizon: &str) -> String {
     out
 }
 
+/// Shares of output by country and world output, for the chain stages that produce.
+fn chain_tables(
+    out: &mut String,
+    s: &Summary,
+    stages: &[&str],
+    (first, last): (&String, &String),
+    mid: &[&String],
+) {
+    let _ = writeln!(out, "\nShares of output by country (%), {first} and {last}");
+    let mut t = Table::new(&["stage", first, last]).text_columns(3);
+    for &st in stages {
+        t.row(vec![
+            st.into(),
+            top_shares(s.annual[first].shares.get(st), 4),
+            top_shares(s.annual[last].shares.get(st), 4),
+        ]);
+    }
+    out.push_str(&t.render());
+
+    let _ = writeln!(
+        out,
+        "\nWorld output by stage (t; mining/separation t REO, metal t, magnet t)"
+    );
+    let mut hdr = vec!["stage"];
+    hdr.extend(mid.iter().map(|s| s.as_str()));
+    let mut t = Table::new(&hdr);
+    for &st in stages {
+        let mut r = vec![st.to_string()];
+        for y in mid {
+            r.push(fmt_t(
+                s.annual[*y]
+                    .production
+                    .get(st)
+                    .map_or(0.0, |m| m.values().sum()),
+            ));
+        }
+        t.row(r);
+    }
+    out.push_str(&t.render());
+}
+
 /// Dependency on the supplier and bloc independence, for the years shown.
 fn policy_metrics(out: &mut String, s: &Summary, years: &[&String]) {
     let sup = &s.supplier;
@@ -359,7 +546,7 @@ fn policy_metrics(out: &mut String, s: &Summary, years: &[&String]) {
             hdr.push(format!("{y} direct"));
             hdr.push(format!("{y} indirect"));
         }
-        let mut t = Table::new(&hdr.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut t = Table::new(&hdr.iter().map(String::as_str).collect::<Vec<_>>()).text_columns(2);
         for e in entities {
             for stage in ["separation", "metal", "magnet"] {
                 let mut r = vec![e.clone(), stage.to_string()];

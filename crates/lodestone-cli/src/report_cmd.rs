@@ -142,7 +142,8 @@ pub fn run(args: ReportArgs) -> Result<i32> {
                 .map_or(String::new(), |p| p.period.label()),
             s.result.periods.len()
         );
-        out!("{}", crate::report::summary(&s.summary, &horizon))?;
+        let other = crate::trade::other_output(&s.result);
+        out!("{}", crate::report::summary(&s.summary, &other, &horizon))?;
         outln!()?;
     }
     let abs = file.canonicalize().unwrap_or(file);

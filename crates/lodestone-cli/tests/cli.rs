@@ -662,3 +662,124 @@ fn help_pages_carry_examples() {
         );
     }
 }
+
+/// Runs `lodestone` with `COLUMNS` set.
+fn run_cols(cols: &str, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .args(args)
+        .env("COLUMNS", cols)
+        .output()
+        .expect("binary runs")
+}
+
+/// The longest line of `s`, in characters.
+fn widest(s: &str) -> usize {
+    s.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn tables_fit_the_terminal_width_and_wide_keeps_every_column() {
+    let data = tiny();
+    let data = data.to_str().unwrap();
+    for cols in ["60", "80", "100"] {
+        let o = run_cols(cols, &["scenarios"]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        let max: usize = cols.parse().unwrap();
+        assert!(
+            widest(&out) <= max,
+            "COLUMNS={cols}: {}\n{out}",
+            widest(&out)
+        );
+    }
+    // Descriptions wrap between words: every word of the baseline's description is whole.
+    let o = run_cols("100", &["scenarios"]);
+    let (out, _) = text(&o);
+    let words: Vec<&str> = out.split_whitespace().collect();
+    for w in [
+        "Central",
+        "case",
+        "2024-2035:",
+        "today's",
+        "chain,",
+        "quotas",
+    ] {
+        assert!(words.contains(&w), "{w} cut:\n{out}");
+    }
+    // Headers align with their columns: each header starts where its column's cells start
+    // (text columns left-aligned).
+    let header = out.lines().next().unwrap();
+    let row = out.lines().find(|l| l.starts_with("baseline")).unwrap();
+    for (h, cell) in [
+        ("dataset", "rare-earths"),
+        ("horizon", "2024-01"),
+        ("description", "Central"),
+    ] {
+        assert_eq!(
+            header.find(h).map(|p| header[..p].chars().count()),
+            row.find(cell).map(|p| row[..p].chars().count()),
+            "{h} over {cell}:\n{out}"
+        );
+    }
+    // Sources: citations wrap, not cut, and the header lines up.
+    let o = run_cols("80", &["data", "sources"]);
+    let (out, _) = text(&o);
+    assert!(widest(&out) <= 80, "{out}");
+    let header = out.lines().next().unwrap();
+    let first = out.lines().nth(2).unwrap();
+    assert!(first.starts_with("usgs_mcs2025"), "{out}");
+    assert_eq!(header.find("citation"), first.find("USGS Mineral"), "{out}");
+    // A run's tables at 60 columns drop the rightmost year columns and say which.
+    let (_dir, a, _) = common::two_scenarios();
+    let o = run_cols("60", &["run", &a, "--data", data]);
+    let (narrow, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(narrow.contains("not shown to fit 60 columns"), "{narrow}");
+    assert!(narrow.contains("--wide shows every column"), "{narrow}");
+    // --wide keeps every column, whatever COLUMNS says.
+    let o = run_cols("60", &["run", &a, "--data", data, "--wide"]);
+    let (wide, _) = text(&o);
+    assert!(!wide.contains("not shown to fit"), "{wide}");
+    assert!(widest(&wide) > 60, "{wide}");
+}
+
+#[test]
+fn the_soybean_run_reads_like_a_trade_report() {
+    let o = run_cols("100", &["run", "soybean-trade-war"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // no empty rare earth stage tables
+    for gone in [
+        "Shares of output by country",
+        "World output by stage",
+        "mining",
+        "magnet",
+    ] {
+        assert!(!out.contains(gone), "{gone}:\n{out}");
+    }
+    assert!(!out.contains("rare earth content"), "{out}");
+    // production by country, trade by route and China's imports by origin
+    let section = |title: &str| -> String {
+        let at = out
+            .find(title)
+            .unwrap_or_else(|| panic!("no {title}:\n{out}"));
+        out[at..].split("\n\n").next().unwrap().to_string()
+    };
+    let prod = section("Production of soybeans by country");
+    let rank: Vec<&str> = prod
+        .lines()
+        .skip(3)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(&rank[..3], ["BR", "US", "AR"], "{prod}");
+    let trade = section("Trade by route");
+    assert!(trade.lines().nth(3).unwrap().contains("BR → CN"), "{trade}");
+    assert!(trade.contains("US → CN"), "{trade}");
+    let cn = section("Imports of CN by origin");
+    let origins: Vec<&str> = cn
+        .lines()
+        .skip(3)
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(origins, ["BR", "US", "AR"], "{cn}");
+}

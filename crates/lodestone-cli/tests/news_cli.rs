@@ -217,6 +217,29 @@ fn news_claims_check_and_propose() {
     );
     let text = ok(&lodestone(&store, &["check"]));
     assert!(text.contains("documents disagree"), "{text}");
+    // Dates agree within a stated tolerance: "by the end of 2026" vs the dataset's first output
+    // in January 2027 is one month apart, not a contradiction (#19).
+    assert!(text.contains("dates ±3 months"), "{text}");
+    assert_eq!(report["tolerances"]["date_tolerance_months"], 3);
+    let iluka = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["claims"].as_array().unwrap())
+        .find(|c| {
+            c["claim"]["metric"] == "start_date"
+                && c["claim"]["origin"]["sentence"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Iluka")
+        })
+        .expect("Iluka's start-date claim");
+    assert_eq!(iluka["verdict"], "supported", "{iluka}");
+    let reason = iluka["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("2027-01") && reason.contains("1 month") && reason.contains("±3 months"),
+        "{reason}"
+    );
     let strict = lodestone(&store, &["check", "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
 
@@ -238,4 +261,41 @@ fn news_claims_check_and_propose() {
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), toml_text);
     let again = lodestone(&store, &["propose", "--out", out_file.to_str().unwrap()]);
     assert!(!again.status.success(), "never overwrites a file");
+}
+
+#[test]
+fn news_names_the_store_it_used_and_how_to_choose_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("empty");
+    let out = Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .args(["news", "search", "稀土"])
+        .env("LODESTONE_STORE", &store)
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let shown = store.display().to_string();
+    assert!(
+        text.contains(&format!(
+            "no matching documents in the news store at {shown}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("0 documents stored"), "{text}");
+    assert!(text.contains("LODESTONE_STORE"), "{text}");
+    assert!(
+        err.contains(&format!("news store: {shown} (from LODESTONE_STORE)")),
+        "{err}"
+    );
+    // With --store, the flag is named, also when documents are found.
+    let (_d, seeded) = ingested();
+    let out = lodestone(&seeded, &["list"]);
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("news store: {} (from --store)", seeded.display())),
+        "{err}"
+    );
+    let none = ok(&lodestone(&seeded, &["search", "zzzyxq"]));
+    assert!(none.contains("10 documents stored"), "{none}");
 }

@@ -164,3 +164,42 @@ fn bad_input_exits_2_with_a_hint() {
     assert!(text(&o).contains("ensemble"), "{}", text(&o));
     assert!(!out.exists(), "nothing written on bad input");
 }
+
+#[test]
+fn the_soybean_report_hides_sections_without_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "report",
+        "soybean-trade-war",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(printed_path(&o)).unwrap();
+    check_html(&html);
+    // no chain stages, no compositions, no dependency metrics: those sections are not drawn
+    // and the contents do not link to them (#19: the report opened with three empty sections)
+    for id in ["shares", "elements", "flows", "dependency"] {
+        assert!(!html.contains(&format!("<section id=\"{id}\"")), "{id}");
+        assert!(
+            !html.contains(&format!("href=\"#{id}\"")),
+            "{id} in the contents"
+        );
+    }
+    // what the dataset has stays, in the contents too
+    for id in [
+        "answer",
+        "trade",
+        "shortfall",
+        "prices",
+        "backtest",
+        "sources",
+    ] {
+        assert!(html.contains(&format!("<section id=\"{id}\"")), "{id}");
+    }
+    for id in ["trade", "shortfall", "prices"] {
+        assert!(
+            html.contains(&format!("href=\"#{id}\"")),
+            "{id} in the contents"
+        );
+    }
+}

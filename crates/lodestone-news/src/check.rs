@@ -2,6 +2,7 @@
 
 use crate::claim::{Claim, EntityRef, Metric};
 use crate::context::{Context, FactValue, ReferenceFact};
+use crate::date::{Period, YearMonth};
 use crate::gazetteer::EntityKind;
 use crate::quantity::{Dimension, Normalized, convert, fmt_amount, unit_scale};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,14 @@ pub struct CheckSettings {
     pub dataset_share_abs: f64,
     /// Statuses that contradict an announced start date (default: unlikely, suspended, closed, cancelled).
     pub dead_statuses: Vec<String>,
+    /// Months by which two dates may differ and still agree (default 3: "by the end of 2026"
+    /// agrees with a first output in January 2027). Stated in every date verdict.
+    #[serde(default = "default_date_months")]
+    pub date_tolerance_months: u32,
+}
+
+fn default_date_months() -> u32 {
+    3
 }
 
 impl Default for CheckSettings {
@@ -32,6 +41,7 @@ impl Default for CheckSettings {
             dead_statuses: ["unlikely", "suspended", "closed", "cancelled", "abandoned"]
                 .map(String::from)
                 .to_vec(),
+            date_tolerance_months: default_date_months(),
         }
     }
 }
@@ -167,6 +177,22 @@ pub struct CheckReport {
     pub summary: CheckSummary,
     /// Groups, those with conflicts or contradictions first.
     pub groups: Vec<ClaimGroup>,
+    /// The tolerances the verdicts used.
+    pub tolerances: CheckSettings,
+}
+
+impl CheckSettings {
+    /// The tolerances in words, as the check's output states them.
+    pub fn describe(&self) -> String {
+        format!(
+            "tolerances: between documents ±{}% (shares ±{} pp), against the dataset ±{}% (shares ±{} pp), dates ±{} months",
+            trim2(self.conflict_rel * 100.0),
+            trim2(self.conflict_share_abs * 100.0),
+            trim2(self.dataset_rel * 100.0),
+            trim2(self.dataset_share_abs * 100.0),
+            self.date_tolerance_months
+        )
+    }
 }
 
 fn time_key(c: &Claim) -> String {
@@ -255,6 +281,7 @@ pub fn check_claims(claims: &[Claim], ctx: &Context, settings: &CheckSettings) -
     CheckReport {
         summary,
         groups: out,
+        tolerances: settings.clone(),
     }
 }
 
@@ -264,17 +291,19 @@ fn share_like(c: &Claim) -> bool {
 
 fn disagreement(a: &Claim, b: &Claim, s: &CheckSettings) -> Option<String> {
     if a.quantity.dimension == Dimension::Date && b.quantity.dimension == Dimension::Date {
-        let (ya, yb) = (
-            a.quantity.date.as_ref()?.year,
-            b.quantity.date.as_ref()?.year,
+        let (sa, sb) = (
+            month_span(a.quantity.date.as_ref()?),
+            month_span(b.quantity.date.as_ref()?),
         );
-        return (ya != yb).then(|| {
+        let apart = (sb.0 - sa.1).max(sa.0 - sb.1);
+        return (apart > s.date_tolerance_months as i32).then(|| {
             format!(
-                "{} says {}, {} says {}",
+                "{} says {}, {} says {} ({apart} months apart; tolerance ±{} months)",
                 who(a),
                 a.quantity.display(),
                 who(b),
-                b.quantity.display()
+                b.quantity.display(),
+                s.date_tolerance_months
             )
         });
     }
@@ -484,8 +513,16 @@ fn check_start(
     if let Some(f) = facts.iter().find(|f| f.metric == Metric::StartDate)
         && let FactValue::Date(ym) = &f.value
     {
-        let cy = c.quantity.date.as_ref().map(|d| d.year).unwrap_or(0);
-        let ok = cy == ym.year;
+        let Some(apart) = c.quantity.date.as_ref().map(|d| months_outside(d, *ym)) else {
+            return unverifiable(c, "the claim's date could not be read".into());
+        };
+        let tol = s.date_tolerance_months;
+        let ok = apart <= tol as i32;
+        let gap = match apart {
+            0 => "within the claim's period".to_string(),
+            1 => "1 month from the claim's period".to_string(),
+            n => format!("{n} months from the claim's period"),
+        };
         return ClaimCheck {
             claim: c.clone(),
             verdict: if ok {
@@ -493,7 +530,10 @@ fn check_start(
             } else {
                 Verdict::Contradicted
             },
-            reason: format!("the dataset's first output for {} is {ym}", subject.name),
+            reason: format!(
+                "the dataset's first output for {} is {ym}, {gap} (tolerance ±{tol} months)",
+                subject.name
+            ),
             evidence: vec![Evidence {
                 fact: (*f).clone(),
                 comparison: format!("claim {} vs dataset {ym}", c.quantity.display()),
@@ -516,6 +556,26 @@ fn check_start(
             subject.name
         ),
     )
+}
+
+/// The months a period covers, as month indices (year × 12 + month − 1): a stated month (to the
+/// end of its span), else the whole year (to the end year of a span).
+fn month_span(p: &Period) -> (i32, i32) {
+    let idx = |y: i32, m: u8| y * 12 + i32::from(m) - 1;
+    let lo = idx(p.year, p.month.unwrap_or(1));
+    let hi = match (p.end, p.month) {
+        (Some(e), _) => idx(e.year, e.month),
+        (None, Some(m)) => idx(p.year, m),
+        (None, None) => idx(p.year, 12),
+    };
+    (lo, hi.max(lo))
+}
+
+/// How many months `ym` lies outside the period (0 inside it).
+fn months_outside(p: &Period, ym: YearMonth) -> i32 {
+    let (lo, hi) = month_span(p);
+    let m = ym.year * 12 + i32::from(ym.month) - 1;
+    (lo - m).max(m - hi).max(0)
 }
 
 /// The subject's facts with the claim's metric, partner and material, in a unit it can be compared in.

@@ -213,6 +213,7 @@ pub fn check(report: &CheckReport, all: bool) -> String {
         "{} claims in {} groups: {} supported, {} contradicted, {} unverifiable; {} conflicts between documents\n",
         s.claims, s.groups, s.supported, s.contradicted, s.unverifiable, s.conflicts
     ));
+    out.push_str(&format!("{}\n", report.tolerances.describe()));
     let mut hidden = 0;
     for g in &report.groups {
         let interesting =

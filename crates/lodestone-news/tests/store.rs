@@ -163,3 +163,24 @@ fn a_lost_index_is_rebuilt_from_the_database() {
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(titles(&store, SearchQuery::new("Lynas")).len(), 1);
 }
+
+#[test]
+fn the_seed_pages_own_query_finds_seven_of_its_ten_documents() {
+    // "稀土产业" is segmented into 稀土 + 产业 (jieba): every document whose title holds either
+    // word is a hit, the two that hold the whole compound first, and no other document (#19).
+    let (_dir, store) = seeded();
+    let hits = titles(&store, SearchQuery::new("稀土产业"));
+    let mut expected: Vec<String> = seed_docs()
+        .into_iter()
+        .map(|d| d.title)
+        .filter(|t| t.contains("稀土") || t.contains("产业"))
+        .collect();
+    assert_eq!(expected.len(), 7, "{expected:?}");
+    assert!(hits[..2].iter().all(|t| t.contains("稀土产业")), "{hits:?}");
+    let mut got = hits.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "recall 7/10 with no false hit");
+    // The compound inside a longer word is found too: 军工产业 matches 产业.
+    assert!(hits.iter().any(|t| t.contains("军工产业")), "{hits:?}");
+}

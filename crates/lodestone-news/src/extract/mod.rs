@@ -7,6 +7,7 @@
 //! (associate), its subject and partner (subject), and facilities (facility).
 
 mod associate;
+mod clauses;
 mod dated;
 mod dates;
 mod doc_context;
@@ -30,6 +31,7 @@ pub use roles::{Role, RoledMention};
 pub use sentences::split_sentences;
 
 use associate::{associate_material, associate_period};
+use clauses::{clause_of, clause_starts};
 use dated::{date_claim, find_date_values};
 use facility::resolve_facility;
 use metric::infer_metric;
@@ -49,6 +51,8 @@ struct Sentence<'a> {
     quantities: Vec<QuantitySpan>,
     mentions: Vec<RoledMention>,
     facility: Option<(usize, String)>,
+    /// Byte offsets where a clause with a subject of its own starts (see `clauses`).
+    clauses: Vec<usize>,
     /// Indices of dates that are claim values (not periods of other values).
     value_dates: Vec<usize>,
 }
@@ -69,7 +73,9 @@ impl<'a> Sentence<'a> {
             })
             .filter(|m| !dates.iter().any(|d| m.start < d.end && m.end > d.start))
             .collect();
-        let mentions = assign_roles(text, gaz, &raw_mentions);
+        let value_starts: Vec<usize> = quantities.iter().map(|q| q.start).collect();
+        let clauses = clause_starts(text, gaz, &raw_mentions, &value_starts);
+        let mentions = assign_roles(text, gaz, &raw_mentions, &clauses);
         let facility = resolve_facility(text, gaz, &mentions);
         Sentence {
             text,
@@ -77,8 +83,14 @@ impl<'a> Sentence<'a> {
             quantities,
             mentions,
             facility,
+            clauses,
             value_dates: vec![],
         }
+    }
+
+    /// The clause around byte `pos`.
+    fn clause(&self, pos: usize) -> (usize, usize) {
+        clause_of(&self.clauses, self.text.len(), pos)
     }
 
     fn entity_mentions(
@@ -191,12 +203,16 @@ fn quantity_window(s: &Sentence, primary: &[usize], pi: usize) -> Window {
             .map(|p| eq.end + p + 1)
             .unwrap_or(eq.end);
     }
+    let (clause_start, clause_stop) = s.clause(qs.start);
     let fwd_end = clause_end(text, after)
         .min(next_start)
+        .min(clause_stop)
         .min(clamp_fwd(text, after, 120))
         .max(after);
     Window {
-        bwd_start: prev_end.max(clamp_back(text, qs.start, 90)),
+        bwd_start: prev_end
+            .max(clamp_back(text, qs.start, 90))
+            .max(clause_start),
         start: qs.start,
         after,
         fwd_end,

@@ -32,7 +32,14 @@ pub struct RoledMention {
     pub role: Role,
 }
 
-pub(super) fn assign_roles(text: &str, gaz: &Gazetteer, mentions: &[Mention]) -> Vec<RoledMention> {
+/// The role of each mention; a mention that starts a clause (`clause_starts`) is not read as
+/// coordinated with the one before it ("… to the United States and Japan imported …").
+pub(super) fn assign_roles(
+    text: &str,
+    gaz: &Gazetteer,
+    mentions: &[Mention],
+    clause_starts: &[usize],
+) -> Vec<RoledMention> {
     let mut out = Vec::new();
     for (i, m) in mentions.iter().enumerate() {
         let e = gaz.entity(m.entity);
@@ -77,7 +84,7 @@ pub(super) fn assign_roles(text: &str, gaz: &Gazetteer, mentions: &[Mention]) ->
             .to_string();
         let zh_prev: Option<char> = before.chars().next_back();
         // Coordination: "Argentina and Brazil", "China, Mexico": the second inherits the first's role.
-        let coordinated = i > 0 && {
+        let coordinated = i > 0 && !clause_starts.contains(&m.start) && {
             let prev = &mentions[i - 1];
             let gap = text[prev.end..m.start].trim().to_ascii_lowercase();
             matches!(gap.as_str(), "and" | "or" | "," | "、" | "和" | "与" | "及")

@@ -33,7 +33,7 @@ pub(super) fn associate_subject(
     let a = Actors {
         gaz,
         text: s.text,
-        all: s.entity_mentions(gaz, ACTORS).collect(),
+        all: clause_actors(s, gaz, w.start),
         w,
     };
     let (subject, partner) = match metric {
@@ -69,6 +69,30 @@ pub(super) fn associate_subject(
         partner.map(|p| eref(gaz, p)),
         vec![],
     )
+}
+
+/// The actors a value may take as subject or partner: those of its own clause when one of them
+/// acts there (agent or adjective), else every actor before the clause's end (a later clause
+/// with its own subject is never read).
+fn clause_actors<'a>(s: &'a Sentence, gaz: &Gazetteer, pos: usize) -> Vec<&'a RoledMention> {
+    let (lo, hi) = s.clause(pos);
+    let all: Vec<&RoledMention> = s
+        .entity_mentions(gaz, ACTORS)
+        .filter(|m| m.mention.start < hi)
+        .collect();
+    let own: Vec<&RoledMention> = all
+        .iter()
+        .copied()
+        .filter(|m| m.mention.start >= lo)
+        .collect();
+    if own
+        .iter()
+        .any(|m| matches!(m.role, Role::Agent | Role::Adjective))
+    {
+        own
+    } else {
+        all
+    }
 }
 
 /// "Brazil supplied 73% of China's soybean imports": China owns the imports, Brazil supplies them.

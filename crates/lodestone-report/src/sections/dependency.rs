@@ -19,11 +19,8 @@ pub(super) fn dependency_section(c: &Ctx, charts: &mut Charts, p: &str) -> Strin
     let sname = c.name(&sup);
     let first = &c.s.annual[c.first()];
     if first.dependency.is_empty() && c.s.time_to_independence.is_empty() {
-        return section(
-            &id,
-            title,
-            "<p class=\"note\">This run computes no dependency metrics.</p>",
-        );
+        // no data for this dataset: the section is hidden, and left out of the contents (#19)
+        return String::new();
     }
     let span = format!("{}–{}", c.first(), c.last());
     let mut inner = String::from("<div class=\"grid2\">");

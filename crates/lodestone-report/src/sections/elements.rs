@@ -15,11 +15,8 @@ pub(super) fn elements_section(c: &Ctx, charts: &mut Charts, p: &str) -> String 
     let id = format!("{p}elements");
     let title = "Shares by element";
     if !c.d.has_content {
-        return section(
-            &id,
-            title,
-            "<p class=\"note\">Not derivable for this dataset: it has no compositions (compositions.csv), so output cannot be split by element.</p>",
-        );
+        // no data for this dataset: the section is hidden, and left out of the contents (#19)
+        return String::new();
     }
     let mut panels = Vec::new();
     for y in &panel_years(c) {

@@ -43,11 +43,8 @@ pub(super) fn flows_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
         ));
     }
     if panels.is_empty() {
-        return section(
-            &id,
-            title,
-            "<p class=\"note\">No flows between chain stages in this run (the dataset has no mining, separation, metal or magnet processes).</p>",
-        );
+        // no data for this dataset: the section is hidden, and left out of the contents (#19)
+        return String::new();
     }
     let mut inner = tabs(&panels);
     inner.push_str("<p class=\"note\">Traced from the run: every plant's input and every demand is attributed to the stage and country that last processed it, by proportional mixing at each market (through intermediate products such as mixed carbonate and through trade). Widths are element mass from the dataset's compositions, so a magnet counts for its rare earth content only. Countries below 1.5% of a column are merged into Other. Flows into and out of stocks within the year are not drawn; surplus is material producers could not sell (mostly La and Ce).</p>");

@@ -70,13 +70,10 @@ pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportErr
         toc.push(("expansion", "Capacity"));
     }
     toc.push(("dependency", "Dependency"));
-    if c.s
-        .annual
-        .values()
-        .any(|y| !y.indices.geopolrisk_reference.is_empty())
-    {
-        toc.push(("risk", "Risk"));
-    }
+    toc.push(("risk", "Risk"));
+    // a section with no data for the dataset (soybeans: shares by stage, elements, flows,
+    // dependency, risk indices) is not drawn, so it has no entry either
+    toc.retain(|(id, _)| *id == "answer" || body.contains(&format!("<section id=\"{id}\"")));
     let episodes = episodes_section(&c, ens, "");
     if !episodes.is_empty() {
         body.push_str(&episodes);

@@ -39,11 +39,8 @@ fn country_series(c: &Ctx, stage: &str, values: &dyn Fn(&str, &str) -> f64) -> V
 pub(super) fn shares_section(c: &Ctx, charts: &mut Charts, p: &str) -> String {
     let stages = c.stages();
     if stages.is_empty() {
-        return section(
-            &format!("{p}shares"),
-            "Who produces: shares by stage",
-            "<p class=\"note\">This dataset has no output at the chain stages (mining, separation, metal, magnet), so there are no shares by stage to show.</p>",
-        );
+        // no data for this dataset: the section is hidden, and left out of the contents (#19)
+        return String::new();
     }
     let span = format!("{}–{}", c.first(), c.last());
     let mut share_figs = String::from("<div class=\"grid2\">");
