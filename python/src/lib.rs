@@ -40,7 +40,7 @@ mod _lodestone {
     #[pymodule_export]
     use super::calibrate::run_calibrate;
     #[pymodule_export]
-    use super::ensemble::run_ensemble;
+    use super::ensemble::{ensemble_merge, ensemble_shard, run_ensemble};
     #[pymodule_export]
     use super::inputs::{PyDataset, PyScenario};
     #[pymodule_export]
