@@ -58,6 +58,9 @@ class ValidationError(LodestoneError, ValueError):
     def __init__(self, text: str, diagnostics: List[Diagnostic]):
         super().__init__(text)
         self.diagnostics: List[Diagnostic] = list(diagnostics)
+
+    def __reduce__(self):  # pickled whole (a Ray task's error reaches the driver)
+        return (type(self), (str(self), self.diagnostics))
         first = self.diagnostics[0] if self.diagnostics else Diagnostic("<unknown>", 0, 0, "", text)
         self.file: str = first.file
         self.line: int = first.line

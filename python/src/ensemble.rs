@@ -15,6 +15,7 @@ use lodestone_engine::ensemble::{self, EnsembleOptions, shard};
 use lodestone_model::{Dataset, Scenario};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Per replicate, every annual metric: (replicate, year, metric, value).
@@ -147,6 +148,30 @@ fn with_point(
     Ok((Arc::new(d), s))
 }
 
+/// Check an ensemble's inputs (the scenario with its step and a sweep point, against its
+/// dataset) without running a replicate: bad input raises the located `ValidationError`
+/// on the driver, before any Ray task starts.
+#[pyfunction]
+#[pyo3(signature = (scenario, step = None, dataset = None, point = None))]
+pub fn ensemble_check(
+    py: Python<'_>,
+    scenario: &Bound<'_, PyAny>,
+    step: Option<String>,
+    dataset: Option<PyRef<'_, PyDataset>>,
+    point: Option<Vec<(String, f64)>>,
+) -> PyResult<()> {
+    let (ds, sc) = inputs_at(py, scenario, step, dataset, point)?;
+    py.detach(|| {
+        let d = sc.validate(&ds);
+        if d.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(d))
+        }
+    })?;
+    Ok(())
+}
+
 /// Replicates `start..end` of an ensemble as a shard (bytes); see `lodestone.ray`. The
 /// engine runs with the GIL released, on `threads` threads (default 1: a Ray task is
 /// one CPU).
@@ -233,4 +258,55 @@ pub fn ensemble_merge(
         replicates.then_some(rows),
         replicates.then_some(params),
     ))
+}
+
+/// Merge shards and write what `lodestone ensemble --out DIR` writes, byte for byte:
+/// `ensemble.json`, `replicates.csv` (replicate, year, metric, value) and
+/// `parameters.csv` (replicate, parameter, value), rows streamed as each shard is read.
+/// Returns the summary as JSON text.
+#[pyfunction]
+pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyResult<String> {
+    Ok(py.detach(|| {
+        crate::errors::guard(|| {
+            let fail = |what: &str, e: &dyn std::fmt::Display| {
+                Error::Failure(format!("{}: {what}: {e}", out.display()))
+            };
+            std::fs::create_dir_all(&out).map_err(|e| fail("creating", &e))?;
+            let open = |name: &str, header: &[&str]| {
+                let mut w = csv::Writer::from_path(out.join(name)).map_err(|e| fail(name, &e))?;
+                w.write_record(header).map_err(|e| fail(name, &e))?;
+                Ok::<_, Error>(w)
+            };
+            let mut rep = open("replicates.csv", &["replicate", "year", "metric", "value"])?;
+            let mut par = open("parameters.csv", &["replicate", "parameter", "value"])?;
+            let mut err: Option<csv::Error> = None;
+            let mut each = |r: &ensemble::Replicate| {
+                let i = r.index.to_string();
+                let mut go = || -> std::result::Result<(), csv::Error> {
+                    for (p, v) in &r.values {
+                        par.write_record([i.as_str(), p, &v.to_string()])?;
+                    }
+                    for (y, m, v) in &r.rows {
+                        rep.write_record([i.as_str(), y, m, &v.to_string()])?;
+                    }
+                    Ok(())
+                };
+                if let Err(e) = go() {
+                    err.get_or_insert(e);
+                }
+            };
+            let summary = shard::merge(shards.iter().map(Vec::as_slice), &mut each)
+                .map_err(|e| Error::Failure(e.to_string()))?;
+            if let Some(e) = err {
+                return Err(fail("writing", &e));
+            }
+            rep.flush().map_err(|e| fail("replicates.csv", &e))?;
+            par.flush().map_err(|e| fail("parameters.csv", &e))?;
+            let doc = serde_json::to_string_pretty(&summary)
+                .map_err(|e| Error::Failure(e.to_string()))?;
+            std::fs::write(out.join("ensemble.json"), &doc)
+                .map_err(|e| fail("ensemble.json", &e))?;
+            Ok(doc)
+        })
+    })?)
 }
