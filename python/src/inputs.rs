@@ -191,12 +191,11 @@ impl PyScenario {
     /// Pickling (for Ray's object store): the file's text, parsed again where it is
     /// unpickled; an `extends` parent beside the file must be there too (a shipped
     /// parent always is).
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (String, String, Option<PathBuf>))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         let s = slf.get();
         let restore = slf.get_type().getattr("_restore")?;
-        Ok((restore, (s.file.clone(), s.text.clone(), s.base.clone())))
+        let args = (s.file.clone(), s.text.clone(), s.base.clone());
+        Ok((restore, args.into_pyobject(slf.py())?.into_any()))
     }
 
     /// The scenario's own file as TOML (its `extends` kept, not expanded).
