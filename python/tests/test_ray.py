@@ -26,6 +26,8 @@ import lodestone._lodestone as _lo  # noqa: E402
 import lodestone.ray as lray  # noqa: E402
 
 os.environ["RAY_AUTH_MODE"] = "disabled"  # the driver, and the processes it starts
+# Ray starts workers at nice 15: on a machine shared with builds they would starve
+os.environ.setdefault("RAY_worker_niceness", "0")
 
 SCENARIO = "soybean-trade-war"
 SEED = 11
@@ -169,7 +171,7 @@ def address():
     """A head (127.0.0.2) and a worker node (127.0.0.3) started by `ray start`, stopped by
     `ray stop`; the driver connected to the head. Yields the head's address."""
     ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
-    env = dict(os.environ, RAY_AUTH_MODE="disabled")
+    env = dict(os.environ, RAY_AUTH_MODE="disabled")  # RAY_worker_niceness=0 too, as above
     port = free_port()
     address = f"127.0.0.2:{port}"
     common = ["--num-cpus", "1", "--disable-usage-stats"]
