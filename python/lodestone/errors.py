@@ -58,9 +58,6 @@ class ValidationError(LodestoneError, ValueError):
     def __init__(self, text: str, diagnostics: List[Diagnostic]):
         super().__init__(text)
         self.diagnostics: List[Diagnostic] = list(diagnostics)
-
-    def __reduce__(self):  # pickled whole (a Ray task's error reaches the driver)
-        return (type(self), (str(self), self.diagnostics))
         first = self.diagnostics[0] if self.diagnostics else Diagnostic("<unknown>", 0, 0, "", text)
         self.file: str = first.file
         self.line: int = first.line
@@ -68,6 +65,9 @@ class ValidationError(LodestoneError, ValueError):
         self.code: str = first.code
         self.message: str = first.message
         self.hint: Optional[str] = first.hint
+
+    def __reduce__(self):  # pickled whole (a Ray task's error reaches the driver)
+        return (type(self), (str(self), self.diagnostics))
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -144,7 +144,7 @@ class TestLocalCluster:
         with pytest.raises(lodestone.ValidationError) as e:
             lray.sweep(SCENARIO, {"settings.no_such_setting": [1.0]}, runs_per_point=2,
                        step="year", progress=False)
-        assert e.value.diagnostics[0].code == "E008"
+        assert e.value.code == "E008"
         with pytest.raises(lodestone.ValidationError):
             lray.sweep(SCENARIO, {"settings.supply_slope": ["high"]}, runs_per_point=2)
         with pytest.raises(lodestone.ValidationError):
