@@ -11,6 +11,7 @@ scenario at a yearly step keep the module well under a minute.
 import ipaddress
 import json
 import os
+import pathlib
 import socket
 import subprocess
 import sys
@@ -139,6 +140,14 @@ class TestLocalCluster:
         assert (tmp_path / "failed-once").exists(), "the injected failure did not happen"
         frames_identical(q, local_reference[1][0])
         frames_identical(rep, local_reference[1][1])
+
+    def test_a_dataset_folder_travels_to_the_workers(self):
+        ds = lodestone.Dataset.load(pathlib.Path(__file__).resolve().parents[2] / "data" / "soybeans")
+        local = lodestone.ensemble(SCENARIO, runs=3, seed=SEED, step="year", dataset=ds,
+                                   progress=False)
+        remote = lray.ensemble(SCENARIO, runs=3, seed=SEED, step="year", dataset=ds,
+                               shard_size=2, progress=False)
+        frames_identical(local, remote)
 
     def test_bad_input_raises_located_on_the_driver(self):
         with pytest.raises(lodestone.ValidationError) as e:
