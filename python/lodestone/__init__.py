@@ -345,6 +345,14 @@ def _points(grid: Grid) -> List[List[Tuple[str, float]]]:
                       f"not {type(grid).__name__}")
 
 
+def _at_grid(e: ValidationError) -> ValidationError:
+    """A point's problems, located by the engine at a `--param PATH=V` argument (the check
+    `calibrate` runs), relocated at the grid."""
+    ds = [Diagnostic(d.file.replace("--param ", "<grid> ", 1), d.line, d.column, d.code,
+                     d.message, d.hint) for d in e.diagnostics]
+    return ValidationError(str(e).replace("--param ", "<grid> "), ds)
+
+
 def _sweep_frame(points: List[List[Tuple[str, float]]], docs: List[str]) -> pd.DataFrame:
     """One frame of every point's quantiles: point, the point's parameters, then the
     columns of :func:`ensemble`'s frame; ``attrs["summaries"]`` holds each point's document."""
@@ -403,8 +411,11 @@ def sweep(scenario: ScenarioLike, grid_or_samples: Grid, runs_per_point: int = 1
             cb = None
             if bar is not None:
                 cb = lambda done, total, base=base: bar.update(base + done - bar.n)  # noqa: E731
-            doc, _, _ = _lo.ensemble(_scenario_arg(scenario), runs_per_point, seed, threads,
-                                     step, dataset, cb, False, pt)
+            try:
+                doc, _, _ = _lo.ensemble(_scenario_arg(scenario), runs_per_point, seed,
+                                         threads, step, dataset, cb, False, pt)
+            except ValidationError as e:
+                raise _at_grid(e) from None
             docs.append(doc)
     finally:
         if bar is not None:

@@ -105,7 +105,10 @@ def _inputs(scenario: ScenarioLike, dataset: Optional[Dataset], step: Optional[s
     each point before any task starts: bad input raises here, located."""
     sc = scenario if isinstance(scenario, Scenario) else Scenario.load(os.fspath(scenario))
     for pt in points:
-        _lo.ensemble_check(sc, step, dataset, pt)
+        try:
+            _lo.ensemble_check(sc, step, dataset, pt)
+        except lodestone.ValidationError as e:
+            raise lodestone._at_grid(e) from None
     return sc
 
 

@@ -154,6 +154,11 @@ class TestLocalCluster:
             lray.sweep(SCENARIO, {"settings.no_such_setting": [1.0]}, runs_per_point=2,
                        step="year", progress=False)
         assert e.value.code == "E008"
+        assert e.value.file == "<grid> settings.no_such_setting=1", e.value.file
+        with pytest.raises(lodestone.ValidationError) as local:
+            lodestone.sweep(SCENARIO, {"settings.no_such_setting": [1.0]}, runs_per_point=2,
+                            step="year", progress=False)
+        assert str(local.value) == str(e.value)
         with pytest.raises(lodestone.ValidationError):
             lray.sweep(SCENARIO, {"settings.supply_slope": ["high"]}, runs_per_point=2)
         with pytest.raises(lodestone.ValidationError):
