@@ -47,6 +47,7 @@ __all__ = [
     "report",
     "run",
     "scenarios",
+    "sweep",
 ]
 
 __version__ = _lo.version()
@@ -275,6 +276,12 @@ def ensemble(scenario: ScenarioLike, runs: int = 100, seed: int = 42,
     finally:
         if bar is not None:
             bar.close()
+    return _ensemble_result(doc, rows, params, replicates)
+
+
+def _ensemble_result(doc: str, rows: Any, params: Any, replicates: bool) -> Any:
+    """What :func:`ensemble` returns, from the extension's (summary JSON, rows, params);
+    shared with :mod:`lodestone.ray`, so both build the same frames from the same bytes."""
     summary = json.loads(doc)
     q = _quantiles(summary)
     q.attrs["summary"] = summary
@@ -286,6 +293,134 @@ def ensemble(scenario: ScenarioLike, runs: int = 100, seed: int = 42,
     par = pd.DataFrame({"replicate": np.asarray(params[0], dtype=np.int64),
                         "parameter": params[1], "value": np.asarray(params[2], dtype=np.float64)})
     return q, rep, par
+
+
+Grid = Union[Dict[str, List[float]], List[Dict[str, float]]]
+"""A sweep's points: ``{path: [values]}`` (every combination, the last path varying
+fastest) or ``[{path: value, ...}, ...]`` (the points as given)."""
+
+
+def _grid_error(message: str, hint: Optional[str] = None) -> ValidationError:
+    d = Diagnostic("<grid>", 0, 0, "E006", message, hint)
+    return ValidationError(str(d), [d])
+
+
+def _points(grid: Grid) -> List[List[Tuple[str, float]]]:
+    """The points of a sweep grid, each as [(path, value)] in the grid's order."""
+    import itertools
+    import numbers
+
+    def value(path: Any, v: Any) -> float:
+        if not isinstance(path, str) or not path:
+            raise _grid_error(f"parameter path {path!r} is not a non-empty string",
+                              "paths as [[uncertainty]] writes them: \"settings.supply_slope\"")
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise _grid_error(f"`{path}`: value {v!r} is not a number")
+        return float(v)
+
+    if isinstance(grid, dict):
+        if not grid:
+            raise _grid_error("the grid is empty", "e.g. {\"settings.supply_slope\": [0.1, 0.2]}")
+        paths = list(grid)
+        axes = []
+        for p in paths:
+            vs = grid[p]
+            if isinstance(vs, (str, bytes)) or not hasattr(vs, "__iter__"):
+                raise _grid_error(f"`{p}`: expected a list of values, got {vs!r}")
+            vs = [value(p, v) for v in vs]
+            if not vs:
+                raise _grid_error(f"`{p}` has no values")
+            axes.append(vs)
+        return [list(zip(paths, combo)) for combo in itertools.product(*axes)]
+    if isinstance(grid, (list, tuple)):
+        if not grid:
+            raise _grid_error("the list of points is empty")
+        out = []
+        for k, pt in enumerate(grid):
+            if not isinstance(pt, dict) or not pt:
+                raise _grid_error(f"point {k} is not a non-empty dict of path -> value")
+            out.append([(p, value(p, v)) for p, v in pt.items()])
+        return out
+    raise _grid_error(f"a grid is a dict of path -> list of values or a list of dicts, "
+                      f"not {type(grid).__name__}")
+
+
+def _at_grid(e: ValidationError) -> ValidationError:
+    """A point's problems, located by the engine at a `--param PATH=V` argument (the check
+    `calibrate` runs), relocated at the grid."""
+    ds = [Diagnostic(d.file.replace("--param ", "<grid> ", 1), d.line, d.column, d.code,
+                     d.message, d.hint) for d in e.diagnostics]
+    return ValidationError(str(e).replace("--param ", "<grid> "), ds)
+
+
+def _sweep_frame(points: List[List[Tuple[str, float]]], docs: List[str]) -> pd.DataFrame:
+    """One frame of every point's quantiles: point, the point's parameters, then the
+    columns of :func:`ensemble`'s frame; ``attrs["summaries"]`` holds each point's document."""
+    params: List[str] = []
+    for pt in points:
+        for p, _ in pt:
+            if p not in params:
+                params.append(p)
+    frames = []
+    summaries = []
+    for k, (pt, doc) in enumerate(zip(points, docs)):
+        summary = json.loads(doc)
+        summaries.append(summary)
+        q = _quantiles(summary)
+        values = dict(pt)
+        head = {"point": np.full(len(q), k, dtype=np.int64)}
+        for p in params:
+            head[p] = np.full(len(q), values.get(p, np.nan), dtype=np.float64)
+        frames.append(pd.concat([pd.DataFrame(head), q], axis=1))
+    df = pd.concat(frames, ignore_index=True)
+    df.attrs["summaries"] = summaries
+    return df
+
+
+def sweep(scenario: ScenarioLike, grid_or_samples: Grid, runs_per_point: int = 100,
+          seed: int = 42, threads: Optional[int] = None, step: Optional[str] = None,
+          dataset: Optional[Dataset] = None, progress: bool = True) -> pd.DataFrame:
+    """A parameter sweep: an :func:`ensemble` of ``runs_per_point`` replicates at each point.
+
+    ``grid_or_samples`` is ``{path: [values]}`` (every combination, the last path varying
+    fastest) or a list of points ``[{path: value}, ...]``. Paths are those of
+    ``[[uncertainty]]`` and ``lodestone calibrate --param`` (``settings.supply_slope``,
+    ``facilities.mt_weld.capacity`` — a multiplier, as a draw is —, ``demand.level``,
+    ``events.<id>.<field>``…); each value is applied to the scenario and dataset as a
+    calibration trial is, before the replicates are sampled. Every point uses the same
+    master ``seed`` (common random numbers: points differ by their parameters, not their
+    draws). Returns one frame: point, one column per parameter, then year, metric, p10,
+    p50, p90, mean; ``attrs["summaries"]`` holds each point's ensemble document.
+    :func:`lodestone.ray.sweep` returns the same frame from a Ray cluster.
+
+    >>> df = lodestone.sweep("soybean-trade-war", {"settings.supply_slope": [0.1, 0.3]},
+    ...                      runs_per_point=20, step="year")
+    """
+    points = _points(grid_or_samples)
+    if runs_per_point < 1:
+        raise ValueError("runs_per_point must be at least 1")
+    bar = None
+    docs = []
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=runs_per_point * len(points), desc="replicates", unit="run")
+    try:
+        for pt in points:
+            base = bar.n if bar is not None else 0
+            cb = None
+            if bar is not None:
+                cb = lambda done, total, base=base: bar.update(base + done - bar.n)  # noqa: E731
+            try:
+                doc, _, _ = _lo.ensemble(_scenario_arg(scenario), runs_per_point, seed,
+                                         threads, step, dataset, cb, False, pt)
+            except ValidationError as e:
+                raise _at_grid(e) from None
+            docs.append(doc)
+    finally:
+        if bar is not None:
+            bar.close()
+    return _sweep_frame(points, docs)
 
 
 def compare(a: Union[Run, ScenarioLike], b: Union[Run, ScenarioLike], threshold: float = 0.5,

@@ -66,5 +66,8 @@ class ValidationError(LodestoneError, ValueError):
         self.message: str = first.message
         self.hint: Optional[str] = first.hint
 
+    def __reduce__(self):  # pickled whole (a Ray task's error reaches the driver)
+        return (type(self), (str(self), self.diagnostics))
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

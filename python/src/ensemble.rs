@@ -1,13 +1,22 @@
 //! `ensemble`: the engine's Monte Carlo ensemble (`run_ensemble`, as `lodestone
 //! ensemble`), driven in the background ([`crate::background`]): progress bar, GIL
-//! released, Ctrl-C stops it at the next replicate that finishes.
+//! released, Ctrl-C stops it at the next replicate that finishes. `ensemble_shard` and
+//! `ensemble_merge`: a range of replicates as a compact shard (a Ray task's work, GIL
+//! released) and the exact merge of shards into the same summary (`lodestone.ray`). A
+//! sweep point (`point`: parameter path → value, the paths `calibrate --param` takes) is
+//! applied to the scenario and dataset before any replicate is sampled.
 
 use crate::background::{Control, drive};
 use crate::errors::Error;
 use crate::inputs::{self, PyDataset};
 use crate::run::{override_step, scenario_arg};
-use lodestone_engine::ensemble::{self, EnsembleOptions};
+use lodestone_engine::calibrate::{self, Param};
+use lodestone_engine::ensemble::{self, EnsembleOptions, shard};
+use lodestone_model::{Dataset, Scenario};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Per replicate, every annual metric: (replicate, year, metric, value).
 type Rows = (Vec<u32>, Vec<String>, Vec<String>, Vec<f64>);
@@ -18,7 +27,7 @@ type Params = (Vec<u32>, Vec<String>, Vec<f64>);
 /// `lodestone ensemble --json`) and, with `replicates`, the per-replicate rows.
 #[pyfunction]
 #[pyo3(name = "ensemble")]
-#[pyo3(signature = (scenario, runs, seed, threads = None, step = None, dataset = None, progress = None, replicates = false))]
+#[pyo3(signature = (scenario, runs, seed, threads = None, step = None, dataset = None, progress = None, replicates = false, point = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_ensemble(
     py: Python<'_>,
@@ -30,6 +39,7 @@ pub fn run_ensemble(
     dataset: Option<PyRef<'_, PyDataset>>,
     progress: Option<Bound<'_, PyAny>>,
     replicates: bool,
+    point: Option<Vec<(String, f64)>>,
 ) -> PyResult<(String, Option<Rows>, Option<Params>)> {
     if runs == 0 {
         return Err(pyo3::exceptions::PyValueError::new_err(
@@ -41,10 +51,7 @@ pub fn run_ensemble(
             "threads must be at least 1 (None: every core)",
         ));
     }
-    let (mut sc, _) = scenario_arg(scenario)?;
-    override_step(&mut sc, step.as_deref())?;
-    let given = dataset.as_deref();
-    let ds = py.detach(|| inputs::for_scenario(given, &sc))?;
+    let (ds, sc) = inputs_at(py, scenario, step, dataset, point)?;
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let opts = EnsembleOptions {
@@ -81,4 +88,225 @@ pub fn run_ensemble(
         replicates.then_some(rows),
         replicates.then_some(params),
     ))
+}
+
+/// The scenario (its step overridden) and dataset an ensemble runs on, with a sweep
+/// point applied.
+fn inputs_at(
+    py: Python<'_>,
+    scenario: &Bound<'_, PyAny>,
+    step: Option<String>,
+    dataset: Option<PyRef<'_, PyDataset>>,
+    point: Option<Vec<(String, f64)>>,
+) -> PyResult<(Arc<Dataset>, Scenario)> {
+    let (mut sc, _) = scenario_arg(scenario)?;
+    override_step(&mut sc, step.as_deref())?;
+    let given = dataset.as_deref();
+    let ds = py.detach(|| inputs::for_scenario(given, &sc))?;
+    match point {
+        None => Ok((ds, sc)),
+        Some(p) => Ok(py.detach(|| with_point(&ds, &sc, &p))?),
+    }
+}
+
+/// `ds` and `sc` with a sweep point's values applied, as `calibrate` applies a trial:
+/// each path checked as `calibrate --param PATH=V..V` checks it (located at the point).
+fn with_point(
+    ds: &Dataset,
+    sc: &Scenario,
+    point: &[(String, f64)],
+) -> crate::errors::Result<(Arc<Dataset>, Scenario)> {
+    let params: Vec<Param> = point
+        .iter()
+        .map(|(path, v)| Param {
+            path: path.clone(),
+            low: *v,
+            high: *v,
+            arg: format!("{path}={v}"),
+        })
+        .collect();
+    let mut d = lodestone_model::Diagnostics::default();
+    for p in &params {
+        if !p.low.is_finite() {
+            d.0.push(lodestone_model::Diagnostic {
+                code: lodestone_model::diag::codes::BAD_VALUE,
+                location: lodestone_model::Location::new(
+                    format!("--param {}", p.arg),
+                    1,
+                    p.path.len() + 2,
+                ),
+                message: format!("`{}`: the value must be a finite number", p.arg),
+                hint: None,
+            });
+        }
+    }
+    d.extend(calibrate::check_params(ds, sc, &params));
+    if !d.is_empty() {
+        return Err(Error::Invalid(d));
+    }
+    let (d, s) = ensemble::apply(ds, sc, point, Vec::new());
+    Ok((Arc::new(d), s))
+}
+
+/// Check an ensemble's inputs (the scenario with its step and a sweep point, against its
+/// dataset) without running a replicate: bad input raises the located `ValidationError`
+/// on the driver, before any Ray task starts.
+#[pyfunction]
+#[pyo3(signature = (scenario, step = None, dataset = None, point = None))]
+pub fn ensemble_check(
+    py: Python<'_>,
+    scenario: &Bound<'_, PyAny>,
+    step: Option<String>,
+    dataset: Option<PyRef<'_, PyDataset>>,
+    point: Option<Vec<(String, f64)>>,
+) -> PyResult<()> {
+    let (ds, sc) = inputs_at(py, scenario, step, dataset, point)?;
+    py.detach(|| {
+        let d = sc.validate(&ds);
+        if d.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(d))
+        }
+    })?;
+    Ok(())
+}
+
+/// Replicates `start..end` of an ensemble as a shard (bytes); see `lodestone.ray`. The
+/// engine runs with the GIL released, on `threads` threads (default 1: a Ray task is
+/// one CPU).
+#[pyfunction]
+#[pyo3(signature = (scenario, start, end, seed, threads = None, step = None, dataset = None, point = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ensemble_shard<'py>(
+    py: Python<'py>,
+    scenario: &Bound<'py, PyAny>,
+    start: usize,
+    end: usize,
+    seed: u64,
+    threads: Option<usize>,
+    step: Option<String>,
+    dataset: Option<PyRef<'py, PyDataset>>,
+    point: Option<Vec<(String, f64)>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if end <= start {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "empty replicate range {start}..{end}"
+        )));
+    }
+    if threads == Some(0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "threads must be at least 1",
+        ));
+    }
+    let (ds, sc) = inputs_at(py, scenario, step, dataset, point)?;
+    let bytes = py.detach(|| {
+        crate::errors::guard(|| {
+            let reps =
+                ensemble::run_range(&ds, &sc, seed, start..end, threads.unwrap_or(1), &|_| {})?;
+            Ok(shard::Shard {
+                scenario: sc.name.clone(),
+                dataset: ds.name.clone(),
+                seed,
+                start,
+                checkpoints: ensemble::checkpoints(&sc),
+                replicates: reps,
+            }
+            .to_bytes())
+        })
+    })?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Merge shards (in replicate order, covering `0..runs`) into the ensemble summary (JSON,
+/// as `ensemble`) and, with `replicates`, the per-replicate rows: what `ensemble` returns
+/// for the same seed and runs, byte for byte.
+#[pyfunction]
+#[pyo3(signature = (shards, replicates = false))]
+pub fn ensemble_merge(
+    py: Python<'_>,
+    shards: Vec<Vec<u8>>,
+    replicates: bool,
+) -> PyResult<(String, Option<Rows>, Option<Params>)> {
+    let mut rows: Rows = Default::default();
+    let mut params: Params = Default::default();
+    let summary = py.detach(|| {
+        crate::errors::guard(|| {
+            let mut each = |r: &ensemble::Replicate| {
+                if !replicates {
+                    return;
+                }
+                for (p, v) in &r.values {
+                    params.0.push(r.index as u32);
+                    params.1.push(p.clone());
+                    params.2.push(*v);
+                }
+                for (y, m, v) in &r.rows {
+                    rows.0.push(r.index as u32);
+                    rows.1.push(y.clone());
+                    rows.2.push(m.clone());
+                    rows.3.push(*v);
+                }
+            };
+            shard::merge(shards.iter().map(Vec::as_slice), &mut each)
+                .map_err(|e| Error::Failure(e.to_string()))
+        })
+    })?;
+    let doc = serde_json::to_string_pretty(&summary).map_err(|e| Error::Failure(e.to_string()))?;
+    Ok((
+        doc,
+        replicates.then_some(rows),
+        replicates.then_some(params),
+    ))
+}
+
+/// Merge shards and write what `lodestone ensemble --out DIR` writes, byte for byte:
+/// `ensemble.json`, `replicates.csv` (replicate, year, metric, value) and
+/// `parameters.csv` (replicate, parameter, value), rows streamed as each shard is read.
+/// Returns the summary as JSON text.
+#[pyfunction]
+pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyResult<String> {
+    Ok(py.detach(|| {
+        crate::errors::guard(|| {
+            let fail = |what: &str, e: &dyn std::fmt::Display| {
+                Error::Failure(format!("{}: {what}: {e}", out.display()))
+            };
+            std::fs::create_dir_all(&out).map_err(|e| fail("creating", &e))?;
+            let open = |name: &str, header: &[&str]| {
+                let mut w = csv::Writer::from_path(out.join(name)).map_err(|e| fail(name, &e))?;
+                w.write_record(header).map_err(|e| fail(name, &e))?;
+                Ok::<_, Error>(w)
+            };
+            let mut rep = open("replicates.csv", &["replicate", "year", "metric", "value"])?;
+            let mut par = open("parameters.csv", &["replicate", "parameter", "value"])?;
+            let mut err: Option<csv::Error> = None;
+            let mut each = |r: &ensemble::Replicate| {
+                let i = r.index.to_string();
+                let mut go = || -> std::result::Result<(), csv::Error> {
+                    for (p, v) in &r.values {
+                        par.write_record([i.as_str(), p, &v.to_string()])?;
+                    }
+                    for (y, m, v) in &r.rows {
+                        rep.write_record([i.as_str(), y, m, &v.to_string()])?;
+                    }
+                    Ok(())
+                };
+                if let Err(e) = go() {
+                    err.get_or_insert(e);
+                }
+            };
+            let summary = shard::merge(shards.iter().map(Vec::as_slice), &mut each)
+                .map_err(|e| Error::Failure(e.to_string()))?;
+            if let Some(e) = err {
+                return Err(fail("writing", &e));
+            }
+            rep.flush().map_err(|e| fail("replicates.csv", &e))?;
+            par.flush().map_err(|e| fail("parameters.csv", &e))?;
+            let doc = serde_json::to_string_pretty(&summary)
+                .map_err(|e| Error::Failure(e.to_string()))?;
+            std::fs::write(out.join("ensemble.json"), &doc)
+                .map_err(|e| fail("ensemble.json", &e))?;
+            Ok(doc)
+        })
+    })?)
 }

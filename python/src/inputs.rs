@@ -181,6 +181,23 @@ impl PyScenario {
         Ok(self.extended(events, name)?)
     }
 
+    /// Rebuild a pickled scenario (`__reduce__`).
+    #[staticmethod]
+    #[pyo3(signature = (file, text, base = None))]
+    fn _restore(file: String, text: String, base: Option<PathBuf>) -> PyResult<PyScenario> {
+        Ok(PyScenario::parse(file, text, base)?)
+    }
+
+    /// Pickling (for Ray's object store): the file's text, parsed again where it is
+    /// unpickled; an `extends` parent beside the file must be there too (a shipped
+    /// parent always is).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let s = slf.get();
+        let restore = slf.get_type().getattr("_restore")?;
+        let args = (s.file.clone(), s.text.clone(), s.base.clone());
+        Ok((restore, args.into_pyobject(slf.py())?.into_any()))
+    }
+
     /// The scenario's own file as TOML (its `extends` kept, not expanded).
     fn to_toml(&self) -> String {
         self.text.clone()
@@ -244,6 +261,23 @@ impl PyScenario {
 pub struct PyDataset {
     /// The dataset.
     pub ds: Arc<Dataset>,
+    /// Where it came from, for pickling: an embedded name, or the files read.
+    origin: Origin,
+}
+
+/// Where a dataset came from.
+enum Origin {
+    Embedded(String),
+    Files(Arc<lodestone_model::DatasetFiles>),
+}
+
+/// The files of a dataset read from a folder, loaded and checked.
+fn from_files(files: lodestone_model::DatasetFiles) -> Result<PyDataset> {
+    let ds = Dataset::load(&files).map_err(Error::Invalid)?;
+    Ok(PyDataset {
+        ds: Arc::new(ds),
+        origin: Origin::Files(Arc::new(files)),
+    })
 }
 
 /// Load an embedded dataset by name.
@@ -292,13 +326,16 @@ impl PyDataset {
     #[staticmethod]
     fn embedded(py: Python<'_>, name: &str) -> PyResult<PyDataset> {
         let ds = py.detach(|| crate::errors::guard(|| embedded(name)))?;
-        Ok(PyDataset { ds: Arc::new(ds) })
+        Ok(PyDataset {
+            ds: Arc::new(ds),
+            origin: Origin::Embedded(name.to_string()),
+        })
     }
 
     /// A dataset folder (CSV tables and a manifest), checked as `lodestone validate` does.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyDataset> {
-        let ds = py.detach(|| {
+        Ok(py.detach(|| {
             crate::errors::guard(|| {
                 let files = lodestone_data::read_dataset_dir(&path).map_err(|e| {
                     Error::at(
@@ -308,10 +345,39 @@ impl PyDataset {
                         None,
                     )
                 })?;
-                Dataset::load(&files).map_err(Error::Invalid)
+                from_files(files)
             })
-        })?;
-        Ok(PyDataset { ds: Arc::new(ds) })
+        })?)
+    }
+
+    /// Rebuild a pickled dataset read from a folder (`__reduce__`).
+    #[staticmethod]
+    fn _from_files(
+        py: Python<'_>,
+        root: String,
+        files: Vec<(String, String)>,
+    ) -> PyResult<PyDataset> {
+        let files = lodestone_model::DatasetFiles { root, files };
+        Ok(py.detach(|| crate::errors::guard(|| from_files(files)))?)
+    }
+
+    /// Pickling (for Ray's object store): an embedded dataset by name, a folder's by
+    /// the text of its files (loaded and checked again where it is unpickled).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let py = slf.py();
+        let ty = slf.get_type();
+        Ok(match &slf.get().origin {
+            Origin::Embedded(name) => (
+                ty.getattr("embedded")?,
+                (name.clone(),).into_pyobject(py)?.into_any(),
+            ),
+            Origin::Files(f) => (
+                ty.getattr("_from_files")?,
+                (f.root.clone(), f.files.clone())
+                    .into_pyobject(py)?
+                    .into_any(),
+            ),
+        })
     }
 
     /// Name.

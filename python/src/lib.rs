@@ -40,7 +40,9 @@ mod _lodestone {
     #[pymodule_export]
     use super::calibrate::run_calibrate;
     #[pymodule_export]
-    use super::ensemble::run_ensemble;
+    use super::ensemble::{
+        ensemble_check, ensemble_merge, ensemble_shard, ensemble_write, run_ensemble,
+    };
     #[pymodule_export]
     use super::inputs::{PyDataset, PyScenario};
     #[pymodule_export]

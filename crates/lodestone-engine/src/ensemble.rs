@@ -22,6 +22,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub mod shard;
+
 /// The sampled parameter values of one replicate: (parameter path, value).
 pub type Sampled = Vec<(String, f64)>;
 
@@ -611,8 +613,70 @@ pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
     out
 }
 
-/// Aggregates replicates in index order.
-struct Aggregate {
+/// What the aggregation keeps of one replicate: its sampled values, its flattened annual
+/// metrics ([`flatten`]), its price episodes, its time-to-independence years and whether
+/// its mass balance held. A shard of an ensemble ([`shard`]) is a list of these, so an
+/// ensemble summarised from shards is the one summarised locally, whatever the sharding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replicate {
+    /// Replicate index (its seed is `replicate_seed(master, index)`).
+    pub index: usize,
+    /// Sampled parameter values.
+    pub values: Sampled,
+    /// (year, metric path, value), as [`flatten`] gives them.
+    pub rows: Vec<(String, String, f64)>,
+    /// `<material>.<market>.<multiple|peak_index|end>` → value.
+    pub episodes: Vec<(String, f64)>,
+    /// (bloc, stage, threshold) → first year reached.
+    pub independence: Vec<(String, String, String, Option<i32>)>,
+    /// Whether the mass balance held.
+    pub balanced: bool,
+}
+
+impl Replicate {
+    /// The part of replicate `index`'s summary that the ensemble aggregates.
+    pub fn of(index: usize, values: Sampled, s: &Summary) -> Replicate {
+        let mut episodes = Vec::new();
+        for (mat, markets) in &s.price_episodes {
+            for (mk, e) in markets {
+                episodes.push((format!("{mat}.{mk}.multiple"), e.multiple));
+                episodes.push((format!("{mat}.{mk}.peak_index"), e.peak_index as f64));
+                episodes.push((format!("{mat}.{mk}.end"), e.end));
+            }
+        }
+        let mut independence = Vec::new();
+        for (b, stages) in &s.time_to_independence {
+            for (st, th) in stages {
+                for (t, y) in th {
+                    independence.push((b.clone(), st.clone(), t.clone(), *y));
+                }
+            }
+        }
+        Replicate {
+            index,
+            values,
+            rows: flatten(s),
+            episodes,
+            independence,
+            balanced: s.balance.ok,
+        }
+    }
+}
+
+/// The years at which the probability statements are made: 2030 and the horizon's end
+/// (those inside the horizon).
+pub fn checkpoints(sc: &Scenario) -> Vec<i32> {
+    let end_year = sc.horizon.end.year();
+    let mut checkpoints = vec![2030, end_year];
+    checkpoints.retain(|y| *y >= sc.horizon.start.year() && *y <= end_year);
+    checkpoints.dedup();
+    checkpoints
+}
+
+/// Aggregates replicates, fed in index order: the summary depends only on the replicates
+/// and their order, never on how they were run (threads, shards, workers).
+#[derive(Debug)]
+pub struct Accumulator {
     annual: BTreeMap<String, BTreeMap<String, Stream>>,
     params: BTreeMap<String, Stream>,
     episodes: BTreeMap<String, Stream>,
@@ -623,93 +687,116 @@ struct Aggregate {
     n: usize,
 }
 
-impl Aggregate {
-    fn add(&mut self, values: &[(String, f64)], s: &Summary) {
+impl Accumulator {
+    /// An empty aggregate with the probability statements' checkpoint years.
+    pub fn new(checkpoints: Vec<i32>) -> Accumulator {
+        Accumulator {
+            annual: BTreeMap::new(),
+            params: BTreeMap::new(),
+            episodes: BTreeMap::new(),
+            tti: BTreeMap::new(),
+            checkpoints,
+            unbalanced: 0,
+            n: 0,
+        }
+    }
+
+    /// Replicates added so far.
+    pub fn count(&self) -> usize {
+        self.n
+    }
+
+    /// Add the next replicate (in index order).
+    pub fn add(&mut self, r: &Replicate) {
         self.n += 1;
-        if !s.balance.ok {
+        if !r.balanced {
             self.unbalanced += 1;
         }
-        for (p, v) in values {
+        for (p, v) in &r.values {
             self.params.entry(p.clone()).or_default().add(*v);
         }
-        for (year, path, v) in flatten(s) {
+        for (year, path, v) in &r.rows {
             self.annual
-                .entry(year)
+                .entry(year.clone())
                 .or_default()
-                .entry(path)
+                .entry(path.clone())
                 .or_default()
-                .add(v);
+                .add(*v);
         }
-        for (mat, markets) in &s.price_episodes {
-            for (mk, e) in markets {
-                let mut put = |what: &str, v: f64| {
-                    let k = format!("{mat}.{mk}.{what}");
-                    self.episodes.entry(k).or_default().add(v);
-                };
-                put("multiple", e.multiple);
-                put("peak_index", e.peak_index as f64);
-                put("end", e.end);
-            }
+        for (k, v) in &r.episodes {
+            self.episodes.entry(k.clone()).or_default().add(*v);
         }
-        for (b, stages) in &s.time_to_independence {
-            for (st, th) in stages {
-                for (t, y) in th {
-                    let e = self
-                        .tti
-                        .entry((b.clone(), st.clone(), t.clone()))
-                        .or_insert_with(|| vec![0; self.checkpoints.len()]);
-                    for (k, cp) in self.checkpoints.iter().enumerate() {
-                        if y.is_some_and(|y| y <= *cp) {
-                            e[k] += 1;
-                        }
-                    }
+        for (b, st, t, y) in &r.independence {
+            let e = self
+                .tti
+                .entry((b.clone(), st.clone(), t.clone()))
+                .or_insert_with(|| vec![0; self.checkpoints.len()]);
+            for (k, cp) in self.checkpoints.iter().enumerate() {
+                if y.is_some_and(|y| y <= *cp) {
+                    e[k] += 1;
                 }
             }
         }
     }
+
+    /// The ensemble summary of the replicates added.
+    pub fn finish(self, scenario: &str, dataset: &str, seed: u64) -> EnsembleSummary {
+        let supplier = "CN";
+        let mut probabilities = Vec::new();
+        for ((b, st, t), counts) in &self.tti {
+            for (k, cp) in self.checkpoints.iter().enumerate() {
+                probabilities.push(Probability {
+                    statement: format!(
+                        "{b} meets {t}% of its {st} demand without {supplier}-origin material by {cp}"
+                    ),
+                    probability: counts[k] as f64 / self.n.max(1) as f64,
+                });
+            }
+        }
+        let done = |m: BTreeMap<String, Stream>| -> BTreeMap<String, Quantiles> {
+            m.into_iter().map(|(k, s)| (k, s.quantiles())).collect()
+        };
+        EnsembleSummary {
+            scenario: scenario.to_string(),
+            dataset: dataset.to_string(),
+            runs: self.n,
+            seed,
+            annual: self.annual.into_iter().map(|(y, m)| (y, done(m))).collect(),
+            parameters: done(self.params),
+            episodes: done(self.episodes),
+            probabilities,
+            unbalanced_runs: self.unbalanced,
+        }
+    }
 }
 
-/// Run an ensemble. `progress(done)` is called as replicates finish; `each(i, values,
-/// summary)` is called in replicate order (for per-replicate output).
-pub fn run_ensemble(
+/// Run replicates `range` of the ensemble of master seed `seed` on `threads` threads and
+/// call `f(i, values, summary)` for each, in index order. `progress(done)` counts the
+/// replicates finished in this call. The scenario must have been validated.
+fn for_each_replicate(
     ds: &Dataset,
     sc: &Scenario,
-    opts: &EnsembleOptions,
+    seed: u64,
+    range: std::ops::Range<usize>,
+    threads: usize,
     progress: &(dyn Fn(usize) + Sync),
-    each: &mut dyn FnMut(usize, &Sampled, &Summary),
-) -> Result<EnsembleSummary, EngineError> {
-    let problems = sc.validate(ds);
-    if !problems.is_empty() {
-        return Err(EngineError::Invalid(problems));
-    }
+    f: &mut dyn FnMut(usize, Sampled, &Summary),
+) -> Result<(), EngineError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
+        .num_threads(threads.max(1))
         .build()
         .map_err(|e| EngineError::Settings(format!("thread pool: {e}")))?;
-    let end_year = sc.horizon.end.year();
-    let mut checkpoints = vec![2030, end_year];
-    checkpoints.retain(|y| *y >= sc.horizon.start.year() && *y <= end_year);
-    checkpoints.dedup();
-    let mut agg = Aggregate {
-        annual: BTreeMap::new(),
-        params: BTreeMap::new(),
-        episodes: BTreeMap::new(),
-        tti: BTreeMap::new(),
-        checkpoints,
-        unbalanced: 0,
-        n: 0,
-    };
-    let chunk = (opts.threads.max(1) * 2).max(4);
+    let chunk = (threads.max(1) * 2).max(4);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let mut start = 0;
-    while start < opts.runs {
-        let ids: Vec<usize> = (start..(start + chunk).min(opts.runs)).collect();
+    let mut start = range.start;
+    while start < range.end {
+        let ids: Vec<usize> = (start..(start + chunk).min(range.end)).collect();
         let results: Vec<Result<(Sampled, Summary), EngineError>> = pool.install(|| {
             ids.par_iter()
                 .map(|&i| {
-                    let seed = replicate_seed(opts.seed, i as u64);
-                    let (mut values, extra) = sample(sc, seed);
-                    values.extend(sample_pipeline(ds, seed));
+                    let rseed = replicate_seed(seed, i as u64);
+                    let (mut values, extra) = sample(sc, rseed);
+                    values.extend(sample_pipeline(ds, rseed));
                     let (d, s) = apply(ds, sc, &values, extra);
                     let r = run(&d, &s)?;
                     let summary = summarize(&r);
@@ -720,46 +807,75 @@ pub fn run_ensemble(
         });
         for (i, res) in ids.iter().zip(results) {
             let (values, summary) = res?;
-            each(*i, &values, &summary);
-            agg.add(&values, &summary);
+            f(*i, values, &summary);
         }
         start += chunk;
     }
-    let supplier = "CN";
-    let mut probabilities = Vec::new();
-    for ((b, st, t), counts) in &agg.tti {
-        for (k, cp) in agg.checkpoints.iter().enumerate() {
-            probabilities.push(Probability {
-                statement: format!(
-                    "{b} meets {t}% of its {st} demand without {supplier}-origin material by {cp}"
-                ),
-                probability: counts[k] as f64 / agg.n.max(1) as f64,
-            });
-        }
+    Ok(())
+}
+
+fn validated(ds: &Dataset, sc: &Scenario) -> Result<(), EngineError> {
+    let problems = sc.validate(ds);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::Invalid(problems))
     }
-    Ok(EnsembleSummary {
-        scenario: sc.name.clone(),
-        dataset: ds.name.clone(),
-        runs: agg.n,
-        seed: opts.seed,
-        annual: agg
-            .annual
-            .into_iter()
-            .map(|(y, m)| (y, m.into_iter().map(|(k, s)| (k, s.quantiles())).collect()))
-            .collect(),
-        parameters: agg
-            .params
-            .into_iter()
-            .map(|(k, s)| (k, s.quantiles()))
-            .collect(),
-        episodes: agg
-            .episodes
-            .into_iter()
-            .map(|(k, s)| (k, s.quantiles()))
-            .collect(),
-        probabilities,
-        unbalanced_runs: agg.unbalanced,
-    })
+}
+
+/// Run replicates `range` (of the ensemble of master seed `seed`) and keep what the
+/// aggregation needs of each, in index order: one shard of a distributed ensemble
+/// ([`shard::Shard`]). Replicate `i` is the same whichever range runs it.
+pub fn run_range(
+    ds: &Dataset,
+    sc: &Scenario,
+    seed: u64,
+    range: std::ops::Range<usize>,
+    threads: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Replicate>, EngineError> {
+    validated(ds, sc)?;
+    let mut out = Vec::with_capacity(range.len());
+    for_each_replicate(
+        ds,
+        sc,
+        seed,
+        range,
+        threads,
+        progress,
+        &mut |i, values, s| {
+            out.push(Replicate::of(i, values, s));
+        },
+    )?;
+    Ok(out)
+}
+
+/// Run an ensemble. `progress(done)` is called as replicates finish; `each(i, values,
+/// summary)` is called in replicate order (for per-replicate output). Replicates are
+/// aggregated as they finish (memory bounded by the metrics, not the replicates); the
+/// result is [`Accumulator`]'s over [`run_range`]`(0..runs)`.
+pub fn run_ensemble(
+    ds: &Dataset,
+    sc: &Scenario,
+    opts: &EnsembleOptions,
+    progress: &(dyn Fn(usize) + Sync),
+    each: &mut dyn FnMut(usize, &Sampled, &Summary),
+) -> Result<EnsembleSummary, EngineError> {
+    validated(ds, sc)?;
+    let mut agg = Accumulator::new(checkpoints(sc));
+    for_each_replicate(
+        ds,
+        sc,
+        opts.seed,
+        0..opts.runs,
+        opts.threads,
+        progress,
+        &mut |i, values, s| {
+            each(i, &values, s);
+            agg.add(&Replicate::of(i, values, s));
+        },
+    )?;
+    Ok(agg.finish(&sc.name, &ds.name, opts.seed))
 }
 
 #[cfg(test)]

@@ -82,6 +82,53 @@ fn same_seed_same_bytes_at_one_and_two_threads() {
 }
 
 #[test]
+fn shards_merge_to_the_local_ensemble_whatever_the_sharding() {
+    use lodestone_engine::ensemble::{checkpoints, run_range, shard};
+    let ds = tiny();
+    let sc = scenario(UNCERTAIN);
+    let local = ensemble_json(2);
+    for cuts in [vec![0, 12], vec![0, 5, 12], vec![0, 1, 2, 3, 5, 8, 11, 12]] {
+        let blobs: Vec<Vec<u8>> = cuts
+            .windows(2)
+            .map(|w| {
+                let replicates = run_range(&ds, &sc, 7, w[0]..w[1], 1, &|_| {}).unwrap();
+                let sh = shard::Shard {
+                    scenario: sc.name.clone(),
+                    dataset: ds.name.clone(),
+                    seed: 7,
+                    start: w[0],
+                    checkpoints: checkpoints(&sc),
+                    replicates,
+                };
+                let bytes = sh.to_bytes();
+                assert_eq!(shard::Shard::from_bytes(&bytes).unwrap(), sh);
+                bytes
+            })
+            .collect();
+        let merged = shard::merge(blobs.iter().map(Vec::as_slice), &mut |_| {}).unwrap();
+        assert_eq!(
+            serde_json::to_string(&merged).unwrap(),
+            local,
+            "cuts {cuts:?}"
+        );
+        // out of order, cut short or foreign bytes: an error, never a panic
+        if blobs.len() > 1 {
+            let swapped = [blobs[1].as_slice(), blobs[0].as_slice()];
+            let e = shard::merge(swapped, &mut |_| {}).unwrap_err();
+            assert!(matches!(e, shard::ShardError::Gap { .. }), "{e}");
+        }
+        for n in [0, 3, 40, blobs[0].len() - 1] {
+            assert!(shard::Shard::from_bytes(&blobs[0][..n]).is_err());
+        }
+        assert!(shard::merge([b"garbage".as_slice()], &mut |_| {}).is_err());
+    }
+    assert_eq!(
+        shard::merge(std::iter::empty(), &mut |_| {}).unwrap_err(),
+        shard::ShardError::Empty
+    );
+}
+
+#[test]
 fn quantiles_are_ordered_and_parameters_within_range() {
     let ds = tiny();
     let sc = scenario(UNCERTAIN);
