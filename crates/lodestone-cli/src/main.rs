@@ -305,8 +305,10 @@ fn cmd_run(
         if !(format == sink::Format::Xlsx && xlsx::names_file(dir)) {
             files.push(tables::write_summary(&doc, dir)?);
         }
-        if !json {
-            eprintln!("wrote {} files to {}", files.len(), dir.display());
+        match files.as_slice() {
+            _ if json => {}
+            [one] => eprintln!("wrote {one}"),
+            _ => eprintln!("wrote {} files to {}", files.len(), dir.display()),
         }
     }
     if json {
