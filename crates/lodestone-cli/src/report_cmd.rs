@@ -31,7 +31,9 @@ pub struct ReportArgs {
     #[arg(long)]
     pub svg: bool,
     /// Also write every chart as a .png file at its own size, with the font embedded in
-    /// lodestone so Chinese labels render (needs a build with `--features png`).
+    /// lodestone so Chinese labels render (needs a build with `--features png`). The font
+    /// is a subset (Latin, Greek, symbols, the Chinese of the shipped data and news):
+    /// other characters show as empty boxes.
     #[arg(long)]
     pub png: bool,
 }
