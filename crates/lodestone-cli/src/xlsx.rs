@@ -139,12 +139,14 @@ fn unwritable(path: &Path, e: impl std::fmt::Display) -> anyhow::Error {
 
 impl Book {
     /// Start a workbook at `path` with its README sheet. The folder is created and the file
-    /// opened now, so a bad path fails before any model run.
+    /// tried now (and removed again, so a run that fails leaves no empty workbook), so a
+    /// bad path fails before any model run.
     pub fn create(path: &Path, readme: &Readme) -> Result<Book> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| unwritable(path, e))?;
         }
         std::fs::File::create(path).map_err(|e| unwritable(path, e))?;
+        std::fs::remove_file(path).map_err(|e| unwritable(path, e))?;
         let mut book = Book {
             wb: Workbook::new(),
             path: path.to_path_buf(),
