@@ -7,7 +7,8 @@
 
 use crate::load::{self, bad_input, invalid};
 use crate::report::Table;
-use anyhow::Result;
+use crate::xlsx::{self, Book, Readme, XCell};
+use anyhow::{Context, Result};
 use lodestone_engine::compare::{
     self as cmp, Changes, Comparison, Diff, Row, Unit, YearComparison,
 };
@@ -27,6 +28,9 @@ pub enum Format {
     Csv,
     /// One JSON document.
     Json,
+    /// An Excel workbook written to --out: a README sheet, `changes` (the rows of
+    /// `--format csv`) and `years` (the years with changes).
+    Xlsx,
 }
 
 /// Arguments of `lodestone compare`.
@@ -34,7 +38,8 @@ pub enum Format {
 #[command(after_help = "Examples:
   lodestone compare baseline my-what-if.toml            # what changed, largest first
   lodestone compare baseline my-what-if.toml --years 2026 --changed-only
-  lodestone compare baseline china-2025-10-rules --format csv > diff.csv")]
+  lodestone compare baseline china-2025-10-rules --format csv > diff.csv
+  lodestone compare baseline china-2025-10-rules --format xlsx --out diff.xlsx")]
 pub struct CompareArgs {
     /// First scenario (A): name or path.
     pub a: String,
@@ -49,6 +54,10 @@ pub struct CompareArgs {
     /// Same as `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// With --format xlsx (required there): the workbook, a file ending in .xlsx or a
+    /// folder to write `<A>-vs-<B>.xlsx` into. Other formats go to standard output.
+    #[arg(long, required_if_eq("format", "xlsx"))]
+    pub out: Option<PathBuf>,
     /// Show every number of these years (comma-separated), not only the ranked changes.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
     pub years: Vec<String>,
@@ -72,6 +81,56 @@ struct Side {
     name: String,
     summary: Value,
     balance_ok: bool,
+}
+
+/// The workbook's README sheet for A and B, before either runs.
+fn readme(sca: &Scenario, scb: &Scenario, args: &CompareArgs) -> Result<Readme> {
+    let ds = load::scenario_dataset(args.data.as_deref(), sca)?;
+    let title = format!(
+        "Lodestone comparison: B = `{}` against A = `{}`",
+        scb.name, sca.name
+    );
+    let mut r = Readme::new(title, sca, &ds);
+    r.facts[0] = ("A".into(), sca.name.clone());
+    let b_dataset = args
+        .data
+        .as_ref()
+        .map_or(scb.dataset.clone(), |_| ds.name.clone());
+    let b = [
+        ("B".to_string(), scb.name.clone()),
+        ("B's dataset".into(), b_dataset),
+        (
+            "B's horizon".into(),
+            format!("{} → {}", scb.horizon.start, scb.horizon.end),
+        ),
+        ("threshold".into(), args.threshold.to_string()),
+    ];
+    r.facts.splice(1..1, b);
+    r.units = [
+        (
+            "changes",
+            "the rows of --format csv: a, b and diff = b − a in `unit`",
+        ),
+        (
+            "unit share",
+            "fractions (0–1) of a stage's output or of demand; diff ×100 = pp",
+        ),
+        ("unit t", "tonnes in the year"),
+        ("unit USD/kg", "the year's price"),
+        (
+            "score",
+            "the change on one scale: pp for shares, % of the larger value otherwise",
+        ),
+        ("changed", "TRUE where the score is beyond the threshold"),
+        (
+            "years",
+            "the years with a change and how many numbers changed",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Ok(r)
 }
 
 fn run_side(arg: &str, sc: &Scenario, data: Option<&std::path::Path>) -> Result<Side> {
@@ -170,6 +229,21 @@ pub fn run(args: CompareArgs) -> Result<i32> {
     }
     let (sca, scb) = (load::scenario(&args.a)?, load::scenario(&args.b)?);
     check_datasets(&sca, &scb, &args)?;
+    let format = if args.json { Format::Json } else { args.format };
+    // opened before the runs, so a bad --out fails at once
+    let book = match (&args.out, format) {
+        (Some(out), Format::Xlsx) => {
+            let path = xlsx::destination(out, &format!("{}-vs-{}", sca.name, scb.name));
+            Some(Book::create(&path, &readme(&sca, &scb, &args)?)?)
+        }
+        (Some(_), _) => {
+            return Err(bad_input(
+                "--out is for --format xlsx\n  hint: table, csv and json go to standard output: \
+                 redirect it (> diff.csv)",
+            ));
+        }
+        _ => None,
+    };
     let sa = run_side(&args.a, &sca, args.data.as_deref())?;
     let sb = run_side(&args.b, &scb, args.data.as_deref())?;
     let common = cmp::common_years(&sa.summary, &sb.summary);
@@ -196,7 +270,6 @@ pub fn run(args: CompareArgs) -> Result<i32> {
             })
             .collect()
     };
-    let format = if args.json { Format::Json } else { args.format };
     match format {
         Format::Json => {
             let years = detail.unwrap_or_else(|| ch.years_in_order());
@@ -212,7 +285,16 @@ pub fn run(args: CompareArgs) -> Result<i32> {
             };
             outln!("{}", serde_json::to_string_pretty(&doc)?)?;
         }
-        Format::Csv => out!("{}", csv_text(&full, &ch, detail.as_deref(), &args)?)?,
+        Format::Csv => {
+            let rows = table_rows(&full, &ch, detail.as_deref(), &args);
+            out!("{}", csv_text(&rows, args.threshold)?)?
+        }
+        Format::Xlsx => {
+            let rows = table_rows(&full, &ch, detail.as_deref(), &args);
+            let book = book.context("--format xlsx without a workbook")?;
+            let path = write_book(book, &rows, &ch)?;
+            eprintln!("wrote {}", path.display());
+        }
         Format::Table => {
             let mut text = head(&sa, &sb, &common, &ch);
             match &detail {
@@ -361,22 +443,24 @@ fn ranked(full: &Comparison, ch: &Changes) -> String {
     out
 }
 
-/// The comparison as one tidy CSV table: the ranked changes, or every number of the
-/// shown years (`changed` says which moved beyond the threshold).
-fn csv_text(
+/// The rows of the tidy table: the ranked changes, or every number of the shown years.
+fn table_rows(
     full: &Comparison,
     ch: &Changes,
     detail: Option<&[String]>,
     args: &CompareArgs,
-) -> Result<String> {
-    let rows: Vec<Row> = match detail {
+) -> Vec<Row> {
+    match detail {
         None => ch.rows.clone(),
         Some(years) => (full.rows().into_iter())
             .filter(|r| years.contains(&r.year))
             .filter(|r| !args.changed_only || r.changed(args.threshold))
             .collect(),
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
+    }
+}
+
+/// The columns of the tidy table.
+fn table_header() -> Vec<&'static str> {
     let mut head = vec!["year", "metric"];
     head.extend(cmp::KEY_FIELDS);
     head.extend([
@@ -388,9 +472,21 @@ fn csv_text(
         "score",
         "changed",
     ]);
-    w.write_record(&head)?;
+    head
+}
+
+/// The score as the table shows it (4 decimals).
+fn score(r: &Row) -> String {
+    format!("{:.4}", r.score)
+}
+
+/// The comparison as one tidy CSV table (`changed` says which rows moved beyond the
+/// threshold).
+fn csv_text(rows: &[Row], threshold: f64) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(table_header())?;
     let num = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
-    for r in &rows {
+    for r in rows {
         let mut rec = vec![r.year.clone(), r.metric.to_string()];
         rec.extend(
             cmp::KEY_FIELDS
@@ -403,12 +499,46 @@ fn csv_text(
             num(r.diff.b),
             num(r.diff.diff),
             num(r.relative_change),
-            format!("{:.4}", r.score),
-            r.changed(args.threshold).to_string(),
+            score(r),
+            r.changed(threshold).to_string(),
         ]);
         w.write_record(&rec)?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// The same table as a workbook's `changes` sheet (numbers as numbers, `changed` as
+/// TRUE/FALSE), and the changed years as `years`; returns the workbook's path.
+fn write_book(mut book: Book, rows: &[Row], ch: &Changes) -> Result<PathBuf> {
+    let sheet = book.sheet("changes", &table_header())?;
+    let num = |v: Option<f64>| v.map_or(XCell::Empty, XCell::Num);
+    for r in rows {
+        let score: f64 = score(r).parse()?;
+        let mut cells = vec![XCell::Text(&r.year), XCell::Text(r.metric)];
+        cells.extend(
+            (cmp::KEY_FIELDS.iter()).map(|f| r.key.get(f).map_or(XCell::Empty, XCell::Text)),
+        );
+        cells.extend([
+            XCell::Text(r.unit.as_str()),
+            num(r.diff.a),
+            num(r.diff.b),
+            num(r.diff.diff),
+            num(r.relative_change),
+            XCell::Num(score),
+            XCell::Bool(r.changed(ch.threshold)),
+        ]);
+        book.row(sheet, &cells)?;
+    }
+    let years = book.sheet("years", &["year", "numbers changed", "largest score"])?;
+    for y in &ch.years {
+        let cells = [
+            XCell::Text(&y.year),
+            XCell::Int(y.changed as i64),
+            XCell::Num(y.largest),
+        ];
+        book.row(years, &cells)?;
+    }
+    book.save()
 }
 
 fn fmt_num(v: Option<f64>, scale: f64, digits: usize) -> String {

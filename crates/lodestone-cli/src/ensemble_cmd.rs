@@ -2,17 +2,19 @@
 //! quantiles per year, probability statements and per-replicate tidy tables.
 
 use crate::load::{self, bad_input, invalid};
-use crate::sink::{Cell, Format, Kind, Table};
+use crate::sink::{Cell, Format, Handle, Kind, Tables};
+use crate::xlsx::Readme;
 use anyhow::{Context, Result};
 use lodestone_engine::ensemble::{self, EnsembleOptions, EnsembleSummary};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `lodestone ensemble`.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   lodestone ensemble baseline --runs 200 --seed 7 --out ens/   # P10/P50/P90 tables in ens/
-  lodestone ensemble us-dependency-2030 --step quarter --json   # faster; one JSON document")]
+  lodestone ensemble us-dependency-2030 --step quarter --json   # faster; one JSON document
+  lodestone ensemble baseline --step year --out ens.xlsx --format xlsx   # an Excel workbook")]
 pub struct EnsembleArgs {
     /// Scenario name or path (its `[[uncertainty]]` entries are sampled).
     pub scenario: String,
@@ -35,8 +37,9 @@ pub struct EnsembleArgs {
     /// parameters.csv (replicate, parameter, value) into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Format of the per-replicate tables written with --out: `csv`, or `parquet`
-    /// (replicates.parquet and parameters.parquet, ZSTD; needs a build with
+    /// Format of the per-replicate tables written with --out: `csv`, `xlsx` (one
+    /// workbook, `DIR/<scenario>-ensemble.xlsx` or `--out FILE.xlsx`, with a README sheet),
+    /// or `parquet` (replicates.parquet and parameters.parquet, ZSTD; needs a build with
     /// `--features parquet`).
     #[arg(long, value_enum, default_value = "csv", requires = "out")]
     pub format: Format,
@@ -83,31 +86,7 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut writers = match &a.out {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let rep = Table::create(
-                dir,
-                "replicates",
-                &[
-                    ("replicate", Kind::Int),
-                    ("year", Kind::Text),
-                    ("metric", Kind::Text),
-                    ("value", Kind::Float),
-                ],
-                a.format,
-            )?;
-            let par = Table::create(
-                dir,
-                "parameters",
-                &[
-                    ("replicate", Kind::Int),
-                    ("parameter", Kind::Text),
-                    ("value", Kind::Float),
-                ],
-                a.format,
-            )?;
-            Some((rep, par))
-        }
+        Some(dir) => Some(open_tables(dir, &a, &sc, &ds)?),
         None => None,
     };
     let mut write_err: Option<anyhow::Error> = None;
@@ -122,14 +101,15 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         },
         &|done| bar.set_position(done as u64),
         &mut |i, values, summary| {
-            if let Some((rep, par)) = writers.as_mut() {
+            if let Some((out, rep, par)) = writers.as_mut() {
                 let mut go = || -> Result<()> {
                     let i = i as i64;
                     for (p, v) in values {
-                        par.row(&[Cell::Int(i), Cell::Text(p), Cell::Float(*v)])?;
+                        out.row(par, &[Cell::Int(i), Cell::Text(p), Cell::Float(*v)])?;
                     }
                     for (y, m, v) in ensemble::flatten(summary) {
-                        rep.row(&[Cell::Int(i), Cell::Text(&y), Cell::Text(&m), Cell::Float(v)])?;
+                        let cells = [Cell::Int(i), Cell::Text(&y), Cell::Text(&m), Cell::Float(v)];
+                        out.row(rep, &cells)?;
                     }
                     Ok(())
                 };
@@ -150,21 +130,10 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         return Err(e);
     }
     let doc = serde_json::to_string_pretty(&summary)?;
-    if let (Some(dir), Some((rep, par))) = (&a.out, writers) {
-        let rep = rep.finish()?;
-        let par = par.finish()?;
-        std::fs::write(dir.join("ensemble.json"), &doc)?;
+    if let (Some(dir), Some((out, rep, par))) = (&a.out, writers) {
+        let written = close_tables(dir, out, rep, par, &doc, a.format)?;
         if !a.json {
-            let name = |p: &std::path::Path| {
-                p.file_name()
-                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
-            };
-            eprintln!(
-                "wrote ensemble.json, {}, {} to {}",
-                name(&rep),
-                name(&par),
-                dir.display()
-            );
+            eprintln!("wrote {} to {}", written.join(", "), dir.display());
         }
     }
     if a.json {
@@ -181,6 +150,99 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
     // as `run`: a replicate that failed the mass-balance check fails the command, with
     // or without --json (the JSON says how many in `unbalanced_runs`)
     Ok(if summary.unbalanced_runs == 0 { 0 } else { 1 })
+}
+
+/// The per-replicate tables being written: the output, `replicates`, `parameters`.
+type Writers = (Tables, Handle, Handle);
+
+/// Open `--out` (a folder, or a workbook with its README sheet) and start both tables.
+fn open_tables(
+    dir: &Path,
+    a: &EnsembleArgs,
+    sc: &lodestone_model::Scenario,
+    ds: &lodestone_model::Dataset,
+) -> Result<Writers> {
+    let stem = format!("{}-ensemble", sc.name);
+    let mut out = Tables::create(dir, &stem, a.format, || {
+        let title = format!("Lodestone ensemble of `{}`", sc.name);
+        let mut readme = Readme::new(title, sc, ds);
+        readme.facts.push(("runs".into(), a.runs.to_string()));
+        readme.facts.push(("seed".into(), a.seed.to_string()));
+        readme.units = readme_units();
+        readme
+    })?;
+    let rep = out.table(
+        "replicates",
+        &[
+            ("replicate", Kind::Int),
+            ("year", Kind::Text),
+            ("metric", Kind::Text),
+            ("value", Kind::Float),
+        ],
+    )?;
+    let par = out.table(
+        "parameters",
+        &[
+            ("replicate", Kind::Int),
+            ("parameter", Kind::Text),
+            ("value", Kind::Float),
+        ],
+    )?;
+    Ok((out, rep, par))
+}
+
+/// Finish both tables, write the workbook or the files, and `ensemble.json` into a
+/// folder; the names written.
+fn close_tables(
+    dir: &Path,
+    mut out: Tables,
+    rep: Handle,
+    par: Handle,
+    doc: &str,
+    format: Format,
+) -> Result<Vec<String>> {
+    let name = |p: &Path| {
+        p.file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+    };
+    let mut written = Vec::new();
+    for h in [rep, par] {
+        written.extend(out.finish(h)?.map(|p| name(&p)));
+    }
+    written.extend(out.close()?.map(|p| name(&p)));
+    if !(format == Format::Xlsx && crate::xlsx::names_file(dir)) {
+        let path = dir.join("ensemble.json");
+        std::fs::write(&path, doc).with_context(|| format!("writing {}", path.display()))?;
+        written.insert(0, "ensemble.json".into());
+    }
+    Ok(written)
+}
+
+/// What the README sheet of an ensemble's workbook says about its tables.
+fn readme_units() -> Vec<(String, String)> {
+    [
+        (
+            "replicates",
+            "one row per replicate, year and metric (the keys of ensemble.json's annual quantiles)",
+        ),
+        ("production.*, shortfall.*", "tonnes in the year"),
+        (
+            "shares.*, dependency.*, independence.*, import_share.*",
+            "fractions (0–1)",
+        ),
+        ("prices.*", "USD/kg, the year's mean"),
+        (
+            "premium.*",
+            "a market's price over the supplier's own (ratio)",
+        ),
+        (
+            "parameters",
+            "each replicate's sampled value of every [[uncertainty]] entry",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 fn render(s: &EnsembleSummary) -> String {

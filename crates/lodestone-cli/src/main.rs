@@ -30,12 +30,15 @@ mod ids_cmd;
 mod load;
 mod news_cmd;
 mod news_ctx;
+#[cfg(feature = "png")]
+mod png;
 mod report;
 mod report_cmd;
 mod serve_cmd;
 mod sink;
 mod tables;
 mod trade;
+mod xlsx;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -67,7 +70,8 @@ enum Command {
     /// Run a scenario (default: baseline) and print its summary.
     #[command(after_help = "Examples:
   lodestone run                                   # the baseline's headline tables
-  lodestone run my-what-if.toml --out results/    # tidy CSV tables and summary.json")]
+  lodestone run my-what-if.toml --out results/    # tidy CSV tables and summary.json
+  lodestone run baseline --out baseline.xlsx --format xlsx   # the same tables as an Excel workbook")]
     Run {
         /// Scenario name (see `lodestone scenarios`) or path to a .toml file.
         #[arg(default_value = "baseline")]
@@ -81,8 +85,9 @@ enum Command {
         /// Write tidy tables and summary.json into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Format of the tables written with --out: `csv`, or `parquet` (needs a build
-        /// with `--features parquet`).
+        /// Format of the tables written with --out: `csv`, `xlsx` (one workbook:
+        /// `DIR/<scenario>.xlsx`, or `--out FILE.xlsx`; a README sheet, then a sheet per
+        /// table), or `parquet` (needs a build with `--features parquet`).
         #[arg(long, value_enum, default_value = "csv", requires = "out")]
         format: sink::Format,
         /// Override the scenario's time step: `month`, `quarter` or `year` (see `ensemble
@@ -273,13 +278,19 @@ fn cmd_run(
     format: sink::Format,
     step: Option<&str>,
 ) -> Result<i32> {
-    if out.is_some() {
-        format.check()?;
-    }
     let mut sc = load::scenario(scenario)?;
     load::override_step(&mut sc, step);
     warn_step(&sc);
     let ds = load::scenario_dataset(data.as_deref(), &sc)?;
+    // opened before the run, so a bad --out fails at once
+    let sink = match &out {
+        Some(dir) => Some(sink::Tables::create(dir, &sc.name, format, || {
+            let mut readme = xlsx::Readme::new(format!("Lodestone run of `{}`", sc.name), &sc, &ds);
+            readme.units = tables::readme_units();
+            readme
+        })?),
+        None => None,
+    };
     let started = std::time::Instant::now();
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),
@@ -288,10 +299,16 @@ fn cmd_run(
     let elapsed = started.elapsed().as_secs_f64();
     let summary = lodestone_engine::summarize(&r);
     let doc = serde_json::to_string_pretty(&summary)?;
-    if let Some(dir) = &out {
-        let files = tables::write(&r, &doc, dir, format)?;
-        if !json {
-            eprintln!("wrote {} files to {}", files.len(), dir.display());
+    if let (Some(dir), Some(mut sink)) = (&out, sink) {
+        let mut files = tables::write(&r, &mut sink)?;
+        files.extend(sink.close()?.map(|p| p.display().to_string()));
+        if !(format == sink::Format::Xlsx && xlsx::names_file(dir)) {
+            files.push(tables::write_summary(&doc, dir)?);
+        }
+        match files.as_slice() {
+            _ if json => {}
+            [one] => eprintln!("wrote {one}"),
+            _ => eprintln!("wrote {} files to {}", files.len(), dir.display()),
         }
     }
     if json {

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   lodestone report china-2025-10-rules            # one scenario's HTML report; prints its path
-  lodestone report baseline my-what-if.toml       # the comparison report (B vs A)")]
+  lodestone report baseline my-what-if.toml       # the comparison report (B vs A)
+  lodestone report --png                          # and every chart as PNG (build with --features png)")]
 pub struct ReportArgs {
     /// Scenario names or .toml paths: one for a report, two (A B) for a comparison of B
     /// against A.
@@ -29,6 +30,53 @@ pub struct ReportArgs {
     /// Also write every chart as a standalone .svg file (for slides).
     #[arg(long)]
     pub svg: bool,
+    /// Also write every chart as a .png file at its own size, with the font embedded in
+    /// lodestone so Chinese labels render (needs a build with `--features png`). The font
+    /// is a subset (Latin, Greek, symbols, the Chinese of the shipped data and news):
+    /// other characters show as empty boxes.
+    #[arg(long)]
+    pub png: bool,
+}
+
+/// The error for `--png` in a build without the feature (exit 2).
+fn no_png() -> anyhow::Error {
+    bad_input(
+        "this build of lodestone has no PNG support\n  hint: build it with \
+         `cargo build --release --features png`, or use --svg",
+    )
+}
+
+/// Write the charts of `report` as `DIR/<stem>-charts/NN-<id>.svg` and/or `.png`.
+fn write_charts(args: &ReportArgs, report: &lodestone_report::Report) -> Result<()> {
+    let dir = args.out.join(format!("{}-charts", report.file_stem));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(feature = "png")]
+    let renderer = args.png.then(crate::png::Renderer::new);
+    for (i, c) in report.charts.iter().enumerate() {
+        let stem = format!("{:02}-{}", i + 1, c.id);
+        let svg = c.standalone();
+        if args.svg {
+            let p = dir.join(format!("{stem}.svg"));
+            std::fs::write(&p, &svg).with_context(|| format!("writing {}", p.display()))?;
+        }
+        #[cfg(feature = "png")]
+        if let Some(r) = &renderer {
+            let p = dir.join(format!("{stem}.png"));
+            let png = r.png(&svg).with_context(|| format!("chart {stem}"))?;
+            std::fs::write(&p, png).with_context(|| format!("writing {}", p.display()))?;
+        }
+    }
+    let kinds = match (args.svg, args.png) {
+        (true, true) => "SVG and PNG",
+        (true, false) => "SVG",
+        _ => "PNG",
+    };
+    eprintln!(
+        "wrote {} charts ({kinds}) to {}",
+        report.charts.len(),
+        dir.canonicalize().unwrap_or(dir.clone()).display()
+    );
+    Ok(())
 }
 
 /// A scenario run, with what the report says about it.
@@ -69,7 +117,7 @@ fn run_side(arg: &str, data: Option<&Path>) -> Result<Side> {
 }
 
 /// Run the scenarios, write `DIR/<scenario>.html` (or `DIR/<a>-vs-<b>.html`) and, with
-/// `--svg`, `DIR/<stem>-charts/*.svg`; print the report's absolute path on stdout.
+/// `--svg` / `--png`, `DIR/<stem>-charts/*.svg` / `*.png`; print the report's absolute path on stdout.
 /// Exit code 0, or 1 if a run breaks mass balance.
 pub fn run(args: ReportArgs) -> Result<i32> {
     if args.scenarios.len() > 2 {
@@ -77,6 +125,9 @@ pub fn run(args: ReportArgs) -> Result<i32> {
             "report takes one scenario, or two to compare; got {}\n  hint: lodestone report baseline china-2025-04-licensing",
             args.scenarios.len()
         )));
+    }
+    if args.png && !cfg!(feature = "png") {
+        return Err(no_png());
     }
     let scenarios = if args.scenarios.is_empty() {
         vec!["baseline".to_string()]
@@ -113,19 +164,8 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         .with_context(|| format!("creating {}", args.out.display()))?;
     let file = args.out.join(format!("{}.html", report.file_stem));
     std::fs::write(&file, &report.html).with_context(|| format!("writing {}", file.display()))?;
-    if args.svg {
-        let dir = args.out.join(format!("{}-charts", report.file_stem));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for (i, c) in report.charts.iter().enumerate() {
-            let p = dir.join(format!("{:02}-{}.svg", i + 1, c.id));
-            std::fs::write(&p, c.standalone())
-                .with_context(|| format!("writing {}", p.display()))?;
-        }
-        eprintln!(
-            "wrote {} charts to {}",
-            report.charts.len(),
-            dir.canonicalize().unwrap_or(dir.clone()).display()
-        );
+    if args.svg || args.png {
+        write_charts(&args, &report)?;
     }
     // the answer in the terminal first, then where to look at it; the path is the last
     // line of stdout so scripts can take it with `tail -n 1`

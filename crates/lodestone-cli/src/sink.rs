@@ -1,8 +1,9 @@
-//! Streaming writers for tidy tables: CSV always, Parquet with the `parquet` feature.
+//! Streaming writers for tidy tables: CSV always, Parquet with the `parquet` feature, and
+//! Excel workbooks (one sheet per table, [`crate::xlsx`]).
 //!
 //! Rows arrive one at a time (an ensemble writes each replicate as it finishes); the CSV
-//! writer streams them, the Parquet writer buffers at most one row group, so memory stays
-//! flat however many replicates run.
+//! writer streams them, the Parquet writer buffers at most one row group and the workbook
+//! flushes each sheet row by row, so memory stays flat however many replicates run.
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ pub enum Format {
     Csv,
     /// Apache Parquet, ZSTD-compressed (needs a build with `--features parquet`).
     Parquet,
+    /// One Excel workbook: a README sheet, then a sheet per table.
+    Xlsx,
 }
 
 impl Format {
@@ -30,6 +33,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -100,6 +104,7 @@ impl Table {
             )),
             #[cfg(not(feature = "parquet"))]
             Format::Parquet => return Err(no_parquet()),
+            Format::Xlsx => anyhow::bail!("a workbook's tables are written through `Tables`"),
         };
         Ok(Table {
             path,
@@ -111,28 +116,7 @@ impl Table {
     /// Append a row (cells in column order, of the declared kinds). A row of the wrong
     /// width or with a cell of the wrong kind is an error and writes nothing.
     pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
-        if cells.len() != self.kinds.len() {
-            anyhow::bail!(
-                "row of {} cells for {} columns in {}",
-                cells.len(),
-                self.kinds.len(),
-                self.path.display()
-            );
-        }
-        let fits = |(cell, kind): (&Cell, &Kind)| {
-            matches!(
-                (cell, kind),
-                (Cell::Int(_), Kind::Int)
-                    | (Cell::Text(_), Kind::Text)
-                    | (Cell::Float(_), Kind::Float)
-            )
-        };
-        if let Some(k) = cells.iter().zip(&self.kinds).position(|c| !fits(c)) {
-            anyhow::bail!(
-                "cell {k} of a row has the wrong type for its column in {}",
-                self.path.display()
-            );
-        }
+        check_row(&self.kinds, cells, &self.path.display().to_string())?;
         match &mut self.inner {
             Inner::Csv(w) => {
                 for c in cells {
@@ -158,6 +142,128 @@ impl Table {
             Inner::Parquet(w) => w.finish()?,
         }
         Ok(self.path)
+    }
+}
+
+/// A row's width and cell kinds against the columns of table `what`.
+fn check_row(kinds: &[Kind], cells: &[Cell], what: &str) -> Result<()> {
+    if cells.len() != kinds.len() {
+        anyhow::bail!(
+            "row of {} cells for {} columns in {what}",
+            cells.len(),
+            kinds.len(),
+        );
+    }
+    let fits = |(cell, kind): (&Cell, &Kind)| {
+        matches!(
+            (cell, kind),
+            (Cell::Int(_), Kind::Int) | (Cell::Text(_), Kind::Text) | (Cell::Float(_), Kind::Float)
+        )
+    };
+    if let Some(k) = cells.iter().zip(kinds).position(|c| !fits(c)) {
+        anyhow::bail!("cell {k} of a row has the wrong type for its column in {what}");
+    }
+    Ok(())
+}
+
+/// Where a command's tables go: files in a folder (CSV, Parquet), or one workbook.
+pub enum Tables {
+    /// `dir/<table>.<ext>`.
+    Files {
+        /// The folder.
+        dir: PathBuf,
+        /// CSV or Parquet.
+        format: Format,
+    },
+    /// Sheets of one workbook.
+    Book(Box<crate::xlsx::Book>),
+}
+
+/// One table being written into [`Tables`].
+pub enum Handle {
+    /// A file of its own.
+    File(Table),
+    /// A sheet of the workbook, with its column kinds and name.
+    Sheet(crate::xlsx::SheetId, Vec<Kind>, String),
+}
+
+impl Tables {
+    /// Tables into `out` in `format`: the folder for CSV and Parquet (created now); for
+    /// xlsx the workbook [`crate::xlsx::destination`] names (`stem.xlsx` in the folder, or
+    /// `out` itself when it ends in .xlsx), opened now with its README sheet.
+    pub fn create(
+        out: &Path,
+        stem: &str,
+        format: Format,
+        readme: impl FnOnce() -> crate::xlsx::Readme,
+    ) -> Result<Tables> {
+        format.check()?;
+        if format == Format::Xlsx {
+            let path = crate::xlsx::destination(out, stem);
+            let book = crate::xlsx::Book::create(&path, &readme())?;
+            return Ok(Tables::Book(Box::new(book)));
+        }
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        Ok(Tables::Files {
+            dir: out.to_path_buf(),
+            format,
+        })
+    }
+
+    /// Start table `name` with its columns.
+    pub fn table(&mut self, name: &str, columns: &[(&str, Kind)]) -> Result<Handle> {
+        match self {
+            Tables::Files { dir, format } => {
+                Ok(Handle::File(Table::create(dir, name, columns, *format)?))
+            }
+            Tables::Book(book) => {
+                let heads: Vec<&str> = columns.iter().map(|c| c.0).collect();
+                let id = book.sheet(name, &heads)?;
+                let kinds = columns.iter().map(|c| c.1).collect();
+                Ok(Handle::Sheet(id, kinds, name.to_string()))
+            }
+        }
+    }
+
+    /// Append a row to a table (see [`Table::row`]).
+    pub fn row(&mut self, h: &mut Handle, cells: &[Cell]) -> Result<()> {
+        match (self, h) {
+            (_, Handle::File(t)) => t.row(cells),
+            (Tables::Book(book), Handle::Sheet(id, kinds, name)) => {
+                check_row(kinds, cells, &format!("sheet {name}"))?;
+                let x: Vec<crate::xlsx::XCell> = cells.iter().map(|c| c.into()).collect();
+                book.row(*id, &x)
+            }
+            (Tables::Files { .. }, Handle::Sheet(..)) => {
+                anyhow::bail!("a sheet handle used with tables written as files")
+            }
+        }
+    }
+
+    /// Finish a table; the file written, if it is a file of its own.
+    pub fn finish(&mut self, h: Handle) -> Result<Option<PathBuf>> {
+        match h {
+            Handle::File(t) => t.finish().map(Some),
+            Handle::Sheet(..) => Ok(None),
+        }
+    }
+
+    /// Close the output: writes the workbook (its path), nothing for files.
+    pub fn close(self) -> Result<Option<PathBuf>> {
+        match self {
+            Tables::Files { .. } => Ok(None),
+            Tables::Book(book) => book.save().map(Some),
+        }
+    }
+}
+
+impl<'a> From<&Cell<'a>> for crate::xlsx::XCell<'a> {
+    fn from(c: &Cell<'a>) -> Self {
+        match *c {
+            Cell::Int(i) => crate::xlsx::XCell::Int(i),
+            Cell::Text(s) => crate::xlsx::XCell::Text(s),
+            Cell::Float(x) => crate::xlsx::XCell::Num(x),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
-//! Tidy tables of a run (`--out DIR`, CSV or Parquet): one row per (period, entity,
-//! metric, value, unit).
+//! Tidy tables of a run (`--out DIR`, CSV or Parquet files, or an xlsx workbook): one row
+//! per (period, entity, metric, value, unit).
 
-use crate::sink::{Cell, Format, Kind, Table};
+use crate::sink::{Cell, Kind, Tables};
 use anyhow::{Context, Result};
 use lodestone_engine::RunResult;
 use std::path::Path;
@@ -104,9 +104,34 @@ pub fn build(r: &RunResult) -> Vec<(&'static str, Rows)> {
     ]
 }
 
-/// Write the tables (in `format`) and `summary.json` into `dir`.
-pub fn write(r: &RunResult, summary_json: &str, dir: &Path, format: Format) -> Result<Vec<String>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// The unit of a table's `value` column.
+pub fn unit(name: &str) -> &'static str {
+    match name {
+        "prices" => "usd_per_kg",
+        _ => "tonnes",
+    }
+}
+
+/// What the README sheet of a run's workbook says about its tables.
+pub fn readme_units() -> Vec<(String, String)> {
+    let t = "tonnes of material in the period (`unit` column: tonnes)";
+    [
+        ("period", "the period's label: 2024-01 (month), 2024Q1 (quarter) or 2024 (year)"),
+        ("production", &format!("{t}; entity = facility, metric = material produced")),
+        ("flows", &format!("{t}; entity = EXPORTER->IMPORTER, metric = material")),
+        ("consumption", &format!("{t}; entity = COUNTRY/SECTOR, metric = material")),
+        ("shortfall", "tonnes of demand unmet in the period (`unit` column: tonnes); entity = COUNTRY/SECTOR, metric = material"),
+        ("prices", "USD/kg (`unit` column: usd_per_kg); entity = market, metric = material"),
+        ("stocks", &format!("{t}, at the period's end; entity = MARKET/commercial|strategic")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Write every table of a run into `out` (CSV or Parquet files, or a workbook's sheets);
+/// returns the files written.
+pub fn write(r: &RunResult, out: &mut Tables) -> Result<Vec<String>> {
     let mut written = Vec::new();
     let columns = [
         ("period", Kind::Text),
@@ -116,24 +141,27 @@ pub fn write(r: &RunResult, summary_json: &str, dir: &Path, format: Format) -> R
         ("unit", Kind::Text),
     ];
     for (name, rows) in build(r) {
-        let mut t = Table::create(dir, name, &columns, format)?;
-        let unit = match name {
-            "prices" => "usd_per_kg",
-            _ => "tonnes",
-        };
+        let mut t = out.table(name, &columns)?;
+        let unit = unit(name);
         for (p, e, m, v) in &rows {
-            t.row(&[
+            let cells = [
                 Cell::Text(p),
                 Cell::Text(e),
                 Cell::Text(m),
                 Cell::Float(*v),
                 Cell::Text(unit),
-            ])?;
+            ];
+            out.row(&mut t, &cells)?;
         }
-        written.push(t.finish()?.display().to_string());
+        written.extend(out.finish(t)?.map(|p| p.display().to_string()));
     }
+    Ok(written)
+}
+
+/// Write `summary.json` into `dir`; returns its path.
+pub fn write_summary(summary_json: &str, dir: &Path) -> Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("summary.json");
     std::fs::write(&path, summary_json).with_context(|| format!("writing {}", path.display()))?;
-    written.push(path.display().to_string());
-    Ok(written)
+    Ok(path.display().to_string())
 }

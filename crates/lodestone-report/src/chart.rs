@@ -592,7 +592,7 @@ fn lines(f: &Frame, xs: &[i32], labels: Option<&[String]>, series: &[Series]) ->
                         p.px(*x as f64),
                         p.py(v),
                         esc(&s.name),
-                        f.fmt.value(v)
+                        esc(&f.fmt.value(v))
                     );
                 }
             }
@@ -807,9 +807,9 @@ fn median_line(out: &mut String, p: &Plot, xs: &[i32], band: &Band, fmt: Fmt) {
                 p.px(*x as f64),
                 p.py(m),
                 band.colour,
-                band.p10[j].map_or("–".into(), |v| fmt.value(v)),
-                fmt.value(m),
-                band.p90[j].map_or("–".into(), |v| fmt.value(v)),
+                esc(&band.p10[j].map_or("–".into(), |v| fmt.value(v))),
+                esc(&fmt.value(m)),
+                esc(&band.p90[j].map_or("–".into(), |v| fmt.value(v))),
             );
         }
     }
@@ -884,7 +884,7 @@ pub fn hbars(f: &Frame, rows: &[BarRow], keys: &[(String, String)]) -> String {
                     row_h - 5.0,
                     esc(&r.long_label),
                     esc(name),
-                    pct(v / sum)
+                    esc(&pct(v / sum))
                 );
                 if w > 34.0 {
                     let _ = write!(
@@ -892,7 +892,7 @@ pub fn hbars(f: &Frame, rows: &[BarRow], keys: &[(String, String)]) -> String {
                         r##"<text x="{:.1}" y="{}" text-anchor="middle" font-size="10.5" fill="#fff" pointer-events="none">{}</text>"##,
                         x + w / 2.0,
                         y + 13.0,
-                        pct(v / sum)
+                        esc(&pct(v / sum))
                     );
                 }
                 x += w;
