@@ -103,6 +103,17 @@ pub fn output_tables(out: &mut String, o: &Output, years: &[&String]) {
     }
 }
 
+/// Tonnes of material `m` that `im` imported from `ex` in year `y` (0 when none).
+fn imported(s: &Summary, y: &str, im: &str, ex: &str, m: &str) -> f64 {
+    s.annual
+        .get(y)
+        .and_then(|a| a.imports.get(im))
+        .and_then(|x| x.get(ex))
+        .and_then(|x| x.get(m))
+        .copied()
+        .unwrap_or(0.0)
+}
+
 /// Trade by route (the 8 largest in any year shown) and the largest importer's imports by origin.
 pub fn trade_tables(out: &mut String, s: &Summary, years: &[&String]) {
     let flow = |y: &str, key: &str| -> f64 {
@@ -110,13 +121,7 @@ pub fn trade_tables(out: &mut String, s: &Summary, years: &[&String]) {
         let (Some(m), Some(ex), Some(im)) = (it.next(), it.next(), it.next()) else {
             return 0.0;
         };
-        s.annual
-            .get(y)
-            .and_then(|a| a.imports.get(im))
-            .and_then(|x| x.get(ex))
-            .and_then(|x| x.get(m))
-            .copied()
-            .unwrap_or(0.0)
+        imported(s, y, im, ex, m)
     };
     // route keys "material exporter importer" over every year shown
     let mut routes: Vec<String> = years
@@ -171,13 +176,7 @@ fn importer_by_origin(out: &mut String, s: &Summary, years: &[&String]) {
     };
     let get = |y: &str, key: &str| -> f64 {
         let (m, ex) = key.split_once(' ').unwrap_or((key, ""));
-        s.annual
-            .get(y)
-            .and_then(|a| a.imports.get(im))
-            .and_then(|x| x.get(ex))
-            .and_then(|x| x.get(m))
-            .copied()
-            .unwrap_or(0.0)
+        imported(s, y, im, ex, m)
     };
     let mut keys: Vec<String> = years
         .iter()
