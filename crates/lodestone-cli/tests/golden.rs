@@ -231,3 +231,40 @@ fn a_changed_table_changes_its_digest() {
     assert!(a[0].1.ends_with("  flows.csv  4 bytes\n"), "{}", a[0].1);
     assert_ne!(a, b);
 }
+
+/// Every reported price, in every golden run, is at least minus the discarding cost (0 by
+/// default; 1e-3 USD/kg of solver round-off allowed): a holder whose stock is a full `storage_span_months` of use above normal
+/// writes the excess off rather than paying to keep it (`network::Network::surplus`).
+/// Until session 12, Tb metal outside China printed down to −5,878 USD/kg under the
+/// licensing scenarios: a holder at a node with almost no use had a huge slope `w`.
+#[test]
+fn no_golden_run_reports_a_price_below_zero() {
+    let mut negative = Vec::new();
+    for scenario in shipped_scenarios() {
+        for (label, _) in STEPS {
+            let path = golden_dir()
+                .join(&scenario)
+                .join(label)
+                .join("summary.json");
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let years = summary["annual"].as_object().expect("annual");
+            for (year, y) in years {
+                for (market, prices) in y["prices"].as_object().into_iter().flatten() {
+                    for (material, p) in prices.as_object().into_iter().flatten() {
+                        if p.as_f64().is_some_and(|p| p < -1e-3) {
+                            negative.push(format!(
+                                "{scenario}/{label} {year} {market} {material}: {p}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        negative.is_empty(),
+        "negative prices:\n{}",
+        negative.join("\n")
+    );
+}

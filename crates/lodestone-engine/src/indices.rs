@@ -68,8 +68,8 @@ pub fn top_n_share(shares: &[f64], n: usize) -> f64 {
 /// `stock_change` is the increase of stocks over the period (end − begin): a stock build
 /// is not consumption, a drawdown (negative) adds to it — the "± stock change" of USGS.
 ///
-/// Returns `None` when apparent consumption is ≤ 0 or no more than [`NIR_ROUND_OFF`] of
-/// the largest of the four terms (the ratio is undefined: a market that exports all it
+/// Returns `None` when apparent consumption is at most [`NIR_MIN_TONNES`] or no more than
+/// [`NIR_ROUND_OFF`] of the largest of the four terms (the ratio is undefined: a market that exports all it
 /// produces has an apparent consumption of solver round-off, ~1e-13 t, and the ratio
 /// would be −10¹⁵). A net exporter (exports + stock build > imports) gets a **negative**
 /// value and is reported as such, with `net_exporter = true` in [`NetImportReliance`];
@@ -86,8 +86,16 @@ pub fn net_import_reliance(
         .max(imports.abs())
         .max(exports.abs())
         .max(stock_change.abs());
-    (ac > 0.0 && ac > NIR_ROUND_OFF * scale).then(|| (imports - exports - stock_change) / ac)
+    (ac > NIR_MIN_TONNES && ac > NIR_ROUND_OFF * scale)
+        .then(|| (imports - exports - stock_change) / ac)
 }
+
+/// Apparent consumption at or below this many tonnes is round-off too, however small the
+/// market: the interior-point answer leaves up to ~1e-6 of the period's largest quantity
+/// on idle variables (`clearing::Clearing::noise`), e.g. 4e-6 t written off at a market
+/// making 1.2 t of metal a year, which made its ratio −177,102. The trade tables use the
+/// same 0.01 t floor.
+pub const NIR_MIN_TONNES: f64 = 0.01;
 
 /// Apparent consumption at or below this share of a market's largest flow (production,
 /// imports, exports, stock change) is round-off, not consumption. In the shipped scenarios
@@ -1143,6 +1151,8 @@ mod tests {
         // a market exporting all it mines, up to round-off: undefined, not −10¹⁵
         assert_eq!(net_import_reliance(3000.0, 0.0, 3000.0 - 2e-10, 0.0), None);
         assert_eq!(net_import_reliance(3000.0, 0.0, 2999.999, 0.0), None);
+        // a tiny market's round-off write-off: AC = 7e-6 t of 1.2 t made, undefined
+        assert_eq!(net_import_reliance(1.2, 0.0, 1.07, 0.13 - 7e-6), None);
         // a real but small apparent consumption still counts: AC = 10 of 3000
         let v = net_import_reliance(3000.0, 0.0, 2990.0, 0.0).unwrap();
         assert!(close(v, -299.0));

@@ -170,13 +170,20 @@ impl Network {
             .filter(|((_, _, t), _)| *t == colours)
             .map(|((m, mat, _), &i)| ((*m, *mat), i))
             .collect();
+        // a commercial holder's marginal value of stock falls below zero a full
+        // `storage_span_months` of use above normal: there the excess is written off at
+        // the discarding cost instead, so no price goes below minus that cost (`storage`)
+        let mut held = vec![false; b.nodes.len()];
+        for sv in stocks.iter().filter(|sv| !sv.strategic) {
+            held[sv.node] = true;
+        }
         let surplus = b
             .nodes
             .iter()
             .enumerate()
             .filter_map(|(ni, n)| {
                 let disposable = ds.materials[n.material].disposable;
-                (disposable || joint.contains(&ni)).then_some((ni, disposable))
+                (disposable || joint.contains(&ni) || held[ni]).then_some((ni, disposable))
             })
             .collect();
         Network {

@@ -21,7 +21,10 @@
 //! is worth nothing (the holder expects to sell the excess only at ever lower prices). The
 //! value enters the clearing as a concave term, so the QP stays strictly convex: holders buy
 //! while the price is below `MV(S)` and sell while it is above, and since `MV(0) > 0` a
-//! storable good in surplus is stocked at a positive price rather than dumped.
+//! storable good in surplus is stocked at a positive price rather than dumped. Beyond
+//! `span` of use above normal `MV` would turn negative; every node with a holder also has a
+//! write-off outlet at the discarding cost (`network::Network::surplus`), so the node's price
+//! stops at minus that cost (0 by default) instead.
 //!
 //! Expectations are regressive-adaptive (Nerlove 1958): `Pe = a·P_0 + (1 − a)·E`, where
 //! `P_0` is the node's normal price: its material's reference (the 2024 observed price)
