@@ -668,12 +668,18 @@ pub struct WorkingSet {
     /// few, and often sit at nodes whose price is not pinned down, which would make them
     /// rejoin every period).
     sticky: Vec<bool>,
-    /// The last period needed more than one solve: the next one gives the solver every
-    /// arc. Where periods are long (quarters, years) the flows change so much that a
-    /// carried set misses arcs every period, and one solve over every arc is cheaper
-    /// than two over a working set.
-    grew: bool,
+    /// Periods still to be solved over every arc before a carried set is tried again.
+    /// A set that had to grow cost two or more solves where one over every arc would have
+    /// done, so each such miss doubles the wait (`backoff`, at most `MAX_BACKOFF` periods)
+    /// and a set that certifies at once resets it. Periods longer than a month never
+    /// carry a set (`clear`).
+    skip: u32,
+    /// The wait after the next miss.
+    backoff: u32,
 }
+
+/// Longest wait, in periods, before a carried working set is tried again.
+const MAX_BACKOFF: u32 = 16;
 
 impl WorkingSet {
     /// Number of arcs in the set (0 before the first period).
@@ -714,7 +720,11 @@ pub fn clear(
     const MAX_ROUNDS: u32 = 8;
     let closed = |r: usize| matches!(inp.arc_capacity.get(r), Some(Some(c)) if *c <= 0.0);
     let all: Vec<usize> = (0..net.arcs.len()).filter(|&r| !closed(r)).collect();
-    let mut set: Vec<usize> = if ws.arcs.is_empty() || ws.grew {
+    // periods longer than a month move the flows too far for a carried set (measured: a
+    // yearly baseline's carried sets needed 2–4 solves every time; quarters break even)
+    let carried = !ws.arcs.is_empty() && ws.skip == 0 && inp.months <= 1.0;
+    ws.skip = ws.skip.saturating_sub(1);
+    let mut set: Vec<usize> = if !carried {
         all.clone()
     } else {
         ws.arcs.iter().copied().filter(|&r| !closed(r)).collect()
@@ -772,7 +782,12 @@ pub fn clear(
     c.iterations = iterations;
     c.solve_time = time;
     c.solves = solves;
-    ws.grew = rounds > 1;
+    if carried && rounds > 1 {
+        ws.skip = ws.backoff.max(1);
+        ws.backoff = (ws.skip * 2).min(MAX_BACKOFF);
+    } else if carried {
+        ws.backoff = 0;
+    }
     // the next period's set is chosen with the raw duals, like the pricing above
     if c.status != ClearingStatus::Failed {
         // interior-point solutions leave ~1e-8 of the largest flow on idle arcs
