@@ -10,7 +10,8 @@
 pub const OTHER: &str = "#b9b9b9";
 
 /// Countries with a fixed colour: the large producers and users get distinct
-/// (Okabe–Ito) hues; the EU members share the EU's greens and teals.
+/// (Okabe–Ito) hues, India Paul Tol's indigo (not an orange next to China's vermillion);
+/// the EU members share the EU's greens and teals.
 const COUNTRIES: &[(&str, &str)] = &[
     ("CN", "#d55e00"),
     ("US", "#0072b2"),
@@ -23,7 +24,7 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("FR", "#2f9c94"),
     ("DE", "#085f5b"),
     ("BE", "#8fd3cc"),
-    ("IN", "#ff7f0e"),
+    ("IN", "#332288"),
     ("RU", "#4d5d6e"),
     ("VN", "#2ca02c"),
     ("TH", "#a5a51b"),
