@@ -170,10 +170,15 @@ async function main() {
   await page.waitForSelector("#run-message .msg.warn li");
   const warned = await page.textContent("#run-message");
   check(/Valid/.test(warned) && /E011/.test(warned) && /after the horizon/.test(warned), "validation shows a located E011 warning for an event after the horizon");
+  // the first screen follows the picker: a scenario not run yet invites a run
   await page.selectOption("#scenario-select", "china-2025-04-licensing");
   await page.waitForFunction(() => document.querySelector("#scenario-text").value.includes("china"));
+  await page.waitForFunction(() => !document.querySelector("#run-empty").hidden && document.querySelector("#answer-body").hidden);
+  check(/china-2025-04-licensing.*has not been run/.test(await page.textContent("#run-empty")), "choosing a scenario not run yet shows no stale answer and invites a run");
   await page.selectOption("#scenario-select", "baseline");
   await page.waitForFunction((t) => document.querySelector("#scenario-text").value === t, original);
+  await page.waitForSelector("#answer-body:not([hidden]) #kpi-cards .kpi");
+  check((await page.textContent("#run-link")).includes(`#${runId}`), "choosing the baseline again shows its stored answer");
   // Run again: the stored result, shown with its progress
   await page.click("#run-button");
   await page.waitForSelector("#job-progress:not([hidden])");
