@@ -913,6 +913,8 @@ fn finished_runs_survive_a_restart() {
     let job = run_done(s.addr(), TWO_YEARS);
     let id = job["id"].as_i64().unwrap();
     let before = get(s.addr(), &format!("/api/runs/{id}/summary")).body;
+    let report = get(s.addr(), &format!("/api/runs/{id}/report")).body;
+    let answer = get(s.addr(), &format!("/api/runs/{id}/answer")).json();
     s.stop().unwrap();
 
     let s = start(dir.path(), |_| {});
@@ -922,6 +924,9 @@ fn finished_runs_survive_a_restart() {
     assert_eq!(j["state"], "done");
     assert_eq!(j["scenario"], "tiny-base");
     assert_eq!(get(a, &format!("/api/runs/{id}/summary")).body, before);
+    // the report and the answer were stored with the run
+    assert_eq!(get(a, &format!("/api/runs/{id}/report")).body, report);
+    assert_eq!(get(a, &format!("/api/runs/{id}/answer")).json(), answer);
     assert_eq!(get(a, "/api/runs").json().as_array().unwrap().len(), 1);
     let again = post(a, "/api/runs", &json!({"toml": TWO_YEARS}));
     assert_eq!(again.status, 200);
