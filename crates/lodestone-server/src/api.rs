@@ -579,6 +579,8 @@ fn submit(
 /// Names of the files a run stores beside its summary: the report page and its answer.
 const REPORT_HTML: &str = "report.html";
 const ANSWER_JSON: &str = "answer.json";
+/// Why a run has no report (stored instead of the two above).
+const REPORT_ERROR: &str = "report-error.txt";
 
 /// Simulates, summarizes, then writes the report of the run and its question-and-answer
 /// block (kept beside the summary: they need the whole run, which is not stored).
@@ -593,20 +595,19 @@ fn run_work(loaded: Loaded, sc: Scenario, text: Option<String>) -> Work {
         let s = lodestone_engine::summarize(&r);
         p.set_done(2);
         p.set_phase("writing the report");
-        let info = lodestone_report::ScenarioInfo::from_scenario(&sc, text.as_deref());
-        let run = lodestone_report::Run {
-            info: &info,
-            result: &r,
-            summary: &s,
+        // A report that cannot be made does not fail the run: its summary is stored, and
+        // the answer and report endpoints say why they have nothing.
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            report_artifacts(&loaded, &sc, text.as_deref(), &r, &s)
+        }));
+        let artifacts = match made {
+            Ok(Ok(a)) => a,
+            Ok(Err(why)) => vec![(REPORT_ERROR.into(), why.into_bytes())],
+            Err(_) => vec![(
+                REPORT_ERROR.into(),
+                b"internal error: the report panicked".to_vec(),
+            )],
         };
-        let report = lodestone_report::single(&run, None).map_err(|e| e.to_string())?;
-        let answer = lodestone_report::answer(&run, None).map_err(|e| e.to_string())?;
-        let answer = json!({
-            "answer": answer,
-            "supplier": s.supplier,
-            "labels": lodestone_report::labels::labels(&loaded.dataset),
-            "report": {"title": report.title, "file": format!("{}.html", report.file_stem)},
-        });
         drop(r);
         p.set_done(3);
         p.set_phase("saving");
@@ -616,12 +617,37 @@ fn run_work(loaded: Loaded, sc: Scenario, text: Option<String>) -> Work {
         Ok(Output {
             result,
             balance_ok: Some(s.balance.ok),
-            artifacts: vec![
-                (REPORT_HTML.into(), report.html.into_bytes()),
-                (ANSWER_JSON.into(), answer.to_string().into_bytes()),
-            ],
+            artifacts,
         })
     })
+}
+
+/// The report page and the question-and-answer block of a run (with the dataset's labels).
+fn report_artifacts(
+    loaded: &Loaded,
+    sc: &Scenario,
+    text: Option<&str>,
+    r: &lodestone_engine::RunResult,
+    s: &lodestone_engine::Summary,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let info = lodestone_report::ScenarioInfo::from_scenario(sc, text);
+    let run = lodestone_report::Run {
+        info: &info,
+        result: r,
+        summary: s,
+    };
+    let report = lodestone_report::single(&run, None).map_err(|e| e.to_string())?;
+    let answer = lodestone_report::answer(&run, None).map_err(|e| e.to_string())?;
+    let answer = json!({
+        "answer": answer,
+        "supplier": s.supplier,
+        "labels": lodestone_report::labels::labels(&loaded.dataset),
+        "report": {"title": report.title, "file": format!("{}.html", report.file_stem)},
+    });
+    Ok(vec![
+        (REPORT_HTML.into(), report.html.into_bytes()),
+        (ANSWER_JSON.into(), answer.to_string().into_bytes()),
+    ])
 }
 
 /// The text of a request's scenario file (for the question it states).
@@ -828,12 +854,18 @@ async fn run_csv(State(st): St, ApiPath((id, table)): ApiPath<(String, String)>)
 fn run_artifact(st: &AppState, id: &str, name: &str) -> ApiResult<(i64, Vec<u8>)> {
     let id = parse_id(id, "run")?;
     finished_result(st, id, "run")?;
-    let content = st.db.artifact(id, name)?.ok_or_else(|| {
-        ApiError::not_found(
-            format!("run {id} has no stored {name}: it was run by an older server"),
-            Some("submit the scenario again with \"cache\": false".into()),
-        )
-    })?;
+    let Some(content) = st.db.artifact(id, name)? else {
+        return Err(match st.db.artifact(id, REPORT_ERROR)? {
+            Some(why) => ApiError::not_found(
+                format!("run {id} has no report: {}", String::from_utf8_lossy(&why)),
+                None,
+            ),
+            None => ApiError::not_found(
+                format!("run {id} has no stored {name}: it was run by an older server"),
+                Some("submit the scenario again with \"cache\": false".into()),
+            ),
+        });
+    };
     Ok((id, content))
 }
 
