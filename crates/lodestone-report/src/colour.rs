@@ -1,24 +1,30 @@
-//! Colours: one fixed colour per country (the same in every chart and report), a palette
-//! for sectors, stages and blocs, and grey for "other".
+//! Colours: one fixed colour per country (the same in every chart, report and the
+//! dashboard, which reads them from the API), a palette for sectors, stages and blocs, and
+//! grey for "other".
+//!
+//! The largest producers and users take the Okabe–Ito colours, which stay distinct under
+//! the common forms of colour blindness (China vermillion, the United States blue,
+//! Australia orange, Japan reddish purple, Malaysia sky blue, the EU bluish green).
 
 /// Colour of aggregated remainders ("Other").
 pub const OTHER: &str = "#b9b9b9";
 
-/// Countries with a fixed colour: the large producers and users get distinct hues; the
-/// EU members share the EU's teals.
+/// Countries with a fixed colour: the large producers and users get distinct
+/// (Okabe–Ito) hues, India Paul Tol's indigo (not an orange next to China's vermillion);
+/// the EU members share the EU's greens and teals.
 const COUNTRIES: &[(&str, &str)] = &[
-    ("CN", "#d62728"),
-    ("US", "#1f5fb4"),
-    ("AU", "#e6a100"),
-    ("JP", "#c0478f"),
+    ("CN", "#d55e00"),
+    ("US", "#0072b2"),
+    ("AU", "#e69f00"),
+    ("JP", "#cc79a7"),
     ("MM", "#8c564b"),
-    ("MY", "#17a2b8"),
-    ("EU", "#0b7a75"),
+    ("MY", "#56b4e9"),
+    ("EU", "#009e73"),
     ("EE", "#4fb3aa"),
     ("FR", "#2f9c94"),
     ("DE", "#085f5b"),
     ("BE", "#8fd3cc"),
-    ("IN", "#ff7f0e"),
+    ("IN", "#332288"),
     ("RU", "#4d5d6e"),
     ("VN", "#2ca02c"),
     ("TH", "#a5a51b"),
@@ -43,6 +49,9 @@ const PALETTE: &[&str] = &[
     "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d", "#8cd17d", "#b6992d", "#f1ce63", "#86bcb6",
     "#d37295", "#fabfd2", "#79706e", "#d4a6c8",
 ];
+
+/// Number of colours in the categorical palette ([`palette`] repeats after it).
+pub const PALETTE_LEN: usize = PALETTE.len();
 
 fn hash(s: &str) -> usize {
     // FNV-1a: deterministic across runs and platforms

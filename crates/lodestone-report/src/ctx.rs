@@ -2,11 +2,10 @@
 //! read from the summary, and the quantities derived from the run (`derive`).
 
 use crate::derive::{self, CHAIN, Derived};
-use crate::format::short_name;
 use crate::{ReportError, Run, ScenarioInfo};
 use lodestone_engine::summary::YearSummary;
 use lodestone_engine::{RunResult, Summary};
-use lodestone_model::dataset::{Basis, Dataset, Stage};
+use lodestone_model::dataset::Dataset;
 use std::collections::BTreeMap;
 
 /// Country → sector → t (a summary's demand and shortfall tables).
@@ -68,27 +67,12 @@ impl<'a> Ctx<'a> {
 
     /// Display name of a country, market or bloc id (short form).
     pub fn name(&self, id: &str) -> String {
-        match self.ds.country(id) {
-            Some(c) => short_name(&c.name),
-            None => match id {
-                "us_allies" => "US and allies".into(),
-                "eu" => "EU".into(),
-                "quad" => "Quad".into(),
-                "brics" => "BRICS".into(),
-                "china" => "China bloc".into(),
-                "other" | "Other" => "Other".into(),
-                _ => id.to_string(),
-            },
-        }
+        crate::labels::name(self.ds, id)
     }
 
     /// Display name of a sector.
     pub fn sector(&self, id: &str) -> String {
-        self.ds
-            .sectors
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(id.to_string(), |s| short_name(&s.name))
+        crate::labels::sector(self.ds, id)
     }
 
     /// A sector name inside a sentence (lower-case first letter unless an acronym).
@@ -105,22 +89,12 @@ impl<'a> Ctx<'a> {
 
     /// Display name of a material (short form).
     pub fn material(&self, id: &str) -> String {
-        self.ds
-            .material(id)
-            .map_or(id.to_string(), |m| short_name(&m.name))
+        crate::labels::material(self.ds, id)
     }
 
     /// Unit of a stage's output: `t REO` when its materials are on an oxide basis.
     pub fn stage_unit(&self, stage: &str) -> &'static str {
-        let st = Stage::parse(stage);
-        let reo = self
-            .ds
-            .materials
-            .iter()
-            .filter(|m| m.stage.is_some() && m.stage == st)
-            .all(|m| m.basis == Basis::Reo);
-        let any = self.ds.materials.iter().any(|m| m.stage == st);
-        if any && reo { "t REO" } else { "t" }
+        crate::labels::stage_unit(self.ds, stage)
     }
 
     /// Stages with output in any year.

@@ -144,6 +144,19 @@ pub fn describe(
             "% of world output".into(),
             Fmt::Percent,
         ),
+        ["shortfall", "total"] => (
+            "Unmet demand, all countries and sectors".into(),
+            "t unmet".into(),
+            Fmt::Number,
+        ),
+        ["production", stage, "total"] => {
+            (format!("World {stage} output"), "t".into(), Fmt::Number)
+        }
+        ["production", stage, c] => (
+            format!("{}: {stage} output", name(c)),
+            "t".into(),
+            Fmt::Number,
+        ),
         ["shortfall", c, s] => (
             format!("Unmet demand: {} · {}", name(c), sector(s)),
             "t unmet".into(),
@@ -195,6 +208,16 @@ mod tests {
         assert!(k.contains(&"dependency.US.magnet.indirect.CN".to_string()));
         assert!(k.contains(&"prices.US.ndpr_oxide".to_string()));
         assert!(k.contains(&"shortfall.US.ev_traction".to_string()));
+    }
+
+    #[test]
+    fn totals_are_described_in_words_not_by_path() {
+        let id = |s: &str| s.to_string();
+        let (title, axis, _) = describe("shortfall.total", &id, &id, &id);
+        assert_eq!(title, "Unmet demand, all countries and sectors");
+        assert_eq!(axis, "t unmet");
+        let (title, _, _) = describe("production.magnet.total", &id, &id, &id);
+        assert_eq!(title, "World magnet output");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod derive;
 pub mod ensemble;
 pub mod format;
 mod html;
+pub mod labels;
 mod narrative;
 pub mod sankey;
 mod sections;
@@ -201,6 +202,40 @@ pub struct Report {
     pub html: String,
     /// Every chart in the page, in order.
     pub charts: Vec<Chart>,
+}
+
+/// A key number of a run, as a card of the report's question-and-answer section.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Card {
+    /// What it is (`China's share of magnet output`).
+    pub label: String,
+    /// The number with its unit (`91.2%`, `85.3 USD/kg`).
+    pub value: String,
+    /// Year and context (`2024; 2035: 88.0% (−3.2 pp)`).
+    pub detail: String,
+}
+
+/// The report's question-and-answer block of one run as values, for other front ends
+/// (the dashboard's first screen): the same sentences and cards as the report.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Answer {
+    /// Scenario name.
+    pub scenario: String,
+    /// Its one-line description.
+    pub description: String,
+    /// The question its file states, if any.
+    pub question: Option<String>,
+    /// Horizon in words.
+    pub horizon: String,
+    /// The answer, one sentence an item.
+    pub sentences: Vec<String>,
+    /// The key numbers.
+    pub cards: Vec<Card>,
+}
+
+/// The question and answer of one run (what the report's first section says).
+pub fn answer(run: &Run<'_>, ensemble: Option<&Ensemble>) -> Result<Answer, ReportError> {
+    sections::answer(run, ensemble)
 }
 
 /// The report of one run, with fan charts if an ensemble is given.

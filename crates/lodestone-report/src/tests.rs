@@ -289,3 +289,34 @@ fn expansion_decisions_get_their_section() {
     // the AU mine's first decision: 2025-01 on 2024's rents, online six months later
     assert!(rep.html.contains("2025-01") && rep.html.contains("2025-07"));
 }
+
+#[test]
+fn answer_values_are_what_the_report_shows() {
+    let ds = tiny();
+    let (info, r, s) = run(&ds, A);
+    let run = Run {
+        info: &info,
+        result: &r,
+        summary: &s,
+    };
+    let a = crate::answer(&run, None).unwrap();
+    assert_eq!(a.scenario, "tiny-a");
+    assert_eq!(
+        a.question.as_deref(),
+        Some("does the tiny chain meet demand? (a test)")
+    );
+    assert!(!a.sentences.is_empty());
+    assert!(!a.cards.is_empty());
+    let html = single(&run, None).unwrap().html;
+    for c in &a.cards {
+        let shown = format!(
+            "<div class=\"k\">{}</div><div class=\"v\">{}</div>",
+            crate::format::esc(&c.label),
+            crate::format::esc(&c.value)
+        );
+        assert!(html.contains(&shown), "card not in the report: {shown}");
+    }
+    for sentence in &a.sentences {
+        assert!(html.contains(&crate::format::esc(sentence)), "{sentence}");
+    }
+}

@@ -161,9 +161,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/runs/{id}", get(get_run))
         .route("/api/runs/{id}/summary", get(run_summary))
         .route("/api/runs/{id}/csv/{table}", get(run_csv))
+        .route("/api/runs/{id}/answer", get(run_answer))
+        .route("/api/runs/{id}/report", get(run_report))
+        .route("/api/runs/{id}/xlsx", get(run_xlsx))
         .route("/api/ensembles", post(submit_ensemble).get(list_ensembles))
         .route("/api/ensembles/{id}", get(get_ensemble))
         .route("/api/ensembles/{id}/summary", get(ensemble_summary))
+        .route("/api/ensembles/{id}/fans", get(ensemble_fans))
         .route("/api/jobs", get(list_jobs))
         .route("/api/jobs/{id}", get(get_job))
         .route("/api/compare", get(compare_runs))
@@ -457,13 +461,18 @@ fn warnings(sc: &Scenario) -> Value {
 /// The warnings of a stored job's scenario, read again from its request (the store keeps
 /// the request, not the warnings); `[]` when it no longer parses.
 fn request_warnings(request: &Value) -> Value {
+    request_scenario(request).map_or_else(|| json!([]), |sc| warnings(&sc))
+}
+
+/// The scenario of a stored job, read again from its request; `None` when it no longer
+/// parses.
+fn request_scenario(request: &Value) -> Option<Scenario> {
     let text = |k: &str| request.get(k).and_then(Value::as_str);
-    let sc = match (text("scenario"), text("toml")) {
+    match (text("scenario"), text("toml")) {
         (Some(name), None) => resolve::named_scenario(name).ok().map(|x| x.2),
         (None, Some(toml)) => resolve::posted_scenario(text("file"), toml).ok(),
         _ => None,
-    };
-    sc.map_or_else(|| json!([]), |sc| warnings(&sc))
+    }
 }
 
 async fn validate(State(st): St, ApiJson(req): ApiJson<ScenarioRequest>) -> ApiResult<Json<Value>> {
@@ -567,25 +576,87 @@ fn submit(
     Ok((StatusCode::ACCEPTED, h, Json(v)))
 }
 
-fn run_work(loaded: Loaded, sc: Scenario) -> Work {
+/// Names of the files a run stores beside its summary: the report page and its answer.
+const REPORT_HTML: &str = "report.html";
+const ANSWER_JSON: &str = "answer.json";
+/// Why a run has no report (stored instead of the two above).
+const REPORT_ERROR: &str = "report-error.txt";
+
+/// Simulates, summarizes, then writes the report of the run and its question-and-answer
+/// block (kept beside the summary: they need the whole run, which is not stored).
+/// `text` is the scenario file's own text, for the question it states.
+fn run_work(loaded: Loaded, sc: Scenario, text: Option<String>) -> Work {
     Box::new(move |p: &Progress| {
-        p.set_total(3);
+        p.set_total(4);
         p.set_phase("simulating");
         let r = lodestone_engine::run(&loaded.dataset, &sc).map_err(|e| e.to_string())?;
         p.set_done(1);
         p.set_phase("summarizing");
         let s = lodestone_engine::summarize(&r);
-        drop(r);
         p.set_done(2);
+        p.set_phase("writing the report");
+        // A report that cannot be made does not fail the run: its summary is stored, and
+        // the answer and report endpoints say why they have nothing.
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            report_artifacts(&loaded, &sc, text.as_deref(), &r, &s)
+        }));
+        let artifacts = match made {
+            Ok(Ok(a)) => a,
+            Ok(Err(why)) => vec![(REPORT_ERROR.into(), why.into_bytes())],
+            Err(_) => vec![(
+                REPORT_ERROR.into(),
+                b"internal error: the report panicked".to_vec(),
+            )],
+        };
+        drop(r);
+        p.set_done(3);
         p.set_phase("saving");
         let result = serde_json::to_string(&s)
             .map_err(|e| format!("cannot write the summary as JSON: {e}"))?;
-        p.set_done(3);
+        p.set_done(4);
         Ok(Output {
             result,
             balance_ok: Some(s.balance.ok),
+            artifacts,
         })
     })
+}
+
+/// The report page and the question-and-answer block of a run (with the dataset's labels).
+fn report_artifacts(
+    loaded: &Loaded,
+    sc: &Scenario,
+    text: Option<&str>,
+    r: &lodestone_engine::RunResult,
+    s: &lodestone_engine::Summary,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let info = lodestone_report::ScenarioInfo::from_scenario(sc, text);
+    let run = lodestone_report::Run {
+        info: &info,
+        result: r,
+        summary: s,
+    };
+    let report = lodestone_report::single(&run, None).map_err(|e| e.to_string())?;
+    let answer = lodestone_report::answer(&run, None).map_err(|e| e.to_string())?;
+    let answer = json!({
+        "answer": answer,
+        "supplier": s.supplier,
+        "labels": lodestone_report::labels::labels(&loaded.dataset),
+        "report": {"title": report.title, "file": format!("{}.html", report.file_stem)},
+    });
+    Ok(vec![
+        (REPORT_HTML.into(), report.html.into_bytes()),
+        (ANSWER_JSON.into(), answer.to_string().into_bytes()),
+    ])
+}
+
+/// The text of a request's scenario file (for the question it states).
+fn request_text(req: &ScenarioRequest) -> Option<String> {
+    match (&req.scenario, &req.toml) {
+        (Some(name), None) => resolve::named_scenario(name).ok().map(|x| x.1),
+        (None, Some(t)) => Some(t.clone()),
+        _ => None,
+    }
 }
 
 async fn submit_run(
@@ -604,15 +675,17 @@ async fn submit_run(
             kind: "run".into(),
             scenario: sc.name.clone(),
             dataset: loaded.dataset.name.clone(),
-            cache_key: resolve::cache_key("run", &sc, &loaded, &json!({})),
+            // runs stored before they kept a report (`artifacts`) are not reused
+            cache_key: resolve::cache_key("run", &sc, &loaded, &json!({"artifacts": 1})),
             request: req.echo(),
         };
         let warnings = warnings(&sc);
+        let text = request_text(&req);
         submit(
             &st,
             job,
             req.cache.unwrap_or(true),
-            (run_work(loaded, sc), warnings),
+            (run_work(loaded, sc, text), warnings),
         )
     })
     .await
@@ -671,6 +744,12 @@ fn get_kind(st: &AppState, id: &str, kind: &str) -> ApiResult<Json<Value>> {
                 })
                 .collect(),
         );
+        v["links"]["answer"] = json!(format!("/api/runs/{}/answer", row.id));
+        v["links"]["report"] = json!(format!("/api/runs/{}/report", row.id));
+        v["links"]["xlsx"] = json!(format!("/api/runs/{}/xlsx", row.id));
+    }
+    if kind == "ensemble" && row.state == JobState::Done {
+        v["links"]["fans"] = json!(format!("/api/ensembles/{}/fans", row.id));
     }
     Ok(Json(v))
 }
@@ -770,6 +849,138 @@ async fn run_csv(State(st): St, ApiPath((id, table)): ApiPath<(String, String)>)
     .await
 }
 
+/// A file a finished run stored beside its summary; 404 for runs stored before runs kept
+/// one (run the scenario again with `cache: false`).
+fn run_artifact(st: &AppState, id: &str, name: &str) -> ApiResult<(i64, Vec<u8>)> {
+    let id = parse_id(id, "run")?;
+    finished_result(st, id, "run")?;
+    let Some(content) = st.db.artifact(id, name)? else {
+        return Err(match st.db.artifact(id, REPORT_ERROR)? {
+            Some(why) => ApiError::not_found(
+                format!("run {id} has no report: {}", String::from_utf8_lossy(&why)),
+                None,
+            ),
+            None => ApiError::not_found(
+                format!("run {id} has no stored {name}: it was run by an older server"),
+                Some("submit the scenario again with \"cache\": false".into()),
+            ),
+        });
+    };
+    Ok((id, content))
+}
+
+fn attachment(content_type: &'static str, file: &str, body: Vec<u8>) -> Response {
+    let safe: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `/api/runs/{id}/answer`: the report's question and answer of the run (question,
+/// sentences, key-number cards), with the names, units and colours of the dataset's ids.
+async fn run_answer(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
+    blocking(move || {
+        let (id, content) = run_artifact(&st, &id, ANSWER_JSON)?;
+        let mut v: Value = serde_json::from_slice(&content)
+            .map_err(|e| ApiError::Internal(format!("stored answer of run {id}: {e}")))?;
+        v["run"] = json!(id);
+        v["links"] = json!({
+            "report": format!("/api/runs/{id}/report"),
+            "xlsx": format!("/api/runs/{id}/xlsx"),
+            "summary": format!("/api/runs/{id}/summary"),
+        });
+        Ok(Json(v).into_response())
+    })
+    .await
+}
+
+/// `/api/runs/{id}/report`: the run's HTML report (as `lodestone report` writes it), as a
+/// download.
+async fn run_report(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
+    blocking(move || {
+        let (id, html) = run_artifact(&st, &id, REPORT_HTML)?;
+        let row = get_row(&st, id, Some("run"))?;
+        let file = format!("{}-run-{id}.html", row.scenario);
+        let mut resp = attachment("text/html; charset=utf-8", &file, html);
+        // a download, not a page of this origin: its inline script never runs here
+        resp.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox"),
+        );
+        Ok(resp)
+    })
+    .await
+}
+
+/// `/api/runs/{id}/xlsx`: the run's tables as an Excel workbook (a README sheet, then one
+/// sheet per table of `/api/runs/{id}/csv/{table}`).
+async fn run_xlsx(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
+    blocking(move || {
+        let id = parse_id(&id, "run")?;
+        let (row, text) = finished_result(&st, id, "run")?;
+        let summary: Value = serde_json::from_str(&text)
+            .map_err(|e| ApiError::Internal(format!("stored summary of run {id}: {e}")))?;
+        let sources = st
+            .catalog
+            .dataset(&row.dataset)
+            .map(|l| {
+                l.dataset
+                    .sources
+                    .iter()
+                    .map(|s| {
+                        [
+                            s.id.clone(),
+                            s.kind.clone(),
+                            s.citation.clone(),
+                            s.url.clone(),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let about = crate::xlsx::About {
+            title: format!("Lodestone run {id} of `{}`", row.scenario),
+            facts: vec![
+                ("scenario".into(), row.scenario.clone()),
+                ("dataset".into(), row.dataset.clone()),
+                ("run".into(), id.to_string()),
+                ("lodestone".into(), env!("CARGO_PKG_VERSION").into()),
+                (
+                    "finished".into(),
+                    row.finished_ms.map(rfc3339).unwrap_or_default(),
+                ),
+            ],
+            sources,
+        };
+        let book = crate::xlsx::workbook(&summary, &about)
+            .map_err(|e| ApiError::Internal(format!("cannot write the workbook: {e}")))?;
+        Ok(attachment(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("{}-run-{id}.xlsx", row.scenario),
+            book,
+        ))
+    })
+    .await
+}
+
 /// `?a=&b=` of the comparison: two run ids.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -862,6 +1073,7 @@ fn ensemble_work(
         Ok(Output {
             result,
             balance_ok: Some(summary.unbalanced_runs == 0),
+            artifacts: Vec::new(),
         })
     })
 }
@@ -909,6 +1121,35 @@ async fn submit_ensemble(
         let warnings = warnings(&sc);
         let work = ensemble_work(loaded, sc, opts);
         submit(&st, job, req.cache.unwrap_or(true), (work, warnings))
+    })
+    .await
+}
+
+/// `/api/ensembles/{id}/fans`: the fan charts the report draws for the ensemble (10th,
+/// 50th and 90th percentiles by year of its key metrics), titled and with units, and its
+/// probability statements.
+async fn ensemble_fans(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let id = parse_id(&id, "ensemble")?;
+        let (row, text) = finished_result(&st, id, "ensemble")?;
+        let ens = lodestone_report::Ensemble::parse(&text)
+            .map_err(|e| ApiError::Internal(format!("stored ensemble {id}: {e}")))?;
+        let loaded = st.catalog.dataset(&row.dataset)?;
+        let supplier = request_scenario(&row.request)
+            .and_then(|sc| sc.metrics.supplier)
+            .unwrap_or_else(|| "CN".into());
+        let fans = lodestone_report::labels::fans(&ens, &loaded.dataset, &supplier, 8);
+        Ok(Json(json!({
+            "ensemble": id,
+            "scenario": ens.scenario,
+            "runs": ens.runs,
+            "seed": ens.seed,
+            "supplier": supplier,
+            "fans": fans,
+            "probabilities": ens.probabilities.iter()
+                .map(|p| json!({"statement": p.statement, "probability": p.probability}))
+                .collect::<Vec<_>>(),
+        })))
     })
     .await
 }

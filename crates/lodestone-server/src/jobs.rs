@@ -71,6 +71,9 @@ pub struct Output {
     pub result: String,
     /// Whether mass balance held (runs), stored beside the result for listings.
     pub balance_ok: Option<bool>,
+    /// Files stored beside the result before the job is marked done (a run's report page
+    /// and answer): name, content.
+    pub artifacts: Vec<(String, Vec<u8>)>,
 }
 
 /// The work of a job. `Err` is a message for the user; the job is marked failed.
@@ -194,9 +197,15 @@ fn worker(inner: &Inner) {
         let snap = progress.snapshot();
         let counts = (snap.done, snap.total);
         let stored = match outcome {
-            Ok(Ok(out)) => inner
-                .db
-                .finish_ok(id, &out.result, out.balance_ok, counts, elapsed),
+            Ok(Ok(out)) => out
+                .artifacts
+                .iter()
+                .try_for_each(|(name, content)| inner.db.put_artifact(id, name, content))
+                .and_then(|()| {
+                    inner
+                        .db
+                        .finish_ok(id, &out.result, out.balance_ok, counts, elapsed)
+                }),
             Ok(Err(message)) => inner.db.finish_err(id, &message, counts, elapsed),
             Err(panic) => {
                 let what = panic
@@ -261,6 +270,7 @@ mod tests {
                     Ok(Output {
                         result: "{\"x\":1}".into(),
                         balance_ok: Some(true),
+                        artifacts: vec![("a.txt".into(), b"hello".to_vec())],
                     })
                 }),
             )
@@ -275,6 +285,11 @@ mod tests {
         assert_eq!(j.state, JobState::Done);
         assert_eq!((j.progress_done, j.progress_total), (4, 4));
         assert_eq!(db.result(ok).unwrap().as_deref(), Some("{\"x\":1}"));
+        assert_eq!(
+            db.artifact(ok, "a.txt").unwrap().as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_eq!(db.artifact(ok, "b.txt").unwrap(), None);
         let j = wait_final(&db, bad);
         assert_eq!(j.state, JobState::Failed);
         assert_eq!(j.error.as_deref(), Some("no good"));
@@ -288,6 +303,7 @@ mod tests {
                     Ok(Output {
                         result: "1".into(),
                         balance_ok: None,
+                        artifacts: Vec::new(),
                     })
                 }),
             )
@@ -312,6 +328,7 @@ mod tests {
             Ok(Output {
                 result: "null".into(),
                 balance_ok: None,
+                artifacts: Vec::new(),
             })
         });
         runner.submit(&job(), blocker).unwrap();
@@ -327,6 +344,7 @@ mod tests {
                 Ok(Output {
                     result: "null".into(),
                     balance_ok: None,
+                    artifacts: Vec::new(),
                 })
             })
         };

@@ -7,9 +7,11 @@
 //! - [`resolve`]: datasets and scenarios, resolved as the command line does; cache keys.
 //! - [`tables`]: tidy CSV tables of a summary (the comparison of two runs is
 //!   [`lodestone_engine::compare`], shared with `lodestone compare`).
+//! - [`xlsx`]: the Excel workbook of a stored run's tables.
 //! - [`news`]: news endpoints over `lodestone_news`.
 //! - [`openapi`]: the OpenAPI 3.1 document served at `/api/openapi.json`.
-//! - [`dashboard`]: the single-page dashboard served at `/`.
+//! - [`dashboard`]: the single-page dashboard served at `/`: the run's question and answer
+//!   first (from [`lodestone_report`]), charts, ensembles as fan charts, claim verdicts.
 //!
 //! Security model: the server listens on loopback by default. When a token is configured,
 //! every request that writes or starts work (any method but GET/HEAD/OPTIONS) must carry
@@ -34,6 +36,7 @@ pub mod openapi;
 pub mod resolve;
 pub mod store;
 pub mod tables;
+pub mod xlsx;
 
 pub use error::{ApiError, ServerError};
 

@@ -1,5 +1,6 @@
 //! News endpoints over the `lodestone_news` store in the store directory (the folder that
-//! `lodestone news ingest --store DIR` writes): status, documents, search and claims.
+//! `lodestone news ingest --store DIR` writes): status, documents, search and claims (each
+//! with its verdict against the dataset, as `lodestone news check` gives it).
 //!
 //! The store is opened on first use and kept; its search index follows ingests made by
 //! the command line while the server runs. Claims use the context the server was given
@@ -180,9 +181,37 @@ pub async fn claims(
                 break;
             }
         }
+        // each claim's verdict against the dataset (`lodestone news check`)
+        let settings = lodestone_news::CheckSettings::default();
+        let checked = lodestone_news::check_claims(&out, ctx, &settings);
+        let verdicts: std::collections::HashMap<&str, &lodestone_news::check::ClaimCheck> = checked
+            .groups
+            .iter()
+            .flat_map(|g| &g.claims)
+            .map(|c| (c.claim.id.as_str(), c))
+            .collect();
+        let claims: Vec<Value> = out
+            .iter()
+            .map(|c| {
+                let mut v = serde_json::to_value(c).unwrap_or_default();
+                if let Some(k) = verdicts.get(c.id.as_str()) {
+                    v["verdict"] = json!(k.verdict.as_str());
+                    v["reason"] = json!(k.reason);
+                    v["evidence"] =
+                        json!(k.evidence.iter().map(|e| &e.comparison).collect::<Vec<_>>());
+                }
+                v
+            })
+            .collect();
         Ok(Json(json!({
             "documents": docs.len(),
-            "claims": out,
+            "claims": claims,
+            "verdicts": {
+                "supported": checked.summary.supported,
+                "contradicted": checked.summary.contradicted,
+                "unverifiable": checked.summary.unverifiable,
+            },
+            "tolerances": settings.describe(),
             "truncated": truncated,
             "hint": docs.is_empty().then(|| empty_hint(st)),
         })))

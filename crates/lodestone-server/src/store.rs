@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs(cache_key, state);
 CREATE INDEX IF NOT EXISTS jobs_kind ON jobs(kind, id);
+CREATE TABLE IF NOT EXISTS artifacts (
+    job_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (job_id, name)
+);
 ";
 
 /// State of a job.
@@ -259,6 +265,27 @@ impl Db {
             ],
         )?;
         Ok(())
+    }
+
+    /// Stores a file a job made beside its result (a run's report page and answer), under
+    /// a name; replaces one of the same name.
+    pub fn put_artifact(&self, id: i64, name: &str, content: &[u8]) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO artifacts (job_id, name, content) VALUES (?1, ?2, ?3)",
+            params![id, name, content],
+        )?;
+        Ok(())
+    }
+
+    /// A stored file of a job, if it has one of that name.
+    pub fn artifact(&self, id: i64, name: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+        self.conn()
+            .query_row(
+                "SELECT content FROM artifacts WHERE job_id = ?1 AND name = ?2",
+                params![id, name],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .optional()
     }
 
     /// Marks a job failed.

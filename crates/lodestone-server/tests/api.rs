@@ -435,6 +435,94 @@ fn runs_are_jobs_with_results_as_json_and_csv() {
 }
 
 #[test]
+fn runs_keep_their_report_answer_and_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    let text = format!("# Question: does the tiny chain meet demand?\n\n{TWO_YEARS}");
+    let j = run_done(a, &text);
+    let id = j["id"].as_i64().unwrap();
+    let run = get(a, &format!("/api/runs/{id}")).json();
+    assert_eq!(run["links"]["answer"], format!("/api/runs/{id}/answer"));
+    assert_eq!(run["links"]["report"], format!("/api/runs/{id}/report"));
+    assert_eq!(run["links"]["xlsx"], format!("/api/runs/{id}/xlsx"));
+
+    // the answer: the report's question, sentences and cards, with names and colours
+    let ans = get(a, &format!("/api/runs/{id}/answer")).json();
+    assert_eq!(ans["run"], id);
+    assert_eq!(ans["answer"]["scenario"], "tiny-base");
+    assert_eq!(
+        ans["answer"]["question"],
+        "does the tiny chain meet demand?"
+    );
+    assert!(
+        !ans["answer"]["sentences"].as_array().unwrap().is_empty(),
+        "{ans}"
+    );
+    let cards = ans["answer"]["cards"].as_array().unwrap();
+    assert!(!cards.is_empty(), "{ans}");
+    assert!(
+        cards
+            .iter()
+            .any(|c| c["label"] == "China's share of mining output"),
+        "{ans}"
+    );
+    assert_eq!(ans["labels"]["countries"]["CN"]["name"], "China");
+    assert_eq!(ans["labels"]["countries"]["CN"]["colour"], "#d55e00");
+    assert_eq!(ans["report"]["file"], "tiny-base.html");
+
+    // the report page, as a download, says the same
+    let rep = get(a, &format!("/api/runs/{id}/report"));
+    assert_eq!(rep.status, 200);
+    assert!(rep.header("content-type").unwrap().starts_with("text/html"));
+    assert_eq!(
+        rep.header("content-disposition"),
+        Some(format!("attachment; filename=\"tiny-base-run-{id}.html\"").as_str())
+    );
+    let html = rep.text();
+    assert!(
+        html.contains("Question and answer") && html.contains("does the tiny chain meet demand?")
+    );
+    let first_card = cards[0]["label"].as_str().unwrap().replace('\'', "&#39;");
+    assert!(html.contains(&first_card), "{first_card}");
+
+    // the workbook: a README sheet, then a sheet per table
+    let x = get(a, &format!("/api/runs/{id}/xlsx"));
+    assert_eq!(x.status, 200);
+    assert_eq!(
+        x.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body.clone())).unwrap();
+    let mut wb = String::new();
+    zip.by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut wb)
+        .unwrap();
+    assert!(wb.contains("<sheet name=\"README\""), "{wb}");
+    for t in lodestone_server::tables::names() {
+        assert!(
+            wb.contains(&format!("<sheet name=\"{t}\"")),
+            "no sheet {t}: {wb}"
+        );
+    }
+    let mut strings = String::new();
+    zip.by_name("xl/sharedStrings.xml")
+        .unwrap()
+        .read_to_string(&mut strings)
+        .unwrap();
+    assert!(
+        strings.contains("tiny-base") && strings.contains("usd_per_kg"),
+        "{strings}"
+    );
+
+    // a run not finished or unknown: the documented errors
+    assert_error(&get(a, "/api/runs/999/answer"), 404, "not_found");
+    assert_error(&get(a, "/api/runs/999/xlsx"), 404, "not_found");
+    s.stop().unwrap();
+}
+
+#[test]
 fn compare_two_runs() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), |_| {});
@@ -825,6 +913,8 @@ fn finished_runs_survive_a_restart() {
     let job = run_done(s.addr(), TWO_YEARS);
     let id = job["id"].as_i64().unwrap();
     let before = get(s.addr(), &format!("/api/runs/{id}/summary")).body;
+    let report = get(s.addr(), &format!("/api/runs/{id}/report")).body;
+    let answer = get(s.addr(), &format!("/api/runs/{id}/answer")).json();
     s.stop().unwrap();
 
     let s = start(dir.path(), |_| {});
@@ -834,6 +924,9 @@ fn finished_runs_survive_a_restart() {
     assert_eq!(j["state"], "done");
     assert_eq!(j["scenario"], "tiny-base");
     assert_eq!(get(a, &format!("/api/runs/{id}/summary")).body, before);
+    // the report and the answer were stored with the run
+    assert_eq!(get(a, &format!("/api/runs/{id}/report")).body, report);
+    assert_eq!(get(a, &format!("/api/runs/{id}/answer")).json(), answer);
     assert_eq!(get(a, "/api/runs").json().as_array().unwrap().len(), 1);
     let again = post(a, "/api/runs", &json!({"toml": TWO_YEARS}));
     assert_eq!(again.status, 200);
@@ -915,6 +1008,26 @@ fn news_status_search_and_claims() {
     let claims = get(a, "/api/news/claims").json();
     assert_eq!(claims["documents"], 1);
     assert!(!claims["claims"].as_array().unwrap().is_empty(), "{claims}");
+    // every claim has its verdict against the dataset, and the totals add up
+    let mut counted = std::collections::BTreeMap::new();
+    for c in claims["claims"].as_array().unwrap() {
+        let v = c["verdict"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no verdict: {c}"));
+        assert!(
+            ["supported", "contradicted", "unverifiable"].contains(&v),
+            "{c}"
+        );
+        assert!(!c["reason"].as_str().unwrap().is_empty(), "{c}");
+        *counted.entry(v.to_string()).or_insert(0) += 1;
+    }
+    for (v, n) in &counted {
+        assert_eq!(claims["verdicts"][v], *n, "{claims}");
+    }
+    assert!(
+        claims["tolerances"].as_str().unwrap().contains("dates ±"),
+        "{claims}"
+    );
     assert_error(&get(a, "/api/news/claims?doc=zzzz"), 404, "not_found");
     s.stop().unwrap();
 }
@@ -939,6 +1052,30 @@ fn ensembles_are_jobs_with_replicate_progress() {
     let summary = get(a, &format!("/api/ensembles/{id}/summary")).json();
     assert_eq!(summary["runs"], 4);
     assert_eq!(summary["seed"], 7);
+    // the fan charts the report would draw, titled with names and units
+    assert_eq!(j["links"]["fans"], Value::Null, "a job has no fans link");
+    let e = get(a, &format!("/api/ensembles/{id}")).json();
+    assert_eq!(e["links"]["fans"], format!("/api/ensembles/{id}/fans"));
+    let fans = get(a, &format!("/api/ensembles/{id}/fans")).json();
+    assert_eq!(fans["runs"], 4);
+    assert_eq!(fans["supplier"], "CN");
+    let list = fans["fans"].as_array().unwrap();
+    assert!(!list.is_empty(), "{fans}");
+    let share = list
+        .iter()
+        .find(|f| f["path"] == "shares.magnet.CN")
+        .unwrap_or_else(|| panic!("no fan of China's magnet share: {fans}"));
+    assert_eq!(share["title"], "China's share of magnet output");
+    assert_eq!(share["format"], "percent");
+    assert_eq!(share["years"], json!(["2024", "2025"]));
+    for f in list {
+        assert_ne!(f["title"], f["path"], "a fan titled with its id: {f}");
+        for i in 0..f["years"].as_array().unwrap().len() {
+            let q = |k: &str| f[k][i].as_f64().unwrap();
+            assert!(q("p10") <= q("p50") && q("p50") <= q("p90"), "{f}");
+        }
+    }
+    assert_error(&get(a, "/api/ensembles/999/fans"), 404, "not_found");
     // an ensemble is not a run
     assert_error(
         &get(a, &format!("/api/runs/{id}/summary")),

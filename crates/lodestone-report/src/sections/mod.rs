@@ -49,6 +49,11 @@ use std::fmt::Write;
 use trade::trade_section;
 use uncertainty::uncertainty_section;
 
+/// The question and answer of one run, as values.
+pub fn answer(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<crate::Answer, ReportError> {
+    Ok(answer::answer_of(&Ctx::new(run)?, ens))
+}
+
 /// The report of one run.
 pub fn single(run: &Run<'_>, ens: Option<&Ensemble>) -> Result<Report, ReportError> {
     let c = Ctx::new(run)?;
