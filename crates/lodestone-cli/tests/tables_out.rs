@@ -171,22 +171,18 @@ fn parquet_tables_hold_the_same_rows_as_csv() {
         parquet_rows(&pq.join("parameters.parquet")),
         csv_rows(&csv.join("parameters.csv"))
     );
-    // the run tables: period, entity, metric, value, unit
+    // the run tables: period, keys, value, unit
     for (out, format) in [(&pq, "parquet"), (&csv, "csv")] {
         let o = run_tables(&out.join("run"), format);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
-    for table in [
-        "production",
-        "flows",
-        "consumption",
-        "shortfall",
-        "prices",
-        "stocks",
-    ] {
+    for def in lodestone_engine::tables::TABLES {
+        let table = def.name;
         let rows = parquet_rows(&pq.join("run").join(format!("{table}.parquet")));
         let expected = csv_rows(&csv.join("run").join(format!("{table}.csv")));
-        assert!(!expected.is_empty(), "{table} is empty");
+        // (the tiny dataset has no platforms, so not every yearly table has rows)
+        let per_period = def.grain == lodestone_engine::tables::Grain::Period;
+        assert!(!per_period || !expected.is_empty(), "{table} is empty");
         assert_eq!(rows, expected, "{table}");
     }
 }

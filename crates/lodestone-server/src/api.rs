@@ -575,6 +575,7 @@ fn run_work(loaded: Loaded, sc: Scenario) -> Work {
         p.set_done(1);
         p.set_phase("summarizing");
         let s = lodestone_engine::summarize(&r);
+        let tables = tables::all_csv(&r, &s)?;
         drop(r);
         p.set_done(2);
         p.set_phase("saving");
@@ -584,6 +585,7 @@ fn run_work(loaded: Loaded, sc: Scenario) -> Work {
         Ok(Output {
             result,
             balance_ok: Some(s.balance.ok),
+            tables,
         })
     })
 }
@@ -735,21 +737,40 @@ async fn ensemble_summary(State(st): St, ApiPath(id): ApiPath<String>) -> ApiRes
     .await
 }
 
-async fn run_csv(State(st): St, ApiPath((id, table)): ApiPath<(String, String)>) -> ApiResult {
+/// `?layout=` of a run's table: `tidy` (the default) or `wide`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableQuery {
+    layout: Option<tables::Layout>,
+}
+
+async fn run_csv(
+    State(st): St,
+    ApiPath((id, table)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<TableQuery>,
+) -> ApiResult {
     blocking(move || {
         let id = parse_id(&id, "run")?;
         let table = table.trim_end_matches(".csv").to_string();
-        if !tables::names().contains(&table.as_str()) {
+        let Some(def) = lodestone_engine::tables::find(&table) else {
             return Err(ApiError::not_found(
                 format!("no table `{table}`"),
                 Some(format!("tables: {}", tables::names().join(", "))),
             ));
-        }
-        let (_, text) = finished_result(&st, id, "run")?;
-        let summary: Value = serde_json::from_str(&text)
-            .map_err(|e| ApiError::Internal(format!("stored summary of run {id}: {e}")))?;
-        let csv = tables::csv(&summary, &table)
-            .ok_or_else(|| ApiError::Internal(format!("cannot write table {table}")))?;
+        };
+        finished_result(&st, id, "run")?;
+        let stored = st.db.table(id, &table)?.ok_or_else(|| {
+            ApiError::not_found(
+                format!("run {id} was stored without its tables (by an older server)"),
+                Some("submit the run again with \"cache\": false".into()),
+            )
+        })?;
+        let csv = match q.layout.unwrap_or_default() {
+            tables::Layout::Tidy => stored,
+            tables::Layout::Wide => tables::parse(def, &stored)
+                .and_then(|t| tables::wide_csv(&t))
+                .map_err(ApiError::Internal)?,
+        };
         let disposition = format!("attachment; filename=\"run-{id}-{table}.csv\"");
         Ok((
             [
@@ -862,6 +883,7 @@ fn ensemble_work(
         Ok(Output {
             result,
             balance_ok: Some(summary.unbalanced_runs == 0),
+            ..Output::default()
         })
     })
 }

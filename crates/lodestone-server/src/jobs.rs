@@ -65,12 +65,14 @@ impl Progress {
 }
 
 /// What a finished job hands back.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Output {
     /// The result, JSON text.
     pub result: String,
     /// Whether mass balance held (runs), stored beside the result for listings.
     pub balance_ok: Option<bool>,
+    /// A run's tables: (name, CSV text), stored beside the result.
+    pub tables: Vec<(String, String)>,
 }
 
 /// The work of a job. `Err` is a message for the user; the job is marked failed.
@@ -194,9 +196,7 @@ fn worker(inner: &Inner) {
         let snap = progress.snapshot();
         let counts = (snap.done, snap.total);
         let stored = match outcome {
-            Ok(Ok(out)) => inner
-                .db
-                .finish_ok(id, &out.result, out.balance_ok, counts, elapsed),
+            Ok(Ok(out)) => inner.db.finish_ok(id, &out, counts, elapsed),
             Ok(Err(message)) => inner.db.finish_err(id, &message, counts, elapsed),
             Err(panic) => {
                 let what = panic
@@ -261,6 +261,7 @@ mod tests {
                     Ok(Output {
                         result: "{\"x\":1}".into(),
                         balance_ok: Some(true),
+                        ..Output::default()
                     })
                 }),
             )
@@ -288,6 +289,7 @@ mod tests {
                     Ok(Output {
                         result: "1".into(),
                         balance_ok: None,
+                        ..Output::default()
                     })
                 }),
             )
@@ -312,6 +314,7 @@ mod tests {
             Ok(Output {
                 result: "null".into(),
                 balance_ok: None,
+                ..Output::default()
             })
         });
         runner.submit(&job(), blocker).unwrap();
@@ -327,6 +330,7 @@ mod tests {
                 Ok(Output {
                     result: "null".into(),
                     balance_ok: None,
+                    ..Output::default()
                 })
             })
         };

@@ -1,5 +1,6 @@
 //! The run store: one SQLite file (`lodestone-server.sqlite3`) in the store directory with
-//! every job (a run or an ensemble), its state, progress at the end and its result JSON.
+//! every job (a run or an ensemble), its state, progress at the end and its result JSON,
+//! and a finished run's tables (`run_tables`: the CSV text of each, as `run --out` writes).
 //!
 //! A job is written when it is queued, when it starts and when it ends, each in its own
 //! statement, so a restart loses nothing finished. Jobs found `queued` or `running` when
@@ -43,6 +44,12 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs(cache_key, state);
 CREATE INDEX IF NOT EXISTS jobs_kind ON jobs(kind, id);
+CREATE TABLE IF NOT EXISTS run_tables (
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    name TEXT NOT NULL,
+    csv TEXT NOT NULL,
+    PRIMARY KEY (job_id, name)
+);
 ";
 
 /// State of a job.
@@ -240,12 +247,20 @@ impl Db {
     pub fn finish_ok(
         &self,
         id: i64,
-        result: &str,
-        balance_ok: Option<bool>,
+        out: &crate::jobs::Output,
         progress: (u64, u64),
         elapsed_s: f64,
     ) -> rusqlite::Result<()> {
-        self.conn().execute(
+        let (result, balance_ok) = (&out.result, out.balance_ok);
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (name, csv) in &out.tables {
+            tx.execute(
+                "INSERT OR REPLACE INTO run_tables (job_id, name, csv) VALUES (?1, ?2, ?3)",
+                params![id, name, csv],
+            )?;
+        }
+        tx.execute(
             "UPDATE jobs SET state = 'done', result = ?2, balance_ok = ?3, progress_done = ?4,
              progress_total = ?5, elapsed_s = ?6, finished_ms = ?7, error = NULL WHERE id = ?1",
             params![
@@ -258,7 +273,18 @@ impl Db {
                 now_ms()
             ],
         )?;
-        Ok(())
+        tx.commit()
+    }
+
+    /// The stored CSV text of table `name` of job `id`, if stored.
+    pub fn table(&self, id: i64, name: &str) -> rusqlite::Result<Option<String>> {
+        self.conn()
+            .query_row(
+                "SELECT csv FROM run_tables WHERE job_id = ?1 AND name = ?2",
+                params![id, name],
+                |r| r.get(0),
+            )
+            .optional()
     }
 
     /// Marks a job failed.
@@ -380,7 +406,12 @@ mod tests {
             let b = db.insert(&job).unwrap();
             db.start(b).unwrap();
             let c = db.insert(&job).unwrap();
-            db.finish_ok(c, "{}", Some(true), (3, 3), 0.1).unwrap();
+            let out = crate::jobs::Output {
+                result: "{}".into(),
+                balance_ok: Some(true),
+                tables: vec![("flows".into(), "period,value\n2024,1\n".into())],
+            };
+            db.finish_ok(c, &out, (3, 3), 0.1).unwrap();
             assert_eq!(db.reusable("k").unwrap().unwrap().id, c);
             (a, b)
         };
@@ -392,5 +423,9 @@ mod tests {
         }
         assert_eq!(db.list(Some("run"), 10).unwrap().len(), 3);
         assert_eq!(db.result(3).unwrap().as_deref(), Some("{}"));
+        // a finished run's tables are kept beside its result, after a restart too
+        let flows = db.table(3, "flows").unwrap();
+        assert_eq!(flows.as_deref(), Some("period,value\n2024,1\n"));
+        assert_eq!(db.table(3, "prices").unwrap(), None);
     }
 }
