@@ -893,7 +893,7 @@ async fn submit_ensemble(
     ApiJson(req): ApiJson<ScenarioRequest>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Value>)> {
     blocking(move || {
-        let runs = req.runs.unwrap_or(50);
+        let runs = req.runs.unwrap_or(lodestone_engine::ensemble::DEFAULT_RUNS);
         if runs == 0 || runs > MAX_ENSEMBLE_RUNS {
             return Err(ApiError::bad_request(
                 format!("`runs` must be between 1 and {MAX_ENSEMBLE_RUNS}"),
@@ -906,7 +906,7 @@ async fn submit_ensemble(
                 Some("leave it out to use the server's workers"),
             ));
         }
-        let seed = req.seed.unwrap_or(1);
+        let seed = req.seed.unwrap_or(lodestone_engine::ensemble::DEFAULT_SEED);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = req.threads.unwrap_or(st.workers).clamp(1, cores.max(1));
         let (sc, loaded) = resolve_request(&st, &req)?;

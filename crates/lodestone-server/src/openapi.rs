@@ -256,8 +256,8 @@ fn build(token: bool) -> Value {
                         "toml": {"type": "string"},
                         "file": {"type": "string", "minLength": 1, "maxLength": 100},
                         "cache": {"type": "boolean"},
-                        "runs": {"type": "integer", "minimum": 1, "maximum": crate::api::MAX_ENSEMBLE_RUNS, "description": "Replicates (default 50)."},
-                        "seed": {"type": "integer", "minimum": 0, "description": "Master seed (default 1)."},
+                        "runs": {"type": "integer", "minimum": 1, "maximum": crate::api::MAX_ENSEMBLE_RUNS, "description": format!("Replicates (default {}, as `lodestone ensemble`).", lodestone_engine::ensemble::DEFAULT_RUNS)},
+                        "seed": {"type": "integer", "minimum": 0, "description": format!("Master seed (default {}, as `lodestone ensemble`).", lodestone_engine::ensemble::DEFAULT_SEED)},
                         "threads": {"type": "integer", "minimum": 1, "description": "Threads (default: the server's workers; at most the machine's cores); the result does not depend on it."},
                     }},
                 "Job": {"type": "object", "properties": {
