@@ -1,7 +1,8 @@
 //! The one table model: every output table of a run — its name, grain, key columns, value
 //! unit and description — declared once in [`TABLES`], and the rows of each built from a
-//! run. `lodestone run --out` (CSV, Parquet, xlsx), the API's `/api/runs/{id}/csv/{table}`,
-//! the report and the Python package all read tables from here.
+//! run. `lodestone run --out` (CSV, Parquet, xlsx), the API's `/api/runs/{id}/csv/{table}`
+//! and the Python package's frames all build their tables here. (The report draws from
+//! the run and its summary directly: its origin-traced flows are not one of these tables.)
 //!
 //! Every table is tidy: `period`, then its key columns (`country`, `sector`, `exporter`,
 //! `importer`, `material`…), then `value` and `unit`. [`wide`] is the same table with one
