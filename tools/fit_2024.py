@@ -80,7 +80,7 @@ def figures(data, out, years):
     with open(os.path.join(out, "summary.json")) as f:
         summ = json.load(f)
     country = {r["id"]: r["country"] for r in rows(os.path.join(data, "facilities.csv"))}
-    price = {(r["period"], r["entity"], r["metric"]): float(r["value"])
+    price = {(r["period"], r["market"], r["material"]): float(r["value"])
              for r in rows(os.path.join(out, "prices.csv"))}
     res = {}
     for y in years:
@@ -90,10 +90,10 @@ def figures(data, out, years):
              ("ndpr_oxide", "dy_oxide", "tb_oxide", "ndpr_metal", "dy_metal", "tb_metal") + MAGNETS}
         t = v = 0.0
         for f in rows(os.path.join(out, "flows.csv")):
-            if f["period"].startswith(ys) and f["entity"].startswith("CN->") and f["metric"] in MAGNETS:
+            if f["period"].startswith(ys) and f["exporter"] == "CN" and f["material"] in MAGNETS:
                 q = float(f["value"])
                 t += q
-                v += q * price[(f["period"], "CN", f["metric"])]
+                v += q * price[(f["period"], "CN", f["material"])]
         r["magnet_exports_t"] = t
         r["magnet_uv"] = v / t if t else float("nan")
         r["magnet_output_world"] = sum(a["production"]["magnet"].values())

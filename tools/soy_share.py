@@ -11,7 +11,7 @@ OBS_M = {"2017-11": 4.7, "2017-12": 6.19, "2018-10": .067, "2018-11": 0, "2018-1
 d = sys.argv[1]
 by = defaultdict(float)
 for r in csv.DictReader(open(f"{d}/flows.csv")):
-    f, t = r["entity"].split("->")
+    f, t = r["exporter"], r["importer"]
     if t != "CN":
         continue
     by[(r["period"], f)] += float(r["value"])

@@ -55,8 +55,14 @@ __version__ = _lo.version()
 ScenarioLike = Union[str, "os.PathLike[str]", Scenario]
 """A shipped scenario name (``"baseline"``), a path to a ``.toml`` file, or a :class:`Scenario`."""
 
-TABLES = ("production", "flows", "consumption", "shortfall", "prices", "stocks")
-"""The tables of a run (as ``lodestone run --out`` writes them, keys split into columns)."""
+TABLES = (
+    "production", "flows", "consumption", "shortfall", "prices", "stocks",
+    "production_by_stage", "shares", "demand", "surplus", "imports", "dependency",
+    "independence", "platforms",
+)
+"""The tables of a run, as ``lodestone run --out`` writes them and the API serves them
+(one table model, ``lodestone_engine::tables``): period, key columns, value, unit. The
+first six have a row per period, the others a row per year."""
 
 
 def datasets() -> List[str]:
@@ -89,13 +95,15 @@ def _frame(raw: Tuple[List[str], List[Tuple[str, bytes]], List[str]]) -> pd.Data
 class Run:
     """One run of a scenario (:func:`run`): its summary and its tables as DataFrames.
 
-    Tables (built on first use, then cached), one row per period and key:
+    Tables (built on first use, then cached; every one of :data:`TABLES`), the columns
+    and rows of ``lodestone run --out``'s files: period, keys, value, unit. One row per
+    period and key:
 
-    - ``production``: period, facility, country, material, tonnes
-    - ``flows``: period, exporter, importer, material, tonnes
-    - ``consumption`` and ``shortfall``: period, country, sector, material, tonnes
-    - ``prices``: period, market, material, usd_per_kg
-    - ``stocks``: period, market, holder (strategic | commercial), material, tonnes
+    - ``production``: period, facility, country, material, value, unit (tonnes)
+    - ``flows``: period, exporter, importer, material, value, unit (tonnes)
+    - ``consumption`` and ``shortfall``: period, country, sector, material, value, unit
+    - ``prices``: period, market, material, value, unit (usd_per_kg)
+    - ``stocks``: period, market, holder (strategic | commercial), material, value, unit
     """
 
     def __init__(self, raw: "_lo.RawRun"):
@@ -136,32 +144,33 @@ class Run:
 
     @property
     def production(self) -> pd.DataFrame:
-        """Output per facility: period, facility, country, material, tonnes."""
+        """Output per facility: period, facility, country, material, value, unit (tonnes)."""
         return self.table("production")
 
     @property
     def flows(self) -> pd.DataFrame:
-        """Trade: period, exporter, importer, material, tonnes."""
+        """Trade: period, exporter, importer, material, value, unit (tonnes)."""
         return self.table("flows")
 
     @property
     def consumption(self) -> pd.DataFrame:
-        """Demand met: period, country, sector, material, tonnes."""
+        """Demand met: period, country, sector, material, value, unit (tonnes)."""
         return self.table("consumption")
 
     @property
     def shortfall(self) -> pd.DataFrame:
-        """Demand not met: period, country, sector, material, tonnes."""
+        """Demand not met: period, country, sector, material, value, unit (tonnes)."""
         return self.table("shortfall")
 
     @property
     def prices(self) -> pd.DataFrame:
-        """Market prices: period, market, material, usd_per_kg."""
+        """Market prices: period, market, material, value, unit (usd_per_kg)."""
         return self.table("prices")
 
     @property
     def stocks(self) -> pd.DataFrame:
-        """Stocks at the end of each period: period, market, holder, material, tonnes."""
+        """Stocks at the end of each period: period, market, holder, material, value, unit
+        (tonnes)."""
         return self.table("stocks")
 
     def shares(self, stage: str) -> pd.DataFrame:
@@ -187,7 +196,7 @@ class Run:
         if sel.empty:
             known = ", ".join(sorted(p["material"].unique()))
             raise KeyError(f"no prices for material {material!r}; materials: {known}")
-        wide = sel.pivot(index="period", columns="market", values="usd_per_kg")
+        wide = sel.pivot(index="period", columns="market", values="value")
         wide.columns.name = "market"
         return wide
 

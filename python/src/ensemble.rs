@@ -207,6 +207,7 @@ pub fn ensemble_shard<'py>(
             Ok(shard::Shard {
                 scenario: sc.name.clone(),
                 dataset: ds.name.clone(),
+                step: ensemble::step_name(&sc).to_string(),
                 seed,
                 start,
                 checkpoints: ensemble::checkpoints(&sc),
@@ -277,7 +278,10 @@ pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyR
                 w.write_record(header).map_err(|e| fail(name, &e))?;
                 Ok::<_, Error>(w)
             };
-            let mut rep = open("replicates.csv", &["replicate", "year", "metric", "value"])?;
+            let mut rep = open(
+                "replicates.csv",
+                &["replicate", "year", "metric", "value", "unit"],
+            )?;
             let mut par = open("parameters.csv", &["replicate", "parameter", "value"])?;
             let mut err: Option<csv::Error> = None;
             let mut each = |r: &ensemble::Replicate| {
@@ -287,7 +291,8 @@ pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyR
                         par.write_record([i.as_str(), p, &v.to_string()])?;
                     }
                     for (y, m, v) in &r.rows {
-                        rep.write_record([i.as_str(), y, m, &v.to_string()])?;
+                        let unit = ensemble::metric_unit(m);
+                        rep.write_record([i.as_str(), y, m, &v.to_string(), unit])?;
                     }
                     Ok(())
                 };

@@ -114,14 +114,14 @@ impl PyRun {
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
     }
 
-    /// Table `name` (production, flows, consumption, shortfall, prices, stocks).
+    /// Table `name` (one of `table_names()`: the tables of `lodestone run --out`).
     fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<RawTable<'py>> {
         let frame = py
-            .detach(|| guard(|| Ok(frames::build(&self.result, name))))?
+            .detach(|| guard(|| Ok(frames::build(&self.result, &self.summary, name))))?
             .ok_or_else(|| {
                 pyo3::exceptions::PyKeyError::new_err(format!(
                     "no table `{name}`; tables: {}",
-                    frames::TABLES.join(", ")
+                    frames::names().join(", ")
                 ))
             })?;
         let cols = (frame.columns.iter())

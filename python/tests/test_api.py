@@ -48,28 +48,23 @@ def test_baseline_summary_is_the_cli_json(cli, baseline):
     assert baseline.summary["stats"]["periods"] == 144
 
 
-def test_tables_are_the_cli_tables_with_keys_split(cli, tmp_path):
+def test_tables_are_the_cli_out_files(cli, tmp_path):
     r = lodestone.run("baseline", step="year")
     subprocess.run([cli, "run", "baseline", "--step", "year", "--out", str(tmp_path)],
                    check=True, capture_output=True)
-    packed = {
-        "production": lambda d: d["facility"],
-        "flows": lambda d: d["exporter"] + "->" + d["importer"],
-        "consumption": lambda d: d["country"] + "/" + d["sector"],
-        "shortfall": lambda d: d["country"] + "/" + d["sector"],
-        "prices": lambda d: d["market"],
-        "stocks": lambda d: d["market"] + "/" + d["holder"],
-    }
-    for name, entity in packed.items():
+    files = sorted(p.stem for p in tmp_path.glob("*.csv"))
+    assert files == sorted(lodestone.TABLES)
+    for name in lodestone.TABLES:
         df = r.table(name)
-        csv = pd.read_csv(tmp_path / f"{name}.csv", dtype={"period": str}, keep_default_na=False)
-        assert len(df) == len(csv) > 0, name
-        assert list(df["period"]) == list(csv["period"]), name
-        assert list(entity(df)) == list(csv["entity"]), name
-        assert list(df["material"]) == list(csv["metric"]), name
-        value = df.columns[-1]
-        assert np.array_equal(df[value].to_numpy(), csv["value"].to_numpy()), name
+        csv = pd.read_csv(tmp_path / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert list(df.columns) == list(csv.columns), name
+        assert len(df) == len(csv), name
+        assert list(df.columns[-2:]) == ["value", "unit"], name
+        for col in df.columns[:-2].tolist() + ["unit"]:
+            assert list(df[col]) == list(csv[col]), (name, col)
+        assert np.array_equal(df["value"].to_numpy(), csv["value"].astype(float).to_numpy()), name
     assert r.production["country"].isin(["CN", "US", "AU"]).any()
+    assert (r.prices["unit"] == "usd_per_kg").all()
 
 
 def test_what_if_in_python_equals_the_toml_file(tmp_path):

@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 pub struct EnsembleArgs {
     /// Scenario name or path (its `[[uncertainty]]` entries are sampled).
     pub scenario: String,
-    /// Number of replicates.
-    #[arg(long, default_value_t = 100)]
+    /// Number of replicates (the API's default too).
+    #[arg(long, default_value_t = ensemble::DEFAULT_RUNS)]
     pub runs: usize,
-    /// Master seed: replicate i is seeded from (seed, i).
-    #[arg(long, default_value_t = 42)]
+    /// Master seed: replicate i is seeded from (seed, i) (the API's default too).
+    #[arg(long, default_value_t = ensemble::DEFAULT_SEED)]
     pub seed: u64,
     /// Worker threads (default: all cores). The output does not depend on it.
     #[arg(long)]
@@ -33,8 +33,9 @@ pub struct EnsembleArgs {
     /// Print the ensemble summary as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write ensemble.json, replicates.csv (replicate, year, metric, value) and
-    /// parameters.csv (replicate, parameter, value) into this folder.
+    /// Write ensemble.json (with the step and version it ran at), replicates.csv
+    /// (replicate, year, metric, value, unit) and parameters.csv (replicate, parameter,
+    /// value) into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Format of the per-replicate tables written with --out: `csv`, `xlsx` (one
@@ -86,7 +87,7 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut writers = match &a.out {
-        Some(dir) => Some(open_tables(dir, &a, &sc, &ds)?),
+        Some(dir) => Some(open_tables(dir, &a, threads, &sc, &ds)?),
         None => None,
     };
     let mut write_err: Option<anyhow::Error> = None;
@@ -108,7 +109,14 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
                         out.row(par, &[Cell::Int(i), Cell::Text(p), Cell::Float(*v)])?;
                     }
                     for (y, m, v) in ensemble::flatten(summary) {
-                        let cells = [Cell::Int(i), Cell::Text(&y), Cell::Text(&m), Cell::Float(v)];
+                        let unit = ensemble::metric_unit(&m);
+                        let cells = [
+                            Cell::Int(i),
+                            Cell::Text(&y),
+                            Cell::Text(&m),
+                            Cell::Float(v),
+                            Cell::Text(unit),
+                        ];
                         out.row(rep, &cells)?;
                     }
                     Ok(())
@@ -159,6 +167,7 @@ type Writers = (Tables, Handle, Handle);
 fn open_tables(
     dir: &Path,
     a: &EnsembleArgs,
+    threads: usize,
     sc: &lodestone_model::Scenario,
     ds: &lodestone_model::Dataset,
 ) -> Result<Writers> {
@@ -168,6 +177,7 @@ fn open_tables(
         let mut readme = Readme::new(title, sc, ds);
         readme.facts.push(("runs".into(), a.runs.to_string()));
         readme.facts.push(("seed".into(), a.seed.to_string()));
+        readme.facts.push(("threads".into(), threads.to_string()));
         readme.units = readme_units();
         readme
     })?;
@@ -178,6 +188,7 @@ fn open_tables(
             ("year", Kind::Text),
             ("metric", Kind::Text),
             ("value", Kind::Float),
+            ("unit", Kind::Text),
         ],
     )?;
     let par = out.table(
@@ -223,17 +234,17 @@ fn readme_units() -> Vec<(String, String)> {
     [
         (
             "replicates",
-            "one row per replicate, year and metric (the keys of ensemble.json's annual quantiles)",
+            "one row per replicate, year and metric (the keys of ensemble.json's annual quantiles), with the metric's unit",
         ),
-        ("production.*, shortfall.*", "tonnes in the year"),
+        ("production.*, shortfall.*", "tonnes in the year (unit: tonnes)"),
         (
             "shares.*, dependency.*, independence.*, import_share.*",
-            "fractions (0–1)",
+            "fractions (0–1; unit: share)",
         ),
-        ("prices.*", "USD/kg, the year's mean"),
+        ("prices.*", "USD/kg, the year's mean (unit: usd_per_kg)"),
         (
             "premium.*",
-            "a market's price over the supplier's own (ratio)",
+            "a market's price over the supplier's own (unit: ratio)",
         ),
         (
             "parameters",

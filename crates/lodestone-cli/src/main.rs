@@ -71,7 +71,8 @@ enum Command {
     #[command(after_help = "Examples:
   lodestone run                                   # the baseline's headline tables
   lodestone run my-what-if.toml --out results/    # tidy CSV tables and summary.json
-  lodestone run baseline --out baseline.xlsx --format xlsx   # the same tables as an Excel workbook")]
+  lodestone run baseline --out baseline.xlsx --format xlsx   # the same tables as an Excel workbook
+  lodestone run baseline --out wide/ --layout wide   # years as columns (flows summed, prices averaged)")]
     Run {
         /// Scenario name (see `lodestone scenarios`) or path to a .toml file.
         #[arg(default_value = "baseline")]
@@ -82,9 +83,16 @@ enum Command {
         /// Print one JSON document on stdout instead of tables.
         #[arg(long)]
         json: bool,
-        /// Write tidy tables and summary.json into this folder.
+        /// Write the run's tables (`period`, key columns, `value`, `unit`; the same tables
+        /// as the API's /api/runs/{id}/csv/{table}) and summary.json into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Shape of the tables written with --out: `tidy` (one row per period, key and
+        /// value) or `wide` (one row per key, one column per year: a year's periods summed,
+        /// averaged for prices, the last for stocks; CSV only). Not the global `--wide`,
+        /// which keeps terminal tables whole.
+        #[arg(long, value_enum, default_value = "tidy", requires = "out")]
+        layout: tables::Layout,
         /// Format of the tables written with --out: `csv`, `xlsx` (one workbook:
         /// `DIR/<scenario>.xlsx`, or `--out FILE.xlsx`; a README sheet, then a sheet per
         /// table), or `parquet` (needs a build with `--features parquet`).
@@ -235,8 +243,15 @@ fn dispatch(cli: Cli) -> Result<i32> {
             json,
             out,
             format,
+            layout,
             step,
-        } => cmd_run(&scenario, data, json, out, format, step.as_deref()),
+        } => cmd_run(
+            &scenario,
+            data,
+            json,
+            (out, format, layout),
+            step.as_deref(),
+        ),
         Command::Backtest(args) => backtest_cmd::run(args),
         Command::Validate { path, data } => cmd_validate(&path, data),
         Command::Scenarios => cmd_scenarios(),
@@ -274,10 +289,10 @@ fn cmd_run(
     scenario: &str,
     data: Option<PathBuf>,
     json: bool,
-    out: Option<PathBuf>,
-    format: sink::Format,
+    (out, format, layout): (Option<PathBuf>, sink::Format, tables::Layout),
     step: Option<&str>,
 ) -> Result<i32> {
+    tables::check_layout(layout, format)?;
     let mut sc = load::scenario(scenario)?;
     load::override_step(&mut sc, step);
     warn_step(&sc);
@@ -300,7 +315,7 @@ fn cmd_run(
     let summary = lodestone_engine::summarize(&r);
     let doc = serde_json::to_string_pretty(&summary)?;
     if let (Some(dir), Some(mut sink)) = (&out, sink) {
-        let mut files = tables::write(&r, &mut sink)?;
+        let mut files = tables::write(&r, &summary, layout, &mut sink)?;
         files.extend(sink.close()?.map(|p| p.display().to_string()));
         if !(format == sink::Format::Xlsx && xlsx::names_file(dir)) {
             files.push(tables::write_summary(&doc, dir)?);

@@ -116,6 +116,32 @@ fn run_side(arg: &str, data: Option<&Path>) -> Result<Side> {
     })
 }
 
+/// The step an ensemble's JSON records (`ensemble.json` of this version on), if any.
+fn ensemble_step(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.get("step")?.as_str().map(String::from)
+}
+
+/// Say so when the ensemble ran at another step than a run it is drawn beside: its years
+/// compare, its months do not.
+fn warn_mixed_steps(step: &str, path: &Path, sides: &[Side]) {
+    for s in sides {
+        let run_step = match s.result.periods.first().map(|p| p.period.months) {
+            Some(3) => "quarter",
+            Some(12) => "year",
+            _ => "month",
+        };
+        if run_step != step {
+            eprintln!(
+                "warning: {} ran at step `{step}`, the run of `{}` at `{run_step}`; the fan charts compare years, not months\n  hint: lodestone ensemble {} --step {run_step}",
+                path.display(),
+                s.summary.scenario,
+                s.summary.scenario
+            );
+        }
+    }
+}
+
 /// Run the scenarios, write `DIR/<scenario>.html` (or `DIR/<a>-vs-<b>.html`) and, with
 /// `--svg` / `--png`, `DIR/<stem>-charts/*.svg` / `*.png`; print the report's absolute path on stdout.
 /// Exit code 0, or 1 if a run breaks mass balance.
@@ -138,7 +164,9 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| bad_input(format!("{}: cannot read ensemble: {e}", p.display())))?;
-            Some(Ensemble::parse(&text).map_err(|e| bad_input(format!("{}: {e}", p.display())))?)
+            let e =
+                Ensemble::parse(&text).map_err(|e| bad_input(format!("{}: {e}", p.display())))?;
+            Some((e, ensemble_step(&text)))
         }
         None => None,
     };
@@ -146,6 +174,10 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         .iter()
         .map(|s| run_side(s, args.data.as_deref()))
         .collect::<Result<_>>()?;
+    if let (Some((_, Some(step))), Some(p)) = (&ensemble, &args.ensemble) {
+        warn_mixed_steps(step, p, &sides);
+    }
+    let ensemble = ensemble.map(|(e, _)| e);
     let runs: Vec<Run<'_>> = sides
         .iter()
         .map(|s| Run {

@@ -171,11 +171,20 @@ fn run_writes_tidy_tables_and_json() {
         "stocks",
     ] {
         let csv = std::fs::read_to_string(out.join(format!("{t}.csv"))).unwrap();
-        assert!(csv.starts_with("period,entity,metric,value,unit\n"), "{t}");
+        let def = lodestone_engine::tables::find(t).unwrap();
+        let header = format!("{}\n", def.columns().join(","));
+        assert!(
+            csv.starts_with(&header),
+            "{t}: {}",
+            csv.lines().next().unwrap_or("")
+        );
         assert!(csv.lines().count() > 1, "{t} is empty");
     }
     let flows = std::fs::read_to_string(out.join("flows.csv")).unwrap();
-    assert!(flows.contains("AU->CN,conc_a"), "{flows}");
+    assert!(flows.starts_with("period,exporter,importer,material,value,unit\n"));
+    assert!(flows.contains(",AU,CN,conc_a,"), "{flows}");
+    let stocks = std::fs::read_to_string(out.join("stocks.csv")).unwrap();
+    assert!(stocks.starts_with("period,market,holder,material,value,unit\n"));
 }
 
 #[test]

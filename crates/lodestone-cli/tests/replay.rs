@@ -33,7 +33,8 @@ fn scenario_text() -> String {
     std::fs::read_to_string(root().join("scenarios/replay-2010-2014.toml")).unwrap()
 }
 
-/// The replay's monthly tables: (period, entity, metric) → value, for prices and flows.
+/// The replay's monthly tables: (period, entity, material) → value, for prices (entity:
+/// the market) and flows (entity: `EXPORTER->IMPORTER`).
 struct Tables {
     prices: BTreeMap<(String, String, String), f64>,
     flows: BTreeMap<(String, String, String), f64>,
@@ -43,9 +44,12 @@ fn read_table(path: &Path) -> BTreeMap<(String, String, String), f64> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut out = BTreeMap::new();
     for line in text.lines().skip(1) {
+        // period, keys…, material, value, unit
         let f: Vec<&str> = line.split(',').collect();
-        let v: f64 = f[3].parse().unwrap();
-        out.insert((f[0].into(), f[1].into(), f[2].into()), v);
+        let n = f.len();
+        let v: f64 = f[n - 2].parse().unwrap();
+        let entity = f[1..n - 3].join("->");
+        out.insert((f[0].into(), entity, f[n - 3].into()), v);
     }
     out
 }

@@ -489,8 +489,9 @@ fn s8_us_share_is_within_five_points_where_fitted_and_zero_where_customs_shows_n
     let us_to_cn = |m: &str| -> f64 {
         flows
             .lines()
-            .filter(|l| l.starts_with(&format!("{m},US->CN,soybeans,")))
-            .map(|l| l.split(',').nth(3).unwrap().parse::<f64>().unwrap())
+            // period, exporter, importer, material, value, unit
+            .filter(|l| l.starts_with(&format!("{m},US,CN,soybeans,")))
+            .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
             .sum()
     };
     for m in ["2018-11", "2025-09", "2025-10"] {

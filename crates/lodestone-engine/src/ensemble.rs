@@ -27,6 +27,32 @@ pub mod shard;
 /// The sampled parameter values of one replicate: (parameter path, value).
 pub type Sampled = Vec<(String, f64)>;
 
+/// Replicates when none are asked for: the CLI's `--runs`, the API's `runs` and the
+/// Python package's `runs` all default to it.
+pub const DEFAULT_RUNS: usize = 100;
+/// Master seed when none is given (CLI, API and Python alike).
+pub const DEFAULT_SEED: u64 = 42;
+
+/// The time step a scenario runs at (`month`, `quarter`, `year`), as an ensemble records it.
+pub fn step_name(sc: &Scenario) -> &'static str {
+    match sc.horizon.step {
+        lodestone_model::time::Step::Month => "month",
+        lodestone_model::time::Step::Quarter => "quarter",
+        lodestone_model::time::Step::Year => "year",
+    }
+}
+
+/// The unit of an annual metric path of [`flatten`] (`production.magnet.CN` → `tonnes`):
+/// the `unit` column of `replicates.csv`.
+pub fn metric_unit(path: &str) -> &'static str {
+    match path.split('.').next().unwrap_or("") {
+        "production" | "shortfall" => "tonnes",
+        "prices" => "usd_per_kg",
+        "premium" => "ratio",
+        _ => "share",
+    }
+}
+
 /// How to run an ensemble.
 #[derive(Debug, Clone, Copy)]
 pub struct EnsembleOptions {
@@ -211,6 +237,13 @@ pub struct EnsembleSummary {
     pub runs: usize,
     /// Master seed.
     pub seed: u64,
+    /// The time step the replicates ran at (`month`, `quarter`, `year`): a report does not
+    /// mix an ensemble of one step with a run of another unawares. (Threads are not
+    /// recorded: the results do not depend on them, and this file is the same bytes at
+    /// any thread count.)
+    pub step: String,
+    /// The Lodestone version that computed it.
+    pub version: String,
     /// year → metric path → quantiles.
     pub annual: BTreeMap<String, BTreeMap<String, Quantiles>>,
     /// Sampled parameters → quantiles (a check on the sampling).
@@ -740,7 +773,7 @@ impl Accumulator {
     }
 
     /// The ensemble summary of the replicates added.
-    pub fn finish(self, scenario: &str, dataset: &str, seed: u64) -> EnsembleSummary {
+    pub fn finish(self, scenario: &str, dataset: &str, seed: u64, step: &str) -> EnsembleSummary {
         let supplier = "CN";
         let mut probabilities = Vec::new();
         for ((b, st, t), counts) in &self.tti {
@@ -761,6 +794,8 @@ impl Accumulator {
             dataset: dataset.to_string(),
             runs: self.n,
             seed,
+            step: step.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
             annual: self.annual.into_iter().map(|(y, m)| (y, done(m))).collect(),
             parameters: done(self.params),
             episodes: done(self.episodes),
@@ -875,7 +910,7 @@ pub fn run_ensemble(
             agg.add(&Replicate::of(i, values, s));
         },
     )?;
-    Ok(agg.finish(&sc.name, &ds.name, opts.seed))
+    Ok(agg.finish(&sc.name, &ds.name, opts.seed, step_name(sc)))
 }
 
 #[cfg(test)]

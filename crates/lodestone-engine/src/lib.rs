@@ -18,6 +18,7 @@ pub mod settings;
 pub mod sim;
 pub mod storage;
 pub mod summary;
+pub mod tables;
 
 pub use backtest::{Backtest, Target, backtest, loss};
 pub use clearing::ClearingStatus;

@@ -95,6 +95,7 @@ fn shards_merge_to_the_local_ensemble_whatever_the_sharding() {
                 let sh = shard::Shard {
                     scenario: sc.name.clone(),
                     dataset: ds.name.clone(),
+                    step: lodestone_engine::ensemble::step_name(&sc).to_string(),
                     seed: 7,
                     start: w[0],
                     checkpoints: checkpoints(&sc),

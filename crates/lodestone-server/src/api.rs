@@ -593,6 +593,7 @@ fn run_work(loaded: Loaded, sc: Scenario, text: Option<String>) -> Work {
         p.set_done(1);
         p.set_phase("summarizing");
         let s = lodestone_engine::summarize(&r);
+        let tables = tables::all_csv(&r, &s)?;
         p.set_done(2);
         p.set_phase("writing the report");
         // A report that cannot be made does not fail the run: its summary is stored, and
@@ -617,7 +618,14 @@ fn run_work(loaded: Loaded, sc: Scenario, text: Option<String>) -> Work {
         Ok(Output {
             result,
             balance_ok: Some(s.balance.ok),
-            artifacts,
+            artifacts: artifacts
+                .into_iter()
+                .chain(
+                    tables
+                        .into_iter()
+                        .map(|(name, csv)| (tables::artifact_name(&name), csv.into_bytes())),
+                )
+                .collect(),
         })
     })
 }
@@ -814,21 +822,40 @@ async fn ensemble_summary(State(st): St, ApiPath(id): ApiPath<String>) -> ApiRes
     .await
 }
 
-async fn run_csv(State(st): St, ApiPath((id, table)): ApiPath<(String, String)>) -> ApiResult {
+/// `?layout=` of a run's table: `tidy` (the default) or `wide`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableQuery {
+    layout: Option<tables::Layout>,
+}
+
+async fn run_csv(
+    State(st): St,
+    ApiPath((id, table)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<TableQuery>,
+) -> ApiResult {
     blocking(move || {
         let id = parse_id(&id, "run")?;
         let table = table.trim_end_matches(".csv").to_string();
-        if !tables::names().contains(&table.as_str()) {
+        let Some(def) = lodestone_engine::tables::find(&table) else {
             return Err(ApiError::not_found(
                 format!("no table `{table}`"),
                 Some(format!("tables: {}", tables::names().join(", "))),
             ));
-        }
-        let (_, text) = finished_result(&st, id, "run")?;
-        let summary: Value = serde_json::from_str(&text)
-            .map_err(|e| ApiError::Internal(format!("stored summary of run {id}: {e}")))?;
-        let csv = tables::csv(&summary, &table)
-            .ok_or_else(|| ApiError::Internal(format!("cannot write table {table}")))?;
+        };
+        finished_result(&st, id, "run")?;
+        let stored = st.db.table(id, &table)?.ok_or_else(|| {
+            ApiError::not_found(
+                format!("run {id} was stored without its tables (by an older server)"),
+                Some("submit the run again with \"cache\": false".into()),
+            )
+        })?;
+        let csv = match q.layout.unwrap_or_default() {
+            tables::Layout::Tidy => stored,
+            tables::Layout::Wide => tables::parse(def, &stored)
+                .and_then(|t| tables::wide_csv(&t))
+                .map_err(ApiError::Internal)?,
+        };
         let disposition = format!("attachment; filename=\"run-{id}-{table}.csv\"");
         Ok((
             [
@@ -935,9 +962,19 @@ async fn run_report(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
 async fn run_xlsx(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
     blocking(move || {
         let id = parse_id(&id, "run")?;
-        let (row, text) = finished_result(&st, id, "run")?;
-        let summary: Value = serde_json::from_str(&text)
-            .map_err(|e| ApiError::Internal(format!("stored summary of run {id}: {e}")))?;
+        let (row, _) = finished_result(&st, id, "run")?;
+        let mut tables = Vec::new();
+        for def in lodestone_engine::tables::TABLES {
+            if let Some(csv) = st.db.table(id, def.name)? {
+                tables.push((def.name.to_string(), csv));
+            }
+        }
+        if tables.is_empty() {
+            return Err(ApiError::not_found(
+                format!("run {id} was stored without its tables (by an older server)"),
+                Some("submit the run again with \"cache\": false".into()),
+            ));
+        }
         let sources = st
             .catalog
             .dataset(&row.dataset)
@@ -970,7 +1007,7 @@ async fn run_xlsx(State(st): St, ApiPath(id): ApiPath<String>) -> ApiResult {
             ],
             sources,
         };
-        let book = crate::xlsx::workbook(&summary, &about)
+        let book = crate::xlsx::workbook(&tables, &about)
             .map_err(|e| ApiError::Internal(format!("cannot write the workbook: {e}")))?;
         Ok(attachment(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -1073,7 +1110,7 @@ fn ensemble_work(
         Ok(Output {
             result,
             balance_ok: Some(summary.unbalanced_runs == 0),
-            artifacts: Vec::new(),
+            ..Output::default()
         })
     })
 }
@@ -1083,7 +1120,7 @@ async fn submit_ensemble(
     ApiJson(req): ApiJson<ScenarioRequest>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Value>)> {
     blocking(move || {
-        let runs = req.runs.unwrap_or(50);
+        let runs = req.runs.unwrap_or(lodestone_engine::ensemble::DEFAULT_RUNS);
         if runs == 0 || runs > MAX_ENSEMBLE_RUNS {
             return Err(ApiError::bad_request(
                 format!("`runs` must be between 1 and {MAX_ENSEMBLE_RUNS}"),
@@ -1096,7 +1133,7 @@ async fn submit_ensemble(
                 Some("leave it out to use the server's workers"),
             ));
         }
-        let seed = req.seed.unwrap_or(1);
+        let seed = req.seed.unwrap_or(lodestone_engine::ensemble::DEFAULT_SEED);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = req.threads.unwrap_or(st.workers).clamp(1, cores.max(1));
         let (sc, loaded) = resolve_request(&st, &req)?;

@@ -65,14 +65,14 @@ impl Progress {
 }
 
 /// What a finished job hands back.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Output {
     /// The result, JSON text.
     pub result: String,
     /// Whether mass balance held (runs), stored beside the result for listings.
     pub balance_ok: Option<bool>,
-    /// Files stored beside the result before the job is marked done (a run's report page
-    /// and answer): name, content.
+    /// Files stored with the result, in the same transaction that marks the job done (a
+    /// run's report page, its answer and its tables as CSV): name, content.
     pub artifacts: Vec<(String, Vec<u8>)>,
 }
 
@@ -197,15 +197,7 @@ fn worker(inner: &Inner) {
         let snap = progress.snapshot();
         let counts = (snap.done, snap.total);
         let stored = match outcome {
-            Ok(Ok(out)) => out
-                .artifacts
-                .iter()
-                .try_for_each(|(name, content)| inner.db.put_artifact(id, name, content))
-                .and_then(|()| {
-                    inner
-                        .db
-                        .finish_ok(id, &out.result, out.balance_ok, counts, elapsed)
-                }),
+            Ok(Ok(out)) => inner.db.finish_ok(id, &out, counts, elapsed),
             Ok(Err(message)) => inner.db.finish_err(id, &message, counts, elapsed),
             Err(panic) => {
                 let what = panic
@@ -303,7 +295,7 @@ mod tests {
                     Ok(Output {
                         result: "1".into(),
                         balance_ok: None,
-                        artifacts: Vec::new(),
+                        ..Output::default()
                     })
                 }),
             )
@@ -328,7 +320,7 @@ mod tests {
             Ok(Output {
                 result: "null".into(),
                 balance_ok: None,
-                artifacts: Vec::new(),
+                ..Output::default()
             })
         });
         runner.submit(&job(), blocker).unwrap();
@@ -344,7 +336,7 @@ mod tests {
                 Ok(Output {
                     result: "null".into(),
                     balance_ok: None,
-                    artifacts: Vec::new(),
+                    ..Output::default()
                 })
             })
         };

@@ -1,5 +1,7 @@
 //! The run store: one SQLite file (`lodestone-server.sqlite3`) in the store directory with
-//! every job (a run or an ensemble), its state, progress at the end and its result JSON.
+//! every job (a run or an ensemble), its state, progress at the end and its result JSON,
+//! and what a finished job made beside its result (`artifacts`: a run's report page, its
+//! answer and its tables as the CSV text `run --out` writes).
 //!
 //! A job is written when it is queued, when it starts and when it ends, each in its own
 //! statement, so a restart loses nothing finished. Jobs found `queued` or `running` when
@@ -246,12 +248,20 @@ impl Db {
     pub fn finish_ok(
         &self,
         id: i64,
-        result: &str,
-        balance_ok: Option<bool>,
+        out: &crate::jobs::Output,
         progress: (u64, u64),
         elapsed_s: f64,
     ) -> rusqlite::Result<()> {
-        self.conn().execute(
+        let (result, balance_ok) = (&out.result, out.balance_ok);
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (name, content) in &out.artifacts {
+            tx.execute(
+                "INSERT OR REPLACE INTO artifacts (job_id, name, content) VALUES (?1, ?2, ?3)",
+                params![id, name, content],
+            )?;
+        }
+        tx.execute(
             "UPDATE jobs SET state = 'done', result = ?2, balance_ok = ?3, progress_done = ?4,
              progress_total = ?5, elapsed_s = ?6, finished_ms = ?7, error = NULL WHERE id = ?1",
             params![
@@ -264,17 +274,15 @@ impl Db {
                 now_ms()
             ],
         )?;
-        Ok(())
+        tx.commit()
     }
 
-    /// Stores a file a job made beside its result (a run's report page and answer), under
-    /// a name; replaces one of the same name.
-    pub fn put_artifact(&self, id: i64, name: &str, content: &[u8]) -> rusqlite::Result<()> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO artifacts (job_id, name, content) VALUES (?1, ?2, ?3)",
-            params![id, name, content],
-        )?;
-        Ok(())
+    /// The stored CSV text of table `name` of job `id` (the artifact
+    /// `crate::tables::artifact_name(name)`), if stored.
+    pub fn table(&self, id: i64, name: &str) -> rusqlite::Result<Option<String>> {
+        Ok(self
+            .artifact(id, &crate::tables::artifact_name(name))?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     /// A stored file of a job, if it has one of that name.
@@ -407,7 +415,15 @@ mod tests {
             let b = db.insert(&job).unwrap();
             db.start(b).unwrap();
             let c = db.insert(&job).unwrap();
-            db.finish_ok(c, "{}", Some(true), (3, 3), 0.1).unwrap();
+            let out = crate::jobs::Output {
+                result: "{}".into(),
+                balance_ok: Some(true),
+                artifacts: vec![(
+                    crate::tables::artifact_name("flows"),
+                    b"period,value\n2024,1\n".to_vec(),
+                )],
+            };
+            db.finish_ok(c, &out, (3, 3), 0.1).unwrap();
             assert_eq!(db.reusable("k").unwrap().unwrap().id, c);
             (a, b)
         };
@@ -419,5 +435,9 @@ mod tests {
         }
         assert_eq!(db.list(Some("run"), 10).unwrap().len(), 3);
         assert_eq!(db.result(3).unwrap().as_deref(), Some("{}"));
+        // a finished run's tables are kept beside its result, after a restart too
+        let flows = db.table(3, "flows").unwrap();
+        assert_eq!(flows.as_deref(), Some("period,value\n2024,1\n"));
+        assert_eq!(db.table(3, "prices").unwrap(), None);
     }
 }

@@ -1,110 +1,119 @@
-//! Tidy CSV tables of a stored run summary: one row per year and key path, one value.
-//!
-//! Built from the summary JSON (`annual → year → table → …`), so they exist for every
-//! stored run, after a restart too.
+//! CSV text of a run's tables (`lodestone_engine::tables`, the one table model the CLI's
+//! `run --out` writes too): written once when a run finishes and stored beside its
+//! summary, so `/api/runs/{id}/csv/{table}` serves exactly the CLI's file, after a restart
+//! too; `?layout=wide` reads the stored table back and serves years as columns.
 
-use serde_json::Value;
+use lodestone_engine::tables::{self, Row, Table, TableDef};
 
-/// Tables on offer and their columns (the last column holds the value).
-pub const TABLES: &[(&str, &[&str])] = &[
-    ("production", &["year", "stage", "country", "t"]),
-    ("shares", &["year", "stage", "country", "share"]),
-    ("shortfall", &["year", "country", "sector", "t"]),
-    ("demand", &["year", "country", "sector", "t"]),
-    ("prices", &["year", "market", "material", "usd_per_kg"]),
-    ("stocks", &["year", "market", "material", "t"]),
-    ("surplus", &["year", "market", "material", "t"]),
-    (
-        "imports",
-        &["year", "importer", "exporter", "material", "t"],
-    ),
-    (
-        "dependency",
-        &["year", "entity", "stage", "measure", "supplier", "share"],
-    ),
-    ("independence", &["year", "bloc", "stage", "share"]),
-    ("platforms", &["year", "platform", "count"]),
-];
+pub use lodestone_engine::tables::names;
 
-/// Names of the tables.
-pub fn names() -> Vec<&'static str> {
-    TABLES.iter().map(|(n, _)| *n).collect()
+/// The shape of a served table (`?layout=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One row per period, key and value (as `lodestone run --out`).
+    #[default]
+    Tidy,
+    /// One row per key, one column per year (as `lodestone run --out --layout wide`).
+    Wide,
 }
 
-fn walk(v: &Value, depth: usize, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, f64)>) {
-    if depth == 0 {
-        if let Some(x) = v.as_f64() {
-            out.push((path.clone(), x));
-        }
-        return;
-    }
-    if let Some(m) = v.as_object() {
-        for (k, child) in m {
-            path.push(k.clone());
-            walk(child, depth - 1, path, out);
-            path.pop();
-        }
-    }
-}
-
-/// The CSV text of `table` for a summary; `None` for an unknown table.
-pub fn csv(summary: &Value, table: &str) -> Option<String> {
-    let (_, columns) = TABLES.iter().find(|(n, _)| *n == table)?;
+/// The tidy CSV text of a table, byte for byte the CLI's `--out` file.
+pub fn csv(t: &Table) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(*columns).ok()?;
-    let empty = serde_json::Map::new();
-    let annual = summary
-        .get("annual")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    for (year, y) in annual {
-        let mut rows = Vec::new();
-        if let Some(t) = y.get(table) {
-            walk(t, columns.len() - 2, &mut Vec::new(), &mut rows);
-        }
-        for (keys, value) in rows {
-            let mut record = Vec::with_capacity(columns.len());
-            record.push(year.clone());
-            record.extend(keys);
-            record.push(value.to_string());
-            w.write_record(&record).ok()?;
-        }
+    let err = |e: csv::Error| format!("cannot write table {}: {e}", t.def.name);
+    w.write_record(t.def.columns()).map_err(err)?;
+    let mut record: Vec<String> = Vec::new();
+    for r in &t.rows {
+        record.clear();
+        record.push(r.period.clone());
+        record.extend(r.keys.iter().cloned());
+        record.extend([r.value.to_string(), t.def.unit.to_string()]);
+        w.write_record(&record).map_err(err)?;
     }
-    String::from_utf8(w.into_inner().ok()?).ok()
+    finish(w)
+}
+
+/// The wide CSV text of a table (years as columns; an empty cell where a key has no row
+/// that year), byte for byte the CLI's `--layout wide` file.
+pub fn wide_csv(t: &Table) -> Result<String, String> {
+    let w = tables::wide(t);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| format!("cannot write table {}: {e}", t.def.name);
+    out.write_record(&w.columns).map_err(err)?;
+    for (keys, values) in &w.rows {
+        let mut record = keys.clone();
+        record.push(w.unit.to_string());
+        record.extend(
+            values
+                .iter()
+                .map(|v| v.map_or_else(String::new, |x| x.to_string())),
+        );
+        out.write_record(&record).map_err(err)?;
+    }
+    finish(out)
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<String, String> {
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// The name a run's table is stored under among the job's artifacts.
+pub fn artifact_name(table: &str) -> String {
+    format!("table/{table}.csv")
+}
+
+/// Every table of a run as (name, tidy CSV text), to store with it.
+pub fn all_csv(
+    r: &lodestone_engine::RunResult,
+    s: &lodestone_engine::Summary,
+) -> Result<Vec<(String, String)>, String> {
+    (tables::build_all(r, s).iter())
+        .map(|t| Ok((t.def.name.to_string(), csv(t)?)))
+        .collect()
+}
+
+/// A stored tidy CSV table read back (the inverse of [`csv`]: numbers print as they parse).
+pub fn parse(def: &'static TableDef, text: &str) -> Result<Table, String> {
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let n = def.keys.len();
+    let mut rows = Vec::new();
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| format!("stored table {}: {e}", def.name))?;
+        let value = (rec.get(n + 1).and_then(|v| v.parse().ok()))
+            .ok_or_else(|| format!("stored table {}: a row without a value", def.name))?;
+        rows.push(Row {
+            period: rec.get(0).unwrap_or_default().to_string(),
+            keys: (1..=n)
+                .map(|k| rec.get(k).unwrap_or_default().to_string())
+                .collect(),
+            value,
+        });
+    }
+    Ok(Table { def, rows })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn nested_maps_become_tidy_rows() {
-        let s = json!({"annual": {
-            "2024": {"shares": {"magnet": {"CN": 0.9, "JP": 0.1}},
-                      "imports": {"JP": {"CN": {"magnet": 5.0}}}},
-            "2025": {"shares": {"magnet": {"CN": 0.8}}}}});
+    fn a_stored_table_reads_back_to_the_same_text_and_widens() {
+        let def = tables::find("flows").unwrap();
+        let text = "period,exporter,importer,material,value,unit\n\
+                    2024-01,CN,US,ndpr_oxide,0.1,tonnes\n\
+                    2024-02,CN,US,ndpr_oxide,1e-20,tonnes\n\
+                    2025-01,\"a,b\",US,ndpr_oxide,3,tonnes\n";
+        let t = parse(def, text).unwrap();
+        assert_eq!(t.rows[2].keys[0], "a,b");
+        let again = csv(&t).unwrap();
+        assert_eq!(parse(def, &again).unwrap().rows, t.rows);
         assert_eq!(
-            csv(&s, "shares").unwrap(),
-            "year,stage,country,share\n2024,magnet,CN,0.9\n2024,magnet,JP,0.1\n2025,magnet,CN,0.8\n"
-        );
-        assert_eq!(
-            csv(&s, "imports").unwrap(),
-            "year,importer,exporter,material,t\n2024,JP,CN,magnet,5\n"
-        );
-        assert_eq!(
-            csv(&s, "prices").unwrap(),
-            "year,market,material,usd_per_kg\n"
-        );
-        assert!(csv(&s, "nope").is_none());
-    }
-
-    #[test]
-    fn commas_are_quoted() {
-        let s = json!({"annual": {"2024": {"platforms": {"a,b": 2.0}}}});
-        assert_eq!(
-            csv(&s, "platforms").unwrap(),
-            "year,platform,count\n2024,\"a,b\",2\n"
+            wide_csv(&t).unwrap(),
+            "exporter,importer,material,unit,2024,2025\n\
+             CN,US,ndpr_oxide,tonnes,0.1,\n\
+             \"a,b\",US,ndpr_oxide,tonnes,,3\n"
         );
     }
 }

@@ -1,13 +1,17 @@
 //! The Excel download of a stored run (`/api/runs/{id}/xlsx`): a README sheet (what was
-//! run, the unit of every table, the dataset's sources), then one sheet per table of
-//! [`crate::tables`], numbers as numbers and headers bold.
+//! run, the grain, keys and unit of every table, the dataset's sources), then one sheet per
+//! table of `lodestone_engine::tables`, numbers as numbers and headers bold.
 //!
-//! Built in memory from the stored summary, so every stored run has one, after a restart
-//! too. (The command line's workbooks, `lodestone run --format xlsx`, stream the monthly
-//! tables of a run being made to a file; this one holds the annual tables the API serves.)
+//! Built in memory from the run's stored CSV tables (the files `run --out` writes), so every
+//! stored run has one, after a restart too. (The command line's workbooks, `lodestone run
+//! --format xlsx`, stream the same tables of a run being made to a file.)
 
+use lodestone_engine::tables::TABLES;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-use serde_json::Value;
+
+/// Data rows per sheet: Excel's limit less the header. A longer table continues on
+/// `name (2)`, as in the command line's workbooks.
+const ROWS_PER_SHEET: usize = 1_048_575;
 
 /// What the README sheet says besides the tables.
 #[derive(Debug, Default)]
@@ -20,8 +24,9 @@ pub struct About {
     pub sources: Vec<[String; 4]>,
 }
 
-/// The workbook of a summary, as the bytes of an `.xlsx` file.
-pub fn workbook(summary: &Value, about: &About) -> Result<Vec<u8>, XlsxError> {
+/// The workbook of a run's tables, `(name, CSV text)` in `TABLES` order, as the bytes of an
+/// `.xlsx` file.
+pub fn workbook(tables: &[(String, String)], about: &About) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let mut wb = Workbook::new();
     let readme = wb.add_worksheet();
@@ -38,16 +43,21 @@ pub fn workbook(summary: &Value, about: &About) -> Result<Vec<u8>, XlsxError> {
     }
     row += 1;
     readme.write_string_with_format(row, 0, "sheet", &bold)?;
-    readme.write_string_with_format(
-        row,
-        1,
-        "columns (the last one holds the value, in its unit)",
-        &bold,
-    )?;
+    for (c, h) in ["sheet", "columns", "unit", "what a row holds"]
+        .iter()
+        .enumerate()
+    {
+        readme.write_string_with_format(row, c as u16, *h, &bold)?;
+    }
     row += 1;
-    for (name, columns) in crate::tables::TABLES {
-        readme.write_string(row, 0, *name)?;
+    for def in TABLES {
+        let mut columns = vec!["period"];
+        columns.extend(def.keys);
+        columns.extend(["value", "unit"]);
+        readme.write_string(row, 0, def.name)?;
         readme.write_string(row, 1, columns.join(", "))?;
+        readme.write_string(row, 2, def.unit)?;
+        readme.write_string(row, 3, def.description)?;
         row += 1;
     }
     if !about.sources.is_empty() {
@@ -63,30 +73,47 @@ pub fn workbook(summary: &Value, about: &About) -> Result<Vec<u8>, XlsxError> {
             row += 1;
         }
     }
-    for (name, _) in crate::tables::TABLES {
-        let Some(text) = crate::tables::csv(summary, name) else {
-            continue;
-        };
-        let ws = wb.add_worksheet();
-        ws.set_name(*name)?;
+    for (name, text) in tables {
         let mut rd = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(text.as_bytes());
-        for (r, rec) in rd.records().enumerate() {
-            let Ok(rec) = rec else { continue };
-            let last = rec.len().saturating_sub(1);
-            for (c, field) in rec.iter().enumerate() {
-                let (r, c) = (r as u32, c as u16);
-                if r == 0 {
-                    ws.write_string_with_format(r, c, field, &bold)?;
-                } else if (c == 0 || usize::from(c) == last)
-                    && let Ok(x) = field.parse::<f64>()
-                {
-                    ws.write_number(r, c, x)?;
+        let mut records = rd.records().filter_map(Result::ok);
+        let Some(header) = records.next() else {
+            continue;
+        };
+        let mut part = 0;
+        let mut r = 0u32;
+        let mut ws = None;
+        let mut rows = records.peekable();
+        while ws.is_none() || rows.peek().is_some() {
+            if ws.is_none() || r as usize > ROWS_PER_SHEET {
+                part += 1;
+                let sheet = wb.add_worksheet();
+                sheet.set_name(if part == 1 {
+                    name.clone()
                 } else {
-                    ws.write_string(r, c, field)?;
+                    format!("{name} ({part})")
+                })?;
+                for (c, h) in header.iter().enumerate() {
+                    sheet.write_string_with_format(0, c as u16, h, &bold)?;
                 }
+                ws = Some(sheet);
+                r = 1;
             }
+            let Some(rec) = rows.next() else { break };
+            let Some(sheet) = ws.as_mut() else { continue };
+            let value = header.iter().position(|h| h == "value");
+            for (c, field) in rec.iter().enumerate() {
+                match field.parse::<f64>() {
+                    Ok(x) if Some(c) == value || (c == 0 && !field.contains('-')) => {
+                        sheet.write_number(r, c as u16, x)?;
+                    }
+                    _ => {
+                        sheet.write_string(r, c as u16, field)?;
+                    }
+                };
+            }
+            r += 1;
         }
     }
     wb.save_to_buffer()
@@ -95,24 +122,33 @@ pub fn workbook(summary: &Value, about: &About) -> Result<Vec<u8>, XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn a_workbook_is_a_zip_with_a_readme_and_a_sheet_per_table() {
-        let s = json!({"annual": {"2024": {"shares": {"magnet": {"CN": 0.9}}}}});
+        let tables = vec![
+            (
+                "shares".to_string(),
+                "period,stage,country,value,unit\n2024,magnet,CN,0.9,share\n".to_string(),
+            ),
+            (
+                "prices".to_string(),
+                "period,market,material,value,unit\n2024-01,CN,ndpr_oxide,50.1,usd_per_kg\n"
+                    .to_string(),
+            ),
+        ];
         let about = About {
             title: "t".into(),
             facts: vec![("scenario".into(), "baseline".into())],
             sources: vec![["s1".into(), "report".into(), "A citation".into(), "".into()]],
         };
-        let bytes = workbook(&s, &about).unwrap();
+        let bytes = workbook(&tables, &about).unwrap();
         assert_eq!(&bytes[..2], b"PK");
         let text = String::from_utf8_lossy(&bytes);
         // sheet names are stored uncompressed in the zip's directory as file names
-        assert!(text.contains("xl/worksheets/sheet1.xml"));
-        assert!(text.contains(&format!(
-            "xl/worksheets/sheet{}.xml",
-            crate::tables::TABLES.len() + 1
-        )));
+        assert!(
+            text.contains("xl/worksheets/sheet3.xml"),
+            "README + two tables"
+        );
+        assert!(!text.contains("xl/worksheets/sheet4.xml"));
     }
 }

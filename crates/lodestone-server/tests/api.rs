@@ -411,10 +411,25 @@ fn runs_are_jobs_with_results_as_json_and_csv() {
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
     let text = csv.text();
     assert!(
-        text.starts_with("year,stage,country,share\n2024,"),
+        text.starts_with("period,stage,country,value,unit\n2024,"),
         "{text}"
     );
     assert!(text.contains("\n2025,mining,CN,"), "{text}");
+    assert!(
+        text.lines().skip(1).all(|l| l.ends_with(",share")),
+        "{text}"
+    );
+    // years as columns on request; an unknown layout is a 400
+    let wide = get(a, &format!("/api/runs/{id}/csv/flows?layout=wide")).text();
+    assert!(
+        wide.starts_with("exporter,importer,material,unit,2024,2025\n"),
+        "{wide}"
+    );
+    assert_error(
+        &get(a, &format!("/api/runs/{id}/csv/flows?layout=x")),
+        400,
+        "bad_request",
+    );
 
     // the same question again: the stored result, no new job
     let again = post(a, "/api/runs", &json!({"toml": TWO_YEARS}));

@@ -9,8 +9,8 @@
 //! `f64`), 12 per sampled parameter and price-episode value, 17 per time-to-independence
 //! entry, plus each shard's table of distinct strings.
 //!
-//! Layout (little-endian): `LSHD`, format version (u32), scenario, dataset (strings),
-//! master seed (u64), start, count (u64), checkpoint years (u32 n, i32 each), the string
+//! Layout (little-endian): `LSHD`, format version (u32), scenario, dataset, step
+//! (strings), master seed (u64), start, count (u64), checkpoint years (u32 n, i32 each), the string
 //! table (u32 n, strings), then each replicate: balanced (u8), values (u32 n, (id, f64)),
 //! rows (u32 n, (id, id, f64)), episodes (u32 n, (id, f64)), independence (u32 n, (id,
 //! id, id, u8 reached, i32 year)). A string is a u32 length and UTF-8 bytes.
@@ -19,7 +19,7 @@ use super::{Accumulator, EnsembleSummary, Replicate};
 use std::collections::HashMap;
 
 const MAGIC: &[u8; 4] = b"LSHD";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Why shards could not be read or merged.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -63,6 +63,8 @@ pub struct Shard {
     pub scenario: String,
     /// Dataset name.
     pub dataset: String,
+    /// The time step the replicates ran at ([`super::step_name`]).
+    pub step: String,
     /// Master seed.
     pub seed: u64,
     /// Index of the first replicate.
@@ -170,6 +172,7 @@ impl Shard {
         w.u32(VERSION);
         w.str(&self.scenario);
         w.str(&self.dataset);
+        w.str(&self.step);
         w.u64(self.seed);
         w.u64(self.start as u64);
         w.u64(self.replicates.len() as u64);
@@ -224,6 +227,7 @@ impl Shard {
         }
         let scenario = r.str()?;
         let dataset = r.str()?;
+        let step = r.str()?;
         let seed = r.u64()?;
         let start = usize::try_from(r.u64()?).map_err(|_| ShardError::Malformed("start"))?;
         let count = usize::try_from(r.u64()?).map_err(|_| ShardError::Malformed("count"))?;
@@ -282,6 +286,7 @@ impl Shard {
         Ok(Shard {
             scenario,
             dataset,
+            step,
             seed,
             start,
             checkpoints,
@@ -297,7 +302,7 @@ pub fn merge<'a>(
     shards: impl IntoIterator<Item = &'a [u8]>,
     each: &mut dyn FnMut(&Replicate),
 ) -> Result<EnsembleSummary, ShardError> {
-    let mut head: Option<(String, String, u64, Vec<i32>)> = None;
+    let mut head: Option<(String, String, u64, Vec<i32>, String)> = None;
     let mut agg: Option<Accumulator> = None;
     for (index, bytes) in shards.into_iter().enumerate() {
         let sh = Shard::from_bytes(bytes)?;
@@ -308,15 +313,18 @@ pub fn merge<'a>(
                     sh.dataset.clone(),
                     sh.seed,
                     sh.checkpoints.clone(),
+                    sh.step.clone(),
                 ));
             }
-            Some((sc, ds, seed, cps)) => {
+            Some((sc, ds, seed, cps, step)) => {
                 let what = if *sc != sh.scenario {
                     Some(format!("scenario `{}`, not `{sc}`", sh.scenario))
                 } else if *ds != sh.dataset {
                     Some(format!("dataset `{}`, not `{ds}`", sh.dataset))
                 } else if *seed != sh.seed {
                     Some(format!("seed {}, not {seed}", sh.seed))
+                } else if *step != sh.step {
+                    Some(format!("step `{}`, not `{step}`", sh.step))
                 } else if *cps != sh.checkpoints {
                     Some("another horizon".to_string())
                 } else {
@@ -342,7 +350,9 @@ pub fn merge<'a>(
         }
     }
     match (head, agg) {
-        (Some((sc, ds, seed, _)), Some(acc)) if acc.count() > 0 => Ok(acc.finish(&sc, &ds, seed)),
+        (Some((sc, ds, seed, _, step)), Some(acc)) if acc.count() > 0 => {
+            Ok(acc.finish(&sc, &ds, seed, &step))
+        }
         _ => Err(ShardError::Empty),
     }
 }
