@@ -28,6 +28,7 @@ import pandas as pd
 from . import _lodestone as _lo
 from ._lodestone import Dataset, Scenario
 from .errors import Diagnostic, LodestoneError, ValidationError
+from . import news  # lodestone.news.Store: the news layer
 
 __all__ = [
     "Backtest",
@@ -44,6 +45,7 @@ __all__ = [
     "datasets",
     "ensemble",
     "export_lp",
+    "news",
     "report",
     "run",
     "scenarios",

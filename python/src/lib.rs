@@ -10,6 +10,7 @@ mod ensemble;
 mod errors;
 mod frames;
 mod inputs;
+mod news;
 mod run;
 
 use pyo3::prelude::*;
@@ -45,6 +46,8 @@ mod _lodestone {
     };
     #[pymodule_export]
     use super::inputs::{PyDataset, PyScenario};
+    #[pymodule_export]
+    use super::news::PyNewsStore;
     #[pymodule_export]
     use super::run::{PyRun, compare_rows, report, run};
     #[pymodule_export]
