@@ -42,7 +42,8 @@ mod _lodestone {
     use super::calibrate::run_calibrate;
     #[pymodule_export]
     use super::ensemble::{
-        ensemble_check, ensemble_merge, ensemble_shard, ensemble_write, run_ensemble,
+        PyEnsembleMerger, ensemble_check, ensemble_merge, ensemble_shard, ensemble_write,
+        run_ensemble,
     };
     #[pymodule_export]
     use super::inputs::{PyDataset, PyScenario};
