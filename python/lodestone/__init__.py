@@ -28,6 +28,7 @@ import pandas as pd
 from . import _lodestone as _lo
 from ._lodestone import Dataset, Scenario
 from .errors import Diagnostic, LodestoneError, ValidationError
+from . import news  # lodestone.news.Store: the news layer
 
 __all__ = [
     "Backtest",
@@ -44,10 +45,12 @@ __all__ = [
     "datasets",
     "ensemble",
     "export_lp",
+    "news",
     "report",
     "run",
     "scenarios",
     "sweep",
+    "write_sweep",
 ]
 
 __version__ = _lo.version()
@@ -386,9 +389,40 @@ def _sweep_frame(points: List[List[Tuple[str, float]]], docs: List[str]) -> pd.D
     return df
 
 
+SWEEP_FILES = ("sweep.csv", "points.csv", "summaries.json")
+"""What :func:`write_sweep` writes into a folder (``sweep(..., out=DIR)``, ``python -m
+lodestone.ray sweep --out DIR``)."""
+
+
+def write_sweep(df: pd.DataFrame, out: Union[str, "os.PathLike[str]"]) -> List[str]:
+    """Write a sweep's frame (:func:`sweep`, :func:`lodestone.ray.sweep`) into the folder
+    ``out`` (created if missing) and return the paths written:
+
+    - ``sweep.csv``: the frame — point, one column per parameter, year, metric, p10, p50,
+      p90, mean — one row per point, year and metric;
+    - ``points.csv``: one row per point: point, then its parameters' values;
+    - ``summaries.json``: the list of every point's ensemble document (as
+      ``lodestone ensemble --json``, parsed and written with two-space indents).
+
+    The local and the Ray sweep of the same inputs write the same bytes.
+    """
+    os.makedirs(out, exist_ok=True)
+    params = [c for c in df.columns[1:] if c not in ("year", "metric", "p10", "p50", "p90",
+                                                     "mean")]
+    paths = [os.path.join(os.fspath(out), name) for name in SWEEP_FILES]
+    df.to_csv(paths[0], index=False, lineterminator="\n")
+    points = df[["point", *params]].drop_duplicates("point").reset_index(drop=True)
+    points.to_csv(paths[1], index=False, lineterminator="\n")
+    with open(paths[2], "w", encoding="utf-8") as f:
+        json.dump(df.attrs.get("summaries", []), f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    return paths
+
+
 def sweep(scenario: ScenarioLike, grid_or_samples: Grid, runs_per_point: int = 100,
           seed: int = 42, threads: Optional[int] = None, step: Optional[str] = None,
-          dataset: Optional[Dataset] = None, progress: bool = True) -> pd.DataFrame:
+          dataset: Optional[Dataset] = None, progress: bool = True,
+          out: Optional[Union[str, "os.PathLike[str]"]] = None) -> pd.DataFrame:
     """A parameter sweep: an :func:`ensemble` of ``runs_per_point`` replicates at each point.
 
     ``grid_or_samples`` is ``{path: [values]}`` (every combination, the last path varying
@@ -399,7 +433,8 @@ def sweep(scenario: ScenarioLike, grid_or_samples: Grid, runs_per_point: int = 1
     calibration trial is, before the replicates are sampled. Every point uses the same
     master ``seed`` (common random numbers: points differ by their parameters, not their
     draws). Returns one frame: point, one column per parameter, then year, metric, p10,
-    p50, p90, mean; ``attrs["summaries"]`` holds each point's ensemble document.
+    p50, p90, mean; ``attrs["summaries"]`` holds each point's ensemble document. With
+    ``out``, the files of :func:`write_sweep` are written into that folder too.
     :func:`lodestone.ray.sweep` returns the same frame from a Ray cluster.
 
     >>> df = lodestone.sweep("soybean-trade-war", {"settings.supply_slope": [0.1, 0.3]},
@@ -429,7 +464,10 @@ def sweep(scenario: ScenarioLike, grid_or_samples: Grid, runs_per_point: int = 1
     finally:
         if bar is not None:
             bar.close()
-    return _sweep_frame(points, docs)
+    df = _sweep_frame(points, docs)
+    if out is not None:
+        write_sweep(df, out)
+    return df
 
 
 def compare(a: Union[Run, ScenarioLike], b: Union[Run, ScenarioLike], threshold: float = 0.5,

@@ -96,3 +96,48 @@ def calibrate(scenario: Union[str, Scenario], params: List[str], targets: List[s
               seed: int = 42, max_runs: int = 200, threads: Optional[int] = None,
               step: Optional[str] = None, dataset: Optional[Dataset] = None,
               progress: Optional[Callable[[int, int], Any]] = None) -> Tuple[str, str]: ...
+
+class EnsembleMerger:
+    """Ensemble shards merged one at a time, in replicate order (what ``lodestone.ray``
+    merges with as shards arrive): the same result as ``ensemble_merge`` of the whole list.
+
+    >>> m = EnsembleMerger(replicates=False)
+    >>> for shard in shards_in_order:
+    ...     m.push(shard)
+    >>> doc, rows, params = m.finish()
+    """
+
+    def __init__(self, replicates: bool = False,
+                 out: Optional[Union[str, PathLike[str]]] = None) -> None:
+        """Keep the summary only, also the per-replicate rows (``replicates``), or write
+        ``ensemble.json``, ``replicates.csv`` and ``parameters.csv`` into ``out``."""
+    def push(self, shard: bytes) -> None:
+        """Merge the next shard (it must start at ``count``); raises ``LodestoneError`` for
+        a shard out of order or of another ensemble, and leaves the merger as it was."""
+    @property
+    def count(self) -> int:
+        """Replicates merged so far."""
+    @property
+    def shards(self) -> int:
+        """Shards merged so far."""
+    def finish(self) -> Tuple[str, Optional[Tuple[List[int], List[str], List[str], List[float]]],
+                              Optional[Tuple[List[int], List[str], List[float]]]]:
+        """The summary JSON and, with ``replicates``, the rows; the merger is then spent."""
+
+class NewsStore:
+    """A news store folder (``news.sqlite3`` + the tantivy index); wrapped by
+    ``lodestone.news.Store``. Every method returns the JSON text of ``lodestone news …
+    --json``."""
+
+    def __init__(self, path: Union[str, PathLike[str]]) -> None: ...
+    @property
+    def path(self) -> str: ...
+    def count(self) -> int: ...
+    def ingest(self, paths: List[Union[str, PathLike[str]]],
+               format: Optional[str] = None) -> str: ...
+    def documents(self) -> str: ...
+    def search(self, query: str, since: Optional[str] = None, source: Optional[str] = None,
+               limit: int = 10) -> str: ...
+    def claims(self, doc: Optional[str] = None) -> str: ...
+    def check(self) -> str: ...
+    def propose(self) -> str: ...

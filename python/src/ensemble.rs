@@ -219,24 +219,48 @@ pub fn ensemble_shard<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
-/// Merge shards (in replicate order, covering `0..runs`) into the ensemble summary (JSON,
-/// as `ensemble`) and, with `replicates`, the per-replicate rows: what `ensemble` returns
-/// for the same seed and runs, byte for byte.
-#[pyfunction]
-#[pyo3(signature = (shards, replicates = false))]
-pub fn ensemble_merge(
-    py: Python<'_>,
-    shards: Vec<Vec<u8>>,
-    replicates: bool,
-) -> PyResult<(String, Option<Rows>, Option<Params>)> {
-    let mut rows: Rows = Default::default();
-    let mut params: Params = Default::default();
-    let summary = py.detach(|| {
-        crate::errors::guard(|| {
-            let mut each = |r: &ensemble::Replicate| {
-                if !replicates {
-                    return;
-                }
+/// Where merged replicates go: nowhere (the summary only), into per-replicate rows, or
+/// streamed into `replicates.csv` and `parameters.csv` (as `lodestone ensemble --out`).
+enum Sink {
+    Summary,
+    Rows(Rows, Params),
+    Csv {
+        out: PathBuf,
+        rep: Box<csv::Writer<std::fs::File>>,
+        par: Box<csv::Writer<std::fs::File>>,
+    },
+}
+
+/// A file error under the output folder.
+fn file_error(out: &std::path::Path, what: &str, e: &dyn std::fmt::Display) -> Error {
+    Error::Failure(format!("{}: {what}: {e}", out.display()))
+}
+
+impl Sink {
+    /// The CSV sink: the folder created, both files opened with their header.
+    fn csv(out: PathBuf) -> crate::errors::Result<Sink> {
+        std::fs::create_dir_all(&out).map_err(|e| file_error(&out, "creating", &e))?;
+        let open = |name: &str, header: &[&str]| {
+            let mut w =
+                csv::Writer::from_path(out.join(name)).map_err(|e| file_error(&out, name, &e))?;
+            w.write_record(header)
+                .map_err(|e| file_error(&out, name, &e))?;
+            Ok::<_, Error>(Box::new(w))
+        };
+        let rep = open(
+            "replicates.csv",
+            &["replicate", "year", "metric", "value", "unit"],
+        )?;
+        let par = open("parameters.csv", &["replicate", "parameter", "value"])?;
+        Ok(Sink::Csv { out, rep, par })
+    }
+
+    /// Merge one shard into `merger`, its replicates into the sink.
+    fn push(&mut self, merger: &mut shard::Merger, bytes: &[u8]) -> crate::errors::Result<()> {
+        let mut err: Option<csv::Error> = None;
+        let mut each = |r: &ensemble::Replicate| match self {
+            Sink::Summary => {}
+            Sink::Rows(rows, params) => {
                 for (p, v) in &r.values {
                     params.0.push(r.index as u32);
                     params.1.push(p.clone());
@@ -248,43 +272,8 @@ pub fn ensemble_merge(
                     rows.2.push(m.clone());
                     rows.3.push(*v);
                 }
-            };
-            shard::merge(shards.iter().map(Vec::as_slice), &mut each)
-                .map_err(|e| Error::Failure(e.to_string()))
-        })
-    })?;
-    let doc = serde_json::to_string_pretty(&summary).map_err(|e| Error::Failure(e.to_string()))?;
-    Ok((
-        doc,
-        replicates.then_some(rows),
-        replicates.then_some(params),
-    ))
-}
-
-/// Merge shards and write what `lodestone ensemble --out DIR` writes, byte for byte:
-/// `ensemble.json`, `replicates.csv` (replicate, year, metric, value) and
-/// `parameters.csv` (replicate, parameter, value), rows streamed as each shard is read.
-/// Returns the summary as JSON text.
-#[pyfunction]
-pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyResult<String> {
-    Ok(py.detach(|| {
-        crate::errors::guard(|| {
-            let fail = |what: &str, e: &dyn std::fmt::Display| {
-                Error::Failure(format!("{}: {what}: {e}", out.display()))
-            };
-            std::fs::create_dir_all(&out).map_err(|e| fail("creating", &e))?;
-            let open = |name: &str, header: &[&str]| {
-                let mut w = csv::Writer::from_path(out.join(name)).map_err(|e| fail(name, &e))?;
-                w.write_record(header).map_err(|e| fail(name, &e))?;
-                Ok::<_, Error>(w)
-            };
-            let mut rep = open(
-                "replicates.csv",
-                &["replicate", "year", "metric", "value", "unit"],
-            )?;
-            let mut par = open("parameters.csv", &["replicate", "parameter", "value"])?;
-            let mut err: Option<csv::Error> = None;
-            let mut each = |r: &ensemble::Replicate| {
+            }
+            Sink::Csv { rep, par, .. } => {
                 let i = r.index.to_string();
                 let mut go = || -> std::result::Result<(), csv::Error> {
                     for (p, v) in &r.values {
@@ -299,19 +288,166 @@ pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyR
                 if let Err(e) = go() {
                     err.get_or_insert(e);
                 }
-            };
-            let summary = shard::merge(shards.iter().map(Vec::as_slice), &mut each)
-                .map_err(|e| Error::Failure(e.to_string()))?;
-            if let Some(e) = err {
-                return Err(fail("writing", &e));
             }
-            rep.flush().map_err(|e| fail("replicates.csv", &e))?;
-            par.flush().map_err(|e| fail("parameters.csv", &e))?;
-            let doc = serde_json::to_string_pretty(&summary)
-                .map_err(|e| Error::Failure(e.to_string()))?;
-            std::fs::write(out.join("ensemble.json"), &doc)
-                .map_err(|e| fail("ensemble.json", &e))?;
-            Ok(doc)
+        };
+        merger
+            .push(bytes, &mut each)
+            .map_err(|e| Error::Failure(e.to_string()))?;
+        match (err, self) {
+            (Some(e), Sink::Csv { out, .. }) => Err(file_error(out, "writing", &e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The summary (JSON) and, for the rows sink, the rows; the CSV sink flushes its files
+    /// and writes `ensemble.json` beside them.
+    fn finish(
+        self,
+        merger: shard::Merger,
+    ) -> crate::errors::Result<(String, Option<Rows>, Option<Params>)> {
+        let summary = merger.finish().map_err(|e| Error::Failure(e.to_string()))?;
+        let doc =
+            serde_json::to_string_pretty(&summary).map_err(|e| Error::Failure(e.to_string()))?;
+        match self {
+            Sink::Summary => Ok((doc, None, None)),
+            Sink::Rows(rows, params) => Ok((doc, Some(rows), Some(params))),
+            Sink::Csv {
+                out,
+                mut rep,
+                mut par,
+            } => {
+                rep.flush()
+                    .map_err(|e| file_error(&out, "replicates.csv", &e))?;
+                par.flush()
+                    .map_err(|e| file_error(&out, "parameters.csv", &e))?;
+                std::fs::write(out.join("ensemble.json"), &doc)
+                    .map_err(|e| file_error(&out, "ensemble.json", &e))?;
+                Ok((doc, None, None))
+            }
+        }
+    }
+}
+
+/// Merge shards (in replicate order, covering `0..runs`) into the ensemble summary (JSON,
+/// as `ensemble`) and, with `replicates`, the per-replicate rows: what `ensemble` returns
+/// for the same seed and runs, byte for byte.
+#[pyfunction]
+#[pyo3(signature = (shards, replicates = false))]
+pub fn ensemble_merge(
+    py: Python<'_>,
+    shards: Vec<Vec<u8>>,
+    replicates: bool,
+) -> PyResult<(String, Option<Rows>, Option<Params>)> {
+    Ok(py.detach(|| {
+        crate::errors::guard(|| {
+            let mut sink = if replicates {
+                Sink::Rows(Default::default(), Default::default())
+            } else {
+                Sink::Summary
+            };
+            let mut merger = shard::Merger::new();
+            for b in &shards {
+                sink.push(&mut merger, b)?;
+            }
+            sink.finish(merger)
         })
     })?)
+}
+
+/// Merge shards and write what `lodestone ensemble --out DIR` writes, byte for byte:
+/// `ensemble.json`, `replicates.csv` (replicate, year, metric, value, unit) and
+/// `parameters.csv` (replicate, parameter, value), rows streamed as each shard is read.
+/// Returns the summary as JSON text.
+#[pyfunction]
+pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyResult<String> {
+    Ok(py.detach(|| {
+        crate::errors::guard(|| {
+            let mut sink = Sink::csv(out)?;
+            let mut merger = shard::Merger::new();
+            for b in &shards {
+                sink.push(&mut merger, b)?;
+            }
+            Ok(sink.finish(merger)?.0)
+        })
+    })?)
+}
+
+/// Shards merged one at a time, as they arrive, in replicate order (`lodestone.ray`
+/// merges each shard as soon as the ones before it are in, so the driver never holds the
+/// whole run): the same summary, rows or files as `ensemble_merge` / `ensemble_write` of
+/// the whole list, byte for byte.
+#[pyclass(name = "EnsembleMerger", module = "lodestone._lodestone", frozen)]
+pub struct PyEnsembleMerger {
+    state: std::sync::Mutex<Option<(shard::Merger, Sink)>>,
+}
+
+impl PyEnsembleMerger {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Option<(shard::Merger, Sink)>) -> crate::errors::Result<T>,
+    ) -> crate::errors::Result<T> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| Error::Failure("the merger is poisoned".into()))?;
+        f(&mut state)
+    }
+}
+
+fn finished() -> Error {
+    Error::Failure("this merger is finished".into())
+}
+
+#[pymethods]
+impl PyEnsembleMerger {
+    /// A merger keeping the summary only, also the per-replicate rows (`replicates`), or
+    /// writing the files of `lodestone ensemble --out` into `out`.
+    #[new]
+    #[pyo3(signature = (replicates = false, out = None))]
+    fn new(replicates: bool, out: Option<PathBuf>) -> PyResult<PyEnsembleMerger> {
+        let sink = match out {
+            Some(out) => Sink::csv(out)?,
+            None if replicates => Sink::Rows(Default::default(), Default::default()),
+            None => Sink::Summary,
+        };
+        Ok(PyEnsembleMerger {
+            state: std::sync::Mutex::new(Some((shard::Merger::new(), sink))),
+        })
+    }
+
+    /// Merge the next shard (it must start at `count`), GIL released; the shard's bytes
+    /// are not kept.
+    fn push(&self, py: Python<'_>, shard: &[u8]) -> PyResult<()> {
+        Ok(py.detach(|| {
+            crate::errors::guard(|| {
+                self.with(|st| {
+                    let (merger, sink) = st.as_mut().ok_or_else(finished)?;
+                    sink.push(merger, shard)
+                })
+            })
+        })?)
+    }
+
+    /// Replicates merged so far (the first replicate of the next shard).
+    #[getter]
+    fn count(&self) -> PyResult<usize> {
+        Ok(self.with(|st| Ok(st.as_ref().ok_or_else(finished)?.0.count()))?)
+    }
+
+    /// Shards merged so far.
+    #[getter]
+    fn shards(&self) -> PyResult<usize> {
+        Ok(self.with(|st| Ok(st.as_ref().ok_or_else(finished)?.0.shards()))?)
+    }
+
+    /// The summary (JSON) and, with `replicates`, the rows, as `ensemble_merge`; with
+    /// `out`, the files are complete. The merger cannot be used afterwards.
+    fn finish(&self, py: Python<'_>) -> PyResult<(String, Option<Rows>, Option<Params>)> {
+        Ok(py.detach(|| {
+            crate::errors::guard(|| {
+                let (merger, sink) = self.with(|st| st.take().ok_or_else(finished))?;
+                sink.finish(merger)
+            })
+        })?)
+    }
 }

@@ -10,6 +10,7 @@ mod ensemble;
 mod errors;
 mod frames;
 mod inputs;
+mod news;
 mod run;
 
 use pyo3::prelude::*;
@@ -41,10 +42,13 @@ mod _lodestone {
     use super::calibrate::run_calibrate;
     #[pymodule_export]
     use super::ensemble::{
-        ensemble_check, ensemble_merge, ensemble_shard, ensemble_write, run_ensemble,
+        PyEnsembleMerger, ensemble_check, ensemble_merge, ensemble_shard, ensemble_write,
+        run_ensemble,
     };
     #[pymodule_export]
     use super::inputs::{PyDataset, PyScenario};
+    #[pymodule_export]
+    use super::news::PyNewsStore;
     #[pymodule_export]
     use super::run::{PyRun, compare_rows, report, run};
     #[pymodule_export]

@@ -141,6 +141,27 @@ class TestLocalCluster:
         frames_identical(q, local_reference[1][0])
         frames_identical(rep, local_reference[1][1])
 
+    def test_shards_finishing_out_of_order_merge_to_the_same_result(self, local_reference,
+                                                                     monkeypatch):
+        # the first shard sleeps: the six after it finish first and wait for it
+        monkeypatch.setenv(lray.DELAY_FIRST_ENV, "3")
+        q, rep, par = lray.ensemble(SCENARIO, runs=RUNS, seed=SEED, step="year", shard_size=1,
+                                    progress=False, replicates=True)
+        assert lray.last_run["merged"] == lray.last_run["shards"] == RUNS
+        assert lray.last_run["max_ahead"] >= 1, lray.last_run
+        for ours, theirs in zip((q, rep, par), local_reference[1]):
+            frames_identical(ours, theirs)
+
+    def test_the_tasks_in_flight_are_bounded(self, local_reference, monkeypatch):
+        # one task per CPU in flight (window 2 on 2 CPUs): at most one shard waits
+        monkeypatch.setenv(lray.DELAY_FIRST_ENV, "3")
+        monkeypatch.setattr(lray, "WINDOW_PER_CPU", 1)
+        q = lray.ensemble(SCENARIO, runs=RUNS, seed=SEED, step="year", shard_size=1,
+                          progress=False)
+        assert lray.last_run["window"] == 2
+        assert lray.last_run["max_ahead"] == 1, lray.last_run
+        frames_identical(q, local_reference[1][0])
+
     def test_a_dataset_folder_travels_to_the_workers(self):
         ds = lodestone.Dataset.load(pathlib.Path(__file__).resolve().parents[2] / "data" / "soybeans")
         local = lodestone.ensemble(SCENARIO, runs=3, seed=SEED, step="year", dataset=ds,
@@ -172,6 +193,34 @@ class TestLocalCluster:
             _lo.ensemble_merge([b, a])
         with pytest.raises(lodestone.LodestoneError, match="not a Lodestone ensemble shard"):
             _lo.ensemble_merge([a[:-3]])
+
+
+def test_merger_takes_shards_one_at_a_time(local_reference, tmp_path):
+    """EnsembleMerger (what the Ray driver merges with) equals the merge of the whole list:
+    summary, rows and the files of `lodestone ensemble --out`; a shard ahead of its turn is
+    refused and leaves the merger usable."""
+    doc = local_reference[0]
+    sc = lodestone.Scenario.load(SCENARIO)
+    shards = [_lo.ensemble_shard(sc, a, min(a + 3, RUNS), SEED, 1, "year")
+              for a in range(0, RUNS, 3)]
+    m = _lo.EnsembleMerger(True)
+    with pytest.raises(lodestone.LodestoneError, match="starts at replicate 3, expected 0"):
+        m.push(shards[1])
+    for k, sh in enumerate(shards):
+        assert m.count == 3 * k and m.shards == k
+        m.push(sh)
+    got = m.finish()
+    assert got[0] == doc
+    assert got == _lo.ensemble_merge(shards, True)
+    with pytest.raises(lodestone.LodestoneError, match="finished"):
+        m.push(shards[0])
+    w = _lo.EnsembleMerger(False, str(tmp_path / "one"))
+    for sh in shards:
+        w.push(sh)
+    assert w.finish()[0] == doc
+    _lo.ensemble_write(shards, str(tmp_path / "all"))
+    for name in ("ensemble.json", "replicates.csv", "parameters.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "all" / name).read_bytes()
 
 
 def free_port() -> int:
@@ -232,4 +281,35 @@ class TestTwoProcessCluster:
         assert theirs.returncode == 0, theirs.stderr
         for name in ("ensemble.json", "replicates.csv", "parameters.csv"):
             assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+        assert_loopback_only()
+
+    def test_command_line_sweep_writes_what_the_local_sweep_writes(self, address, tmp_path):
+        env = dict(os.environ, RAY_AUTH_MODE="disabled")
+        out = subprocess.run([sys.executable, "-m", "lodestone.ray", "sweep", SCENARIO,
+                              "--grid", "settings.supply_slope=0.1,0.2,0.3",
+                              "--runs-per-point", "20", "--seed", str(SEED), "--step", "year",
+                              "--address", address, "--shard-size", "7", "--no-progress",
+                              "--out", str(tmp_path / "ray")],
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        local = lodestone.sweep(SCENARIO, GRID, runs_per_point=20, seed=SEED, step="year",
+                                progress=False, out=tmp_path / "local")
+        for name in lodestone.SWEEP_FILES:
+            assert (tmp_path / "ray" / name).read_bytes() == \
+                (tmp_path / "local" / name).read_bytes(), name
+        back = pd.read_csv(tmp_path / "ray" / "sweep.csv")
+        assert len(back) == len(local) and list(back.columns) == list(local.columns)
+        points = pd.read_csv(tmp_path / "ray" / "points.csv")
+        assert points.to_dict("list") == {"point": [0, 1, 2],
+                                          "settings.supply_slope": [0.1, 0.2, 0.3]}
+        summaries = json.loads((tmp_path / "ray" / "summaries.json").read_text())
+        assert [s["runs"] for s in summaries] == [20, 20, 20]
+        # a grid the calibration refuses: exit 2, located at the grid, before any task
+        bad = subprocess.run([sys.executable, "-m", "lodestone.ray", "sweep", SCENARIO,
+                              "--grid", "settings.no_such_setting=1", "--runs-per-point", "2",
+                              "--address", address, "--no-progress",
+                              "--out", str(tmp_path / "bad")],
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert bad.returncode == 2 and "<grid> settings.no_such_setting=1" in bad.stderr, \
+            bad.stderr
         assert_loopback_only()

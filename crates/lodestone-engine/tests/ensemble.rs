@@ -112,6 +112,21 @@ fn shards_merge_to_the_local_ensemble_whatever_the_sharding() {
             local,
             "cuts {cuts:?}"
         );
+        // one shard at a time (a driver merging shards as they arrive): the same bytes;
+        // a shard pushed ahead of its turn is refused and leaves the merger as it was
+        let mut m = shard::Merger::new();
+        let mut seen = Vec::new();
+        for (k, b) in blobs.iter().enumerate() {
+            if let Some(ahead) = blobs.get(k + 1) {
+                let e = m.push(ahead, &mut |_| {}).unwrap_err();
+                assert!(matches!(e, shard::ShardError::Gap { .. }), "{e}");
+            }
+            assert_eq!(m.count(), cuts[k]);
+            m.push(b, &mut |r| seen.push(r.index)).unwrap();
+        }
+        assert_eq!(m.shards(), blobs.len());
+        assert_eq!(seen, (0..12).collect::<Vec<_>>());
+        assert_eq!(serde_json::to_string(&m.finish().unwrap()).unwrap(), local);
         // out of order, cut short or foreign bytes: an error, never a panic
         if blobs.len() > 1 {
             let swapped = [blobs[1].as_slice(), blobs[0].as_slice()];

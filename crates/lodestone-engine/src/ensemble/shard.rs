@@ -295,20 +295,45 @@ impl Shard {
     }
 }
 
-/// Merge shards (in order; they must cover replicates `0..runs` of one ensemble) into the
-/// ensemble summary, calling `each` on every replicate in index order. Each shard is read
-/// and dropped in turn, so only one shard's replicates are held at a time.
-pub fn merge<'a>(
-    shards: impl IntoIterator<Item = &'a [u8]>,
-    each: &mut dyn FnMut(&Replicate),
-) -> Result<EnsembleSummary, ShardError> {
-    let mut head: Option<(String, String, u64, Vec<i32>, String)> = None;
-    let mut agg: Option<Accumulator> = None;
-    for (index, bytes) in shards.into_iter().enumerate() {
+/// Merges shards one at a time, in replicate order, into the ensemble summary: what a
+/// driver uses to merge shards as they arrive (holding only those that arrive ahead of the
+/// next one needed), with the same result as [`merge`] of the whole list.
+#[derive(Debug, Default)]
+pub struct Merger {
+    head: Option<(String, String, u64, Vec<i32>, String)>,
+    acc: Option<Accumulator>,
+    shards: usize,
+}
+
+impl Merger {
+    /// A merger with no shard yet.
+    pub fn new() -> Merger {
+        Merger::default()
+    }
+
+    /// Replicates merged so far: the first replicate of the next shard.
+    pub fn count(&self) -> usize {
+        self.acc.as_ref().map_or(0, Accumulator::count)
+    }
+
+    /// Shards merged so far.
+    pub fn shards(&self) -> usize {
+        self.shards
+    }
+
+    /// Merge the next shard (it must start at [`Merger::count`] and be of the same
+    /// ensemble as the first), calling `each` on its replicates in index order. The shard
+    /// is read and dropped: only the aggregate is kept.
+    pub fn push(
+        &mut self,
+        bytes: &[u8],
+        each: &mut dyn FnMut(&Replicate),
+    ) -> Result<(), ShardError> {
+        let index = self.shards;
         let sh = Shard::from_bytes(bytes)?;
-        match &head {
+        match &self.head {
             None => {
-                head = Some((
+                self.head = Some((
                     sh.scenario.clone(),
                     sh.dataset.clone(),
                     sh.seed,
@@ -335,7 +360,9 @@ pub fn merge<'a>(
                 }
             }
         }
-        let acc = agg.get_or_insert_with(|| Accumulator::new(sh.checkpoints.clone()));
+        let acc = self
+            .acc
+            .get_or_insert_with(|| Accumulator::new(sh.checkpoints.clone()));
         let expected = acc.count();
         if sh.start != expected {
             return Err(ShardError::Gap {
@@ -348,11 +375,31 @@ pub fn merge<'a>(
             each(r);
             acc.add(r);
         }
+        self.shards += 1;
+        Ok(())
     }
-    match (head, agg) {
-        (Some((sc, ds, seed, _, step)), Some(acc)) if acc.count() > 0 => {
-            Ok(acc.finish(&sc, &ds, seed, &step))
+
+    /// The ensemble summary of the shards merged.
+    pub fn finish(self) -> Result<EnsembleSummary, ShardError> {
+        match (self.head, self.acc) {
+            (Some((sc, ds, seed, _, step)), Some(acc)) if acc.count() > 0 => {
+                Ok(acc.finish(&sc, &ds, seed, &step))
+            }
+            _ => Err(ShardError::Empty),
         }
-        _ => Err(ShardError::Empty),
     }
+}
+
+/// Merge shards (in order; they must cover replicates `0..runs` of one ensemble) into the
+/// ensemble summary, calling `each` on every replicate in index order. Each shard is read
+/// and dropped in turn, so only one shard's replicates are held at a time ([`Merger`]).
+pub fn merge<'a>(
+    shards: impl IntoIterator<Item = &'a [u8]>,
+    each: &mut dyn FnMut(&Replicate),
+) -> Result<EnsembleSummary, ShardError> {
+    let mut m = Merger::new();
+    for bytes in shards {
+        m.push(bytes, each)?;
+    }
+    m.finish()
 }
