@@ -202,4 +202,9 @@ fn the_soybean_report_hides_sections_without_data() {
             "{id} in the contents"
         );
     }
+    // soybeans have no rare earth content: the shortfall table's shares are of demand
+    assert!(html.contains("unmet t (share of demand)"));
+    for rare in ["RE content", "rare earth content"] {
+        assert!(!html.contains(rare), "{rare}");
+    }
 }

@@ -175,9 +175,15 @@ fn shortfall(f: &Facts) -> Option<String> {
     if !(d_last > 0.0 || peak.3 > 0.0) {
         return None;
     }
+    // tonnes of element content where the dataset has compositions, else of product
+    let of = if c.d.has_content {
+        " of rare earth content"
+    } else {
+        ""
+    };
     if peak.1 < 0.001 {
         return Some(format!(
-            "Demand is met in every year {y0}–{yl}: unmet demand stays below 0.1% (of {} t of rare earth content demanded in {yl}).",
+            "Demand is met in every year {y0}–{yl}: unmet demand stays below 0.1% (of {} t{of} demanded in {yl}).",
             amount(d_last)
         ));
     }
@@ -195,7 +201,7 @@ fn shortfall(f: &Facts) -> Option<String> {
         .map(|(k, s)| format!("{} ({} of the gap)", c.sector_prose(k), pct(s / peak.2)))
         .collect();
     let mut t = format!(
-        "Unmet demand is {} of demand in {y0} and peaks at {} in {} ({} t of {} t of rare earth content demanded), mostly in {}.",
+        "Unmet demand is {} of demand in {y0} and peaks at {} in {} ({} t of {} t{of} demanded), mostly in {}.",
         pct(if d0 > 0.0 { s0 / d0 } else { 0.0 }),
         pct(peak.1),
         c.year_label(&peak.0),

@@ -66,7 +66,12 @@ pub(super) fn shortfall_section(c: &Ctx, charts: &mut Charts, p: &str) -> String
     ));
     inner.push_str("</div>");
     inner.push_str(&sector_table(c, &sectors));
-    inner.push_str("<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). Shares of unmet demand are in rare earth content (t of element), one unit across sectors that buy magnets, metals and oxides; the tonnes are of each sector's product. Shortfall is demand not bought at the market price: each sector's demand curve passes through its demand at the reference price and gives up demand as the price rises above it (sectors.csv: elasticity, WTP multiple as the most it pays).</p>");
+    inner.push_str(if c.d.has_content {
+        "<p class=\"note\">Demand in tonnes of the product each sector buys (magnets, oxides, metals), grown by the dataset's growth paths (demand.csv, growth.csv). Shares of unmet demand are in rare earth content (t of element), one unit across sectors that buy magnets, metals and oxides; the tonnes are of each sector's product. "
+    } else {
+        "<p class=\"note\">Demand in tonnes of the product each sector buys, grown by the dataset's growth paths (demand.csv, growth.csv); shares of unmet demand are of those tonnes. "
+    });
+    inner.push_str("Shortfall is demand not bought at the market price: each sector's demand curve passes through its demand at the reference price and gives up demand as the price rises above it (sectors.csv: elasticity, WTP multiple as the most it pays).</p>");
     section(&id, "Demand and shortfall", &inner)
 }
 
@@ -142,10 +147,14 @@ fn sector_table(c: &Ctx, sectors: &[String]) -> String {
         ys.push(c.last().into());
     }
     let mut head: Vec<String> = vec!["Sector".into()];
-    head.extend(
-        ys.iter()
-            .map(|y| format!("{y}: unmet t (share of RE content)")),
-    );
+    // the share is of element content where the dataset has compositions (rare earths),
+    // else of the product's tonnes (soybeans)
+    let share_of = if c.d.has_content {
+        "share of RE content"
+    } else {
+        "share of demand"
+    };
+    head.extend(ys.iter().map(|y| format!("{y}: unmet t ({share_of})")));
     let rows: Vec<Vec<String>> = sectors
         .iter()
         .map(|s| {
