@@ -417,6 +417,9 @@ struct ScenarioRequest {
     /// Ensembles: threads.
     #[serde(default, deserialize_with = "present")]
     threads: Option<usize>,
+    /// Time step instead of the scenario's: `month`, `quarter` or `year` (as `--step`).
+    #[serde(default, deserialize_with = "present")]
+    step: Option<String>,
 }
 
 impl ScenarioRequest {
@@ -431,13 +434,34 @@ impl ScenarioRequest {
         if let Some(f) = &self.file {
             v["file"] = json!(f);
         }
+        if let Some(step) = &self.step {
+            v["step"] = json!(step);
+        }
         v
     }
 }
 
+/// Sets a scenario's time step from a request's `step` (`None` keeps the scenario's).
+fn apply_step(sc: &mut Scenario, step: Option<&str>) -> ApiResult<()> {
+    use lodestone_model::time::Step;
+    sc.horizon.step = match step {
+        None => return Ok(()),
+        Some("month") => Step::Month,
+        Some("quarter") => Step::Quarter,
+        Some("year") => Step::Year,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                format!("step `{other}`: not a time step"),
+                Some("use \"month\", \"quarter\" or \"year\""),
+            ));
+        }
+    };
+    Ok(())
+}
+
 /// Parses and validates the scenario of a request against its dataset.
 fn resolve_request(st: &AppState, req: &ScenarioRequest) -> ApiResult<(Scenario, Loaded)> {
-    let sc = match (&req.scenario, &req.toml) {
+    let mut sc = match (&req.scenario, &req.toml) {
         (Some(name), None) => resolve::named_scenario(name)?.2,
         (None, Some(text)) => resolve::posted_scenario(req.file.as_deref(), text)?,
         _ => {
@@ -447,6 +471,7 @@ fn resolve_request(st: &AppState, req: &ScenarioRequest) -> ApiResult<(Scenario,
             ));
         }
     };
+    apply_step(&mut sc, req.step.as_deref())?;
     let loaded = st.catalog.for_scenario(&sc)?;
     resolve::check(&sc, &loaded.dataset)?;
     Ok((sc, loaded))
@@ -468,11 +493,13 @@ fn request_warnings(request: &Value) -> Value {
 /// parses.
 fn request_scenario(request: &Value) -> Option<Scenario> {
     let text = |k: &str| request.get(k).and_then(Value::as_str);
-    match (text("scenario"), text("toml")) {
+    let mut sc = match (text("scenario"), text("toml")) {
         (Some(name), None) => resolve::named_scenario(name).ok().map(|x| x.2),
         (None, Some(toml)) => resolve::posted_scenario(text("file"), toml).ok(),
         _ => None,
-    }
+    }?;
+    apply_step(&mut sc, text("step")).ok()?;
+    Some(sc)
 }
 
 async fn validate(State(st): St, ApiJson(req): ApiJson<ScenarioRequest>) -> ApiResult<Json<Value>> {

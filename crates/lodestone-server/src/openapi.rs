@@ -313,6 +313,7 @@ fn build(token: bool) -> Value {
                         "toml": {"type": "string", "description": "Scenario TOML; `extends` may name shipped scenarios."},
                         "file": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Label of the text in diagnostics (default scenario.toml): no control characters."},
                         "cache": {"type": "boolean", "description": "Reuse a stored result of the same question (default true)."},
+                        "step": {"type": "string", "enum": ["month", "quarter", "year"], "description": "Time step instead of the scenario's (as `lodestone run --step`)."},
                     }},
                 "EnsembleRequest": {"type": "object", "additionalProperties": false,
                     "description": "Exactly one of `scenario` and `toml`, and the ensemble options.",
@@ -324,6 +325,7 @@ fn build(token: bool) -> Value {
                         "runs": {"type": "integer", "minimum": 1, "maximum": crate::api::MAX_ENSEMBLE_RUNS, "description": format!("Replicates (default {}, as `lodestone ensemble`).", lodestone_engine::ensemble::DEFAULT_RUNS)},
                         "seed": {"type": "integer", "minimum": 0, "description": format!("Master seed (default {}, as `lodestone ensemble`).", lodestone_engine::ensemble::DEFAULT_SEED)},
                         "threads": {"type": "integer", "minimum": 1, "description": "Threads (default: the server's workers; at most the machine's cores); the result does not depend on it."},
+                        "step": {"type": "string", "enum": ["month", "quarter", "year"], "description": "Time step instead of the scenario's (as `lodestone ensemble --step`); recorded in the ensemble's summary."},
                     }},
                 "Job": {"type": "object", "properties": {
                     "id": {"type": "integer"},

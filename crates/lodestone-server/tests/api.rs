@@ -1107,3 +1107,45 @@ fn ensembles_are_jobs_with_replicate_progress() {
     assert_eq!(again.json()["id"], id);
     s.stop().unwrap();
 }
+
+#[test]
+fn a_request_may_set_the_time_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), |_| {});
+    let a = s.addr();
+    let periods = |body: Value| {
+        let r = post(a, "/api/runs", &body);
+        assert_eq!(r.status, 202, "{}", r.text());
+        let id = r.json()["id"].as_i64().unwrap();
+        assert_eq!(wait_job(a, id)["state"], "done");
+        let csv = get(a, &format!("/api/runs/{id}/csv/prices")).text();
+        let mut periods: Vec<String> = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next().map(str::to_string))
+            .collect();
+        periods.dedup();
+        periods.len()
+    };
+    assert_eq!(periods(json!({"toml": TWO_YEARS})), 24, "monthly periods");
+    assert_eq!(
+        periods(json!({"toml": TWO_YEARS, "step": "year"})),
+        2,
+        "yearly periods"
+    );
+    // an ensemble records the step it ran at
+    let r = post(
+        a,
+        "/api/ensembles",
+        &json!({"toml": TWO_YEARS, "step": "quarter", "runs": 2}),
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(wait_job(a, id)["state"], "done");
+    let summary = get(a, &format!("/api/ensembles/{id}/summary")).json();
+    assert_eq!(summary["step"], "quarter", "{summary}");
+    // an unknown step is a 400 with the choices
+    let r = post(a, "/api/runs", &json!({"toml": TWO_YEARS, "step": "week"}));
+    let e = assert_error(&r, 400, "bad_request");
+    assert!(e.to_string().contains("month"), "{e}");
+}
