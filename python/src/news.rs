@@ -13,15 +13,11 @@ use pyo3::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-/// The news context the CLI builds (`lodestone news`, `lodestone serve`): the CLI's own
-/// source file, compiled here too, so the gazetteer and reference facts are the same.
-#[path = "../../crates/lodestone-cli/src/news_ctx.rs"]
-mod news_ctx;
-
-/// The gazetteer and reference facts of every embedded dataset, built once per process.
+/// The gazetteer and reference facts of every embedded dataset, built once per process
+/// (as `lodestone news` and `lodestone serve` build them).
 fn context() -> &'static Context {
     static CTX: OnceLock<Context> = OnceLock::new();
-    CTX.get_or_init(news_ctx::context)
+    CTX.get_or_init(|| lodestone_news::datasets::context_of(&lodestone_data::datasets()))
 }
 
 /// File extensions a folder is read for (as `lodestone news ingest`).

@@ -8,7 +8,7 @@ pub mod folder;
 
 pub use folder::{FolderError, read_dataset_dir};
 
-use lodestone_model::DatasetFiles;
+use lodestone_model::{Dataset, DatasetFiles};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -32,6 +32,16 @@ pub fn dataset_files(name: &str) -> Option<DatasetFiles> {
                 .map(|(f, t)| (f.to_string(), t.to_string()))
                 .collect(),
         })
+}
+
+/// Every embedded dataset that loads (all of them, as the tests check): what the news
+/// layer's gazetteer and reference facts are built from.
+pub fn datasets() -> Vec<Dataset> {
+    dataset_names()
+        .into_iter()
+        .filter_map(dataset_files)
+        .filter_map(|files| Dataset::load(&files).ok())
+        .collect()
 }
 
 /// An embedded scenario by name (file stem): `(file label, text)`.

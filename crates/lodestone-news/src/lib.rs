@@ -15,6 +15,7 @@
 //! - [`propose`](mod@propose): claims → `[[events]]` TOML with provenance comments; never applied.
 //! - [`store`] and [`index`]: SQLite + tantivy (jieba tokenizer) in a directory the caller gives;
 //!   [`sqlite`]: opening a versioned SQLite database (shared with the server's run store).
+//! - [`datasets`]: a [`Context`] from Lodestone datasets (entities, observations as facts).
 //! - [`render`]: terminal tables. [`synthetic`]: deterministic documents for benchmarks.
 //!
 //! # Invariants
@@ -29,6 +30,7 @@
 pub mod check;
 pub mod claim;
 pub mod context;
+pub mod datasets;
 pub mod date;
 pub mod document;
 pub mod error;
