@@ -45,64 +45,86 @@ fn cdf_integral(x: f64, a: f64, c: f64, b: f64) -> f64 {
     }
 }
 
-/// The review clock of one licence: the share of a month's filings decided in each later
-/// month, for a full month and for the first month (filed from `first_day` on).
+/// CDF of the review time at `x` (months): triangular (min `a`, mode `c`, max `b`), or a
+/// fixed time when `a == b`.
+fn cdf(x: f64, a: f64, c: f64, b: f64) -> f64 {
+    if x <= a {
+        0.0
+    } else if b - a <= 1e-12 || x >= b {
+        1.0
+    } else if x <= c {
+        (x - a).powi(2) / ((b - a) * (c - a))
+    } else {
+        1.0 - (b - x).powi(2) / ((b - a) * (b - c))
+    }
+}
+
+/// The review clock of one licence and when its applications are filed. Times are months
+/// from the start of the control's first month; exports fall due evenly through each month.
 #[derive(Debug, Clone)]
 pub struct Review {
-    /// Filed share of the first month (the days before `first_day` ship freely).
-    pub first_filed: f64,
-    /// Share of a full month's filings decided `j` months later.
-    lag: Vec<f64>,
-    /// The same for the first month's filings.
-    lag_first: Vec<f64>,
+    /// Review time: shortest, most likely and longest (months).
+    lo: f64,
+    mode: f64,
+    hi: f64,
+    /// Months of the first month before licences are needed (its free days).
+    first_free: f64,
+    /// Filing lead (months): an export due at `u` is filed at `u − lead`, but not before the
+    /// regime starts (`first_free`), so the start files every export due within the lead.
+    lead: f64,
 }
 
 impl Review {
     /// The review clock of a licence event.
     pub fn new(x: &ExportControl) -> Review {
         let mode = x.delay_days.unwrap_or(0.0).max(0.0) / DAYS;
-        let lo = x
-            .review_min_days
+        let lo = (x.review_min_days)
             .map_or(mode, |d| d.max(0.0) / DAYS)
             .min(mode);
-        let hi = x
-            .review_max_days
+        let hi = (x.review_max_days)
             .map_or(mode, |d| d.max(0.0) / DAYS)
             .max(mode);
         let first_free = (f64::from(x.first_day.unwrap_or(1).clamp(1, 31)) - 1.0) / DAYS;
-        let first_filed = (1.0 - first_free).clamp(0.0, 1.0);
-        let n = hi.ceil() as usize + 2;
-        // share decided by time t (months from the filing month's start), filed
-        // uniformly over [start, start + len)
-        let lags = |start: f64, len: f64| -> Vec<f64> {
-            let decided = |t: f64| {
-                if len <= 1e-12 {
-                    return 0.0;
-                }
-                (cdf_integral(t - start, lo, mode, hi)
-                    - cdf_integral(t - start - len, lo, mode, hi))
-                    / len
-            };
-            (0..n)
-                .map(|j| (decided(j as f64 + 1.0) - decided(j as f64)).max(0.0))
-                .collect()
-        };
         Review {
-            first_filed,
-            lag: lags(0.0, 1.0),
-            lag_first: lags(1.0 - first_filed, first_filed),
+            lo,
+            mode,
+            hi,
+            first_free: first_free.clamp(0.0, 1.0),
+            lead: x.filing_lead_days.unwrap_or(0.0).max(0.0) / DAYS,
         }
     }
 
-    /// Share of month `k`'s filings decided `j` months later (`first`: `k` is the first month).
-    fn decided(&self, j: usize, first: bool) -> f64 {
-        let v = if first { &self.lag_first } else { &self.lag };
-        v.get(j).copied().unwrap_or(0.0)
+    /// Share of the first month that needs a licence (the days before `first_day` ship freely).
+    pub fn first_filed(&self) -> f64 {
+        1.0 - self.first_free
     }
 
-    /// How many months back a filing can still be decided.
+    /// Licensed exports due in month `s` (months after the first) that have shipped by time
+    /// `t`, in months of flow: each is filed at max(start, due − lead), decided a review
+    /// time later, and ships at the later of its due date and its decision.
+    fn shipped_by(&self, s: f64, t: f64) -> f64 {
+        let (lo, c, hi) = (self.lo, self.mode, self.hi);
+        let t0 = self.first_free;
+        let (a, b) = (s.max(t0), (s + 1.0).min(t));
+        if b <= a {
+            return 0.0;
+        }
+        // due before `knee`: filed at the start, all decided by t with probability F(t − t0)
+        let knee = t0 + self.lead;
+        let early = (b.min(knee) - a).max(0.0) * cdf(t - t0, lo, c, hi);
+        // due at u ≥ knee: filed at u − lead; ∫ F(t + lead − u) du over [max(a, knee), b]
+        let a2 = a.max(knee);
+        let late = if b > a2 {
+            cdf_integral(t + self.lead - a2, lo, c, hi) - cdf_integral(t + self.lead - b, lo, c, hi)
+        } else {
+            0.0
+        };
+        early + late
+    }
+
+    /// How many months back an export can be due and still ship in a given month.
     fn reach(&self) -> usize {
-        self.lag.len().max(self.lag_first.len())
+        self.hi.ceil() as usize + 2
     }
 }
 
@@ -200,8 +222,8 @@ pub struct Route<'a> {
 
 /// Months of pre-control flow a licence lets through in month `m` on one route: the free
 /// days of the first month, exempt grades and general licences, and the approved part of
-/// the applications decided in `m` (filed in the months since the start that the control
-/// was in force: `in_force`).
+/// the licensed exports that ship in `m` (due in the months since the start that the
+/// control was in force: `in_force`). The approval share is the one in force in `m`.
 pub fn through(
     x: &ExportControl,
     review: &Review,
@@ -210,11 +232,15 @@ pub fn through(
     m: Month,
     in_force: &dyn Fn(Month) -> bool,
 ) -> f64 {
-    let first = m == x.start;
-    let filed = if first { review.first_filed } else { 1.0 };
+    let filed = if m == x.start {
+        review.first_filed()
+    } else {
+        1.0
+    };
     let e = terms.exempt(route.material);
     let g = terms.general(x, m, route.market);
-    let mut decided = 0.0;
+    let t = f64::from(m.months_since(x.start));
+    let mut shipped = 0.0;
     for j in 0..review.reach() {
         let k = m.plus(-(j as i32));
         if k < x.start {
@@ -223,11 +249,11 @@ pub fn through(
         if !in_force(k) {
             continue;
         }
-        let is_first = k == x.start;
-        let share = if is_first { review.first_filed } else { 1.0 };
-        decided += share * (1.0 - terms.general(x, k, route.market)) * review.decided(j, is_first);
+        let s = f64::from(k.months_since(x.start));
+        let q = review.shipped_by(s, t + 1.0) - review.shipped_by(s, t);
+        shipped += (1.0 - terms.general(x, k, route.market)) * q;
     }
-    (1.0 - filed) + filed * (e + (1.0 - e) * g) + (1.0 - e) * decided * (route.approval)(m)
+    (1.0 - filed) + filed * (e + (1.0 - e) * g) + (1.0 - e) * shipped * (route.approval)(m)
 }
 
 #[cfg(test)]
@@ -252,5 +278,62 @@ mod tests {
         // the mean is (a + c + b) / 3: ∫(1 − F) from 0 to 10
         let mean = 10.0 - cdf_integral(10.0, a, c, b);
         assert!((mean - 2.0).abs() < 1e-12, "{mean}");
+    }
+
+    fn clock(lead: f64, first_free: f64) -> Review {
+        // the S2 review: 30 / 63 / 120 days
+        let (lo, mode, hi) = (30.0 / DAYS, 63.0 / DAYS, 120.0 / DAYS);
+        Review {
+            lo,
+            mode,
+            hi,
+            first_free,
+            lead,
+        }
+    }
+
+    /// Licensed exports of each due month shipped in each month, months 0..n.
+    fn shipped(r: &Review, n: usize) -> Vec<Vec<f64>> {
+        (0..n)
+            .map(|s| {
+                (0..n)
+                    .map(|m| {
+                        r.shipped_by(s as f64, m as f64 + 1.0) - r.shipped_by(s as f64, m as f64)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_export_due_ships_once_and_never_before_it_is_due() {
+        for lead in [0.0, 1.0, 2.5, 5.0] {
+            let r = clock(lead, 10.0 / DAYS);
+            // every review ends within 5 months: months 0..10 have all shipped by month 16
+            let q = shipped(&r, 16);
+            for (s, row) in q.iter().enumerate().take(10) {
+                let due = if s == 0 { r.first_filed() } else { 1.0 };
+                let total: f64 = row.iter().sum();
+                assert!(
+                    (total - due).abs() < 1e-9,
+                    "lead {lead}, month {s}: {total}"
+                );
+                assert!(row[..s].iter().all(|x| x.abs() < 1e-12), "early: {row:?}");
+                assert!(row.iter().all(|x| *x >= -1e-12), "{row:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn filing_ahead_ships_on_time_once_past_the_start() {
+        // without a lead an export waits for its review; with a lead longer than the
+        // longest review (120 days) it ships in the month it is due
+        let (late, ahead) = (clock(0.0, 0.0), clock(130.0 / DAYS, 0.0));
+        let (ql, qa) = (shipped(&late, 12), shipped(&ahead, 12));
+        assert!(ql[8][8] < 0.05, "{:?}", ql[8]);
+        assert!((qa[8][8] - 1.0).abs() < 1e-9, "{:?}", qa[8]);
+        // at the start, everything due within the lead is filed at once: month 2's exports
+        // are decided with month 0's filings, so they ship in month 2, not month 4
+        assert!(qa[2][2] > 0.4 && ql[2][2] < 0.05, "{:?} {:?}", qa[2], ql[2]);
     }
 }

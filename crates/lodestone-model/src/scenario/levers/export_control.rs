@@ -49,6 +49,11 @@ pub struct ExportControl {
     /// Licence: longest review time, days (default `delay_days`).
     #[serde(default)]
     pub review_max_days: Option<f64>,
+    /// Licence: days before an export is due that its application is filed (default 0:
+    /// filed when due). Exporters file ahead so the review runs before the goods must
+    /// ship; when the regime starts, every export due within the lead is filed at once.
+    #[serde(default)]
+    pub filing_lead_days: Option<f64>,
     /// Licence: day of the first month (1..=31) from which shipments need a licence; the
     /// days before it ship freely (default 1).
     #[serde(default)]
@@ -307,6 +312,7 @@ impl ExportControl {
         let set = [
             ("review_min_days", self.review_min_days.is_some()),
             ("review_max_days", self.review_max_days.is_some()),
+            ("filing_lead_days", self.filing_lead_days.is_some()),
             ("first_day", self.first_day.is_some()),
             ("approval", !self.approval.is_empty()),
             ("general_licences", !self.general_licences.is_empty()),
@@ -353,6 +359,11 @@ impl ExportControl {
                 format!("review times out of order: min {lo} ≤ delay_days {mode} ≤ max {hi} fails"),
                 Some("review_min_days ≤ delay_days ≤ review_max_days".into()),
             );
+        }
+        if let Some(v) = self.filing_lead_days {
+            let why = "days before the export is due, ≥ 0";
+            cx.range("filing_lead_days", v, v >= 0.0, why);
+            cx.at_most("filing_lead_days", v, limits::DAYS, "days");
         }
         if let Some(d) = self.first_day {
             let ok = (1..=31).contains(&d);
