@@ -241,6 +241,16 @@ importer = "CN"
 exporter = "US"
 rate = 25
 start = "2025-01"
+
+[[events]]
+type = "export_control"
+exporter = "CN"
+elements = ["Dy"]
+mode = "licence"
+approval_share = 0.5
+filing_lead_days = -5
+filing_lead_from = "2025-01"
+start = "2025-04"
 "#,
         &[
             String::from("{f}:6:12: error[E008]: unknown country `XQ`"),
@@ -250,6 +260,8 @@ start = "2025-01"
             ),
             String::from("{f}:18:7: error[E011]"),
             String::from("{f}:24:8: error[E007]: rate = 25 is outside 0..10"),
+            String::from("{f}:33:20: error[E007]: `filing_lead_days` = -5"),
+            String::from("{f}:34:20: error[E011]: filing_lead_from = 2025-01 is outside"),
         ],
     );
 }

@@ -204,11 +204,13 @@ fn the_april_2025_licensing_meets_its_april_and_may_targets() {
         (-0.85..=-0.65).contains(&may),
         "May y/y {may:.3}: {exports:?}"
     );
-    // June: the April backlog reaches the review clock's mode and is mostly granted, so
-    // exports recover (observed 1,238 t -> 3,187 t, observed.md §A). Reading L11-L12 as
-    // approval shares on top of the clock recovered only 1.46x (a miss published in #15).
+    // June: the April backlog reaches the review clock's mode and is mostly granted, and
+    // from May exporters file 76 days ahead (L02), so the exports due in June and July are
+    // decided with May's filings. Observed 1,238 t -> 3,187 t (observed.md §A): June ships
+    // 2.5-3.5x May's tonnage (filing when due gave 1.9x, a miss published in #15)
+    let ratio = exports[17] / exports[16];
     assert!(
-        exports[17] > 1.6 * exports[16],
+        (2.5..=3.5).contains(&ratio),
         "June {:.0} t against May {:.0} t",
         exports[17],
         exports[16]
@@ -223,17 +225,18 @@ fn the_april_2025_licensing_meets_its_april_and_may_targets() {
         r.periods[i].clearing.price[n.expect("node")]
     };
     assert!(price(14, "EU") < 1.3 * price(14, "CN"), "March: no gap yet");
-    // the gap opens in April while importers draw their working stock, widens in May, and
-    // is over 2x in June once the stock is gone. Observed: Europe's Dy oxide went 250-310 ->
-    // 700-1,000 USD/kg from early April to 6 May 2025 (observed.md §A) — the model's gap
-    // is late and small in April-May (a published miss; `storage_convenience` moves it)
+    // the gap opens in April while importers draw their working stock and widens in May.
+    // Observed: Europe's Dy oxide went 250-310 -> 700-1,000 USD/kg from early April to
+    // 6 May 2025 (observed.md §A) — the model's gap is late and small in April-May (a
+    // published miss; `storage_convenience` moves it). In June the backlog arrives and the
+    // gap narrows but stays open (no June price is observed)
     assert!(
         price(15, "EU") > 1.05 * price(15, "CN"),
         "April: the gap opens"
     );
     assert!(price(16, "EU") > price(15, "EU"), "May: the gap widens");
     assert!(
-        price(17, "EU") > 2.0 * price(17, "CN"),
+        price(17, "EU") > 1.1 * price(17, "CN"),
         "June: {} vs {}",
         price(17, "EU"),
         price(17, "CN")

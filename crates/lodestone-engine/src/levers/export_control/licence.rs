@@ -69,9 +69,12 @@ pub struct Review {
     hi: f64,
     /// Months of the first month before licences are needed (its free days).
     first_free: f64,
-    /// Filing lead (months): an export due at `u` is filed at `u − lead`, but not before the
-    /// regime starts (`first_free`), so the start files every export due within the lead.
+    /// Filing lead (months): an export due at `u ≥ ahead_from` is filed at `u − lead`, but
+    /// not before `ahead_from`, which therefore files every export due within the lead.
     lead: f64,
+    /// When exporters start filing ahead (months; ≥ `first_free`); before it, exports are
+    /// filed when due.
+    ahead_from: f64,
 }
 
 impl Review {
@@ -85,12 +88,15 @@ impl Review {
             .map_or(mode, |d| d.max(0.0) / DAYS)
             .max(mode);
         let first_free = (f64::from(x.first_day.unwrap_or(1).clamp(1, 31)) - 1.0) / DAYS;
+        let first_free = first_free.clamp(0.0, 1.0);
+        let from = x.filing_lead_from.map_or(0, |m| m.months_since(x.start));
         Review {
             lo,
             mode,
             hi,
-            first_free: first_free.clamp(0.0, 1.0),
+            first_free,
             lead: x.filing_lead_days.unwrap_or(0.0).max(0.0) / DAYS,
+            ahead_from: f64::from(from.max(0)).max(first_free),
         }
     }
 
@@ -100,26 +106,34 @@ impl Review {
     }
 
     /// Licensed exports due in month `s` (months after the first) that have shipped by time
-    /// `t`, in months of flow: each is filed at max(start, due − lead), decided a review
-    /// time later, and ships at the later of its due date and its decision.
+    /// `t`, in months of flow: each is filed (when due before `ahead_from`, else at
+    /// max(ahead_from, due − lead)), decided a review time later, and ships at the later of
+    /// its due date and its decision.
     fn shipped_by(&self, s: f64, t: f64) -> f64 {
-        let (lo, c, hi) = (self.lo, self.mode, self.hi);
-        let t0 = self.first_free;
-        let (a, b) = (s.max(t0), (s + 1.0).min(t));
+        let (lo, c, hi, lead) = (self.lo, self.mode, self.hi, self.lead);
+        let int = |x: f64| cdf_integral(x, lo, c, hi);
+        let (a, b) = (s.max(self.first_free), (s + 1.0).min(t));
         if b <= a {
             return 0.0;
         }
-        // due before `knee`: filed at the start, all decided by t with probability F(t − t0)
-        let knee = t0 + self.lead;
-        let early = (b.min(knee) - a).max(0.0) * cdf(t - t0, lo, c, hi);
-        // due at u ≥ knee: filed at u − lead; ∫ F(t + lead − u) du over [max(a, knee), b]
-        let a2 = a.max(knee);
-        let late = if b > a2 {
-            cdf_integral(t + self.lead - a2, lo, c, hi) - cdf_integral(t + self.lead - b, lo, c, hi)
+        let (ta, knee) = (self.ahead_from, self.ahead_from + lead);
+        // due at u < ta, filed at u: ∫ F(t − u) du over [a, min(b, ta)]
+        let b0 = b.min(ta);
+        let when_due = if b0 > a {
+            int(t - a) - int(t - b0)
         } else {
             0.0
         };
-        early + late
+        // due in [ta, knee): filed at ta, decided by t with probability F(t − ta)
+        let at_once = (b.min(knee) - a.max(ta)).max(0.0) * cdf(t - ta, lo, c, hi);
+        // due at u ≥ knee: filed at u − lead; ∫ F(t + lead − u) du over [max(a, knee), b]
+        let a2 = a.max(knee);
+        let ahead = if b > a2 {
+            int(t + lead - a2) - int(t + lead - b)
+        } else {
+            0.0
+        };
+        when_due + at_once + ahead
     }
 
     /// How many months back an export can be due and still ship in a given month.
@@ -289,6 +303,7 @@ mod tests {
             hi,
             first_free,
             lead,
+            ahead_from: first_free,
         }
     }
 
@@ -307,8 +322,9 @@ mod tests {
 
     #[test]
     fn every_export_due_ships_once_and_never_before_it_is_due() {
-        for lead in [0.0, 1.0, 2.5, 5.0] {
-            let r = clock(lead, 10.0 / DAYS);
+        for (lead, from) in [(0.0, 0.0), (1.0, 0.0), (2.5, 0.0), (5.0, 0.0), (2.5, 1.5)] {
+            let mut r = clock(lead, 10.0 / DAYS);
+            r.ahead_from = r.ahead_from.max(from);
             // every review ends within 5 months: months 0..10 have all shipped by month 16
             let q = shipped(&r, 16);
             for (s, row) in q.iter().enumerate().take(10) {
@@ -335,5 +351,19 @@ mod tests {
         // at the start, everything due within the lead is filed at once: month 2's exports
         // are decided with month 0's filings, so they ship in month 2, not month 4
         assert!(qa[2][2] > 0.4 && ql[2][2] < 0.05, "{:?} {:?}", qa[2], ql[2]);
+        // filing ahead from month 2: months 0 and 1 wait for their review as without a
+        // lead; month 3's exports are filed in month 2 with month 2's own
+        let mut later = clock(130.0 / DAYS, 0.0);
+        later.ahead_from = 2.0;
+        let q = shipped(&later, 12);
+        for s in 0..2 {
+            assert!(
+                (0..12).all(|m| (q[s][m] - ql[s][m]).abs() < 1e-12),
+                "{:?}",
+                q[s]
+            );
+        }
+        assert!(q[3][3] > 0.25 && ql[3][3] < 0.05, "{:?}", q[3]);
+        assert!((q[8][8] - 1.0).abs() < 1e-9, "{:?}", q[8]);
     }
 }

@@ -54,6 +54,10 @@ pub struct ExportControl {
     /// ship; when the regime starts, every export due within the lead is filed at once.
     #[serde(default)]
     pub filing_lead_days: Option<f64>,
+    /// Licence: month from which exporters file ahead (default the control's start); the
+    /// exports due before it are filed when due.
+    #[serde(default)]
+    pub filing_lead_from: Option<Month>,
     /// Licence: day of the first month (1..=31) from which shipments need a licence; the
     /// days before it ship freely (default 1).
     #[serde(default)]
@@ -313,6 +317,7 @@ impl ExportControl {
             ("review_min_days", self.review_min_days.is_some()),
             ("review_max_days", self.review_max_days.is_some()),
             ("filing_lead_days", self.filing_lead_days.is_some()),
+            ("filing_lead_from", self.filing_lead_from.is_some()),
             ("first_day", self.first_day.is_some()),
             ("approval", !self.approval.is_empty()),
             ("general_licences", !self.general_licences.is_empty()),
@@ -364,6 +369,16 @@ impl ExportControl {
             let why = "days before the export is due, ≥ 0";
             cx.range("filing_lead_days", v, v >= 0.0, why);
             cx.at_most("filing_lead_days", v, limits::DAYS, "days");
+        }
+        if let Some(m) = self.filing_lead_from
+            && (m < self.start || self.end.is_some_and(|e| m > e))
+        {
+            cx.push(
+                codes::DATE_ORDER,
+                Some("filing_lead_from"),
+                format!("filing_lead_from = {m} is outside the control's months"),
+                Some("a month from `start` to `end`".into()),
+            );
         }
         if let Some(d) = self.first_day {
             let ok = (1..=31).contains(&d);
