@@ -20,11 +20,6 @@ fn context() -> &'static Context {
     CTX.get_or_init(|| lodestone_news::datasets::context_of(&lodestone_data::datasets()))
 }
 
-/// File extensions a folder is read for (as `lodestone news ingest`).
-const EXTENSIONS: &[&str] = &[
-    "txt", "md", "markdown", "html", "htm", "jsonl", "ndjson", "json",
-];
-
 /// Bad input located in `file` (line, column 0 when unknown).
 fn invalid(file: &str, line: usize, column: usize, message: String, hint: Option<String>) -> Error {
     Error::Invalid(Diagnostics(vec![Diagnostic {
@@ -71,58 +66,24 @@ fn format_arg(name: &str) -> Result<DocFormat> {
     })
 }
 
-/// The files to ingest, as the CLI collects them: a folder's files with a known
-/// extension, sorted; a file as given.
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let label = p.display().to_string();
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| invalid(&label, 0, 0, format!("cannot read folder: {e}"), None))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file())
-                .filter(|f| {
-                    f.extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-                })
-                .collect();
-            files.sort();
-            out.extend(files);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-/// Every document of the inputs; a file that cannot be read, is not UTF-8 or does not
-/// parse is bad input located at FILE:LINE[:COLUMN], and nothing is stored.
+/// Every document of the inputs (as `lodestone news ingest` reads them); a file that cannot
+/// be read, is not UTF-8 or does not parse is bad input located at FILE:LINE[:COLUMN], and
+/// nothing is stored.
 fn read_documents(paths: &[PathBuf], format: Option<DocFormat>) -> Result<Vec<Document>> {
-    let mut docs = Vec::new();
-    for f in collect_files(paths)? {
-        let label = f.display().to_string();
-        let bytes = std::fs::read(&f)
-            .map_err(|e| invalid(&label, 0, 0, format!("cannot read file: {e}"), None))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column =
-                valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-            invalid(
-                &label,
-                line,
-                column,
-                format!("not valid UTF-8 text (byte {})", valid.len()),
-                None,
-            )
-        })?;
-        let parsed = lodestone_news::parse_documents(&label, &text, format)
-            .map_err(|e| news_error(e.into()))?;
-        docs.extend(parsed);
-    }
-    Ok(docs)
+    use lodestone_news::files::ReadError;
+    lodestone_news::files::read_documents(paths, format).map_err(|e| match e {
+        ReadError::Io { path, what, source } => {
+            invalid(&path, 0, 0, format!("cannot read {what}: {source}"), None)
+        }
+        ReadError::Utf8 { path, line, column, byte } => invalid(
+            &path,
+            line,
+            column,
+            format!("not valid UTF-8 text (byte {byte})"),
+            None,
+        ),
+        ReadError::Parse(p) => news_error(p.into()),
+    })
 }
 
 /// Pretty JSON, as the CLI's `--json`.

@@ -191,57 +191,11 @@ fn nothing_found(what: &str, dir: &Path, from: StoreFrom, store: &Store) -> Stri
     )
 }
 
-const EXTENSIONS: &[&str] = &[
-    "txt", "md", "markdown", "html", "htm", "jsonl", "ndjson", "json",
-];
-
-/// The files to ingest; a folder that cannot be read is bad input (exit 2).
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| bad_input(format!("{}: cannot read folder: {e}", p.display())))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file())
-                .filter(|f| {
-                    f.extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-                })
-                .collect();
-            files.sort();
-            out.extend(files);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
 /// Every document of the inputs. A file that cannot be read, is not UTF-8 or does not parse
 /// is bad input (exit 2), located at FILE:LINE[:COLUMN].
 fn read_documents(paths: &[PathBuf], format: Option<FormatArg>) -> Result<Vec<Document>> {
-    let mut docs = Vec::new();
-    for f in collect_files(paths)? {
-        let label = f.display().to_string();
-        let bytes =
-            std::fs::read(&f).map_err(|e| bad_input(format!("{label}: cannot read file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column =
-                valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-            bad_input(format!(
-                "{label}:{line}:{column}: not valid UTF-8 text (byte {})",
-                valid.len()
-            ))
-        })?;
-        let parsed = lodestone_news::parse_documents(&label, &text, format.map(FormatArg::format))
-            .map_err(|e| bad_input(e.to_string()))?;
-        docs.extend(parsed);
-    }
-    Ok(docs)
+    lodestone_news::files::read_documents(paths, format.map(FormatArg::format))
+        .map_err(|e| bad_input(e.to_string()))
 }
 
 /// A news-layer error as the CLI reports it: a malformed document, query or argument (an

@@ -35,6 +35,7 @@ pub mod date;
 pub mod document;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod gazetteer;
 pub mod index;
 pub mod parse;
