@@ -36,21 +36,13 @@ pub fn scenario_arg(obj: &Bound<'_, PyAny>) -> PyResult<(Scenario, String)> {
 
 /// Apply a `step` argument (`month`, `quarter`, `year`) as `--step` does.
 pub fn override_step(sc: &mut Scenario, step: Option<&str>) -> Result<()> {
-    use lodestone_model::time::Step;
-    sc.horizon.step = match step {
-        None => return Ok(()),
-        Some("month") => Step::Month,
-        Some("quarter") => Step::Quarter,
-        Some("year") => Step::Year,
-        Some(other) => {
-            return Err(Error::at(
-                codes::OUT_OF_RANGE,
-                Location::file("<argument>"),
-                format!("step `{other}`: not a time step"),
-                Some("use \"month\", \"quarter\" or \"year\"".into()),
-            ));
-        }
-    };
+    use lodestone_model::time::{Step, UnknownStep};
+    if let Some(step) = step {
+        sc.horizon.step = step.parse::<Step>().map_err(|e| {
+            let hint = Some(UnknownStep::HINT.into());
+            Error::at(codes::OUT_OF_RANGE, Location::file("<argument>"), e.to_string(), hint)
+        })?;
+    }
     Ok(())
 }
 

@@ -37,7 +37,7 @@ pub struct BacktestArgs {
 /// Run the command; the exit status is 1 when the run does not balance.
 pub fn run(args: BacktestArgs) -> Result<i32> {
     let mut sc = load::scenario(&args.scenario)?;
-    load::override_step(&mut sc, args.step.as_deref());
+    load::override_step(&mut sc, args.step.as_deref())?;
     let ds = load::scenario_dataset(args.data.as_deref(), &sc)?;
     let r = lodestone_engine::run(&ds, &sc).map_err(|e| match e {
         lodestone_engine::EngineError::Invalid(d) => invalid(d),

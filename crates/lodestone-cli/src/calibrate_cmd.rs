@@ -89,7 +89,7 @@ fn inputs(
 /// Run the command.
 pub fn run(a: CalibrateArgs) -> Result<i32> {
     let mut sc = load::scenario(&a.scenario)?;
-    load::override_step(&mut sc, a.step.as_deref());
+    load::override_step(&mut sc, a.step.as_deref())?;
     let ds = load::scenario_dataset(a.data.as_deref(), &sc)?;
     let d = sc.validate(&ds);
     if !d.is_empty() {

@@ -63,7 +63,7 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         ));
     }
     let mut sc = load::scenario(&a.scenario)?;
-    load::override_step(&mut sc, a.step.as_deref());
+    load::override_step(&mut sc, a.step.as_deref())?;
     crate::warn_step(&sc);
     let ds = load::scenario_dataset(a.data.as_deref(), &sc)?;
     let d = sc.validate(&ds);

@@ -141,12 +141,11 @@ pub fn scenario(arg: &str) -> Result<Scenario> {
 pub const STEPS: [&str; 3] = ["month", "quarter", "year"];
 
 /// Override a scenario's time step with a `--step` value (one of [`STEPS`]).
-pub fn override_step(sc: &mut Scenario, step: Option<&str>) {
+pub fn override_step(sc: &mut Scenario, step: Option<&str>) -> Result<()> {
     if let Some(step) = step {
-        sc.horizon.step = match step {
-            "quarter" => lodestone_model::time::Step::Quarter,
-            "year" => lodestone_model::time::Step::Year,
-            _ => lodestone_model::time::Step::Month,
-        };
+        sc.horizon.step = step
+            .parse()
+            .map_err(|e: lodestone_model::time::UnknownStep| bad_input(e.to_string()))?;
     }
+    Ok(())
 }

@@ -294,7 +294,7 @@ fn cmd_run(
 ) -> Result<i32> {
     tables::check_layout(layout, format)?;
     let mut sc = load::scenario(scenario)?;
-    load::override_step(&mut sc, step);
+    load::override_step(&mut sc, step)?;
     warn_step(&sc);
     let ds = load::scenario_dataset(data.as_deref(), &sc)?;
     // opened before the run, so a bad --out fails at once

@@ -221,6 +221,30 @@ pub enum Step {
     Year,
 }
 
+/// A time step name that is not `month`, `quarter` or `year`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step `{0}`: not a time step")]
+pub struct UnknownStep(pub String);
+
+impl UnknownStep {
+    /// How to fix it.
+    pub const HINT: &'static str = "use \"month\", \"quarter\" or \"year\"";
+}
+
+impl std::str::FromStr for Step {
+    type Err = UnknownStep;
+
+    /// `month`, `quarter` or `year`, as in a scenario's `[horizon] step`.
+    fn from_str(s: &str) -> Result<Step, UnknownStep> {
+        match s {
+            "month" => Ok(Step::Month),
+            "quarter" => Ok(Step::Quarter),
+            "year" => Ok(Step::Year),
+            other => Err(UnknownStep(other.to_string())),
+        }
+    }
+}
+
 impl Step {
     /// Number of months in one step.
     pub fn months(self) -> i32 {
@@ -289,6 +313,16 @@ pub fn periods(start: Month, end: Month, step: Step) -> Vec<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_parses_from_its_name_and_an_unknown_one_is_named() {
+        for step in [Step::Month, Step::Quarter, Step::Year] {
+            let name = format!("{step:?}").to_lowercase();
+            assert_eq!(name.parse::<Step>(), Ok(step));
+        }
+        let e = "week".parse::<Step>().unwrap_err();
+        assert_eq!(e.to_string(), "step `week`: not a time step");
+    }
 
     #[test]
     fn parses_and_prints_months() {

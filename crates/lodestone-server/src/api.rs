@@ -443,19 +443,11 @@ impl ScenarioRequest {
 
 /// Sets a scenario's time step from a request's `step` (`None` keeps the scenario's).
 fn apply_step(sc: &mut Scenario, step: Option<&str>) -> ApiResult<()> {
-    use lodestone_model::time::Step;
-    sc.horizon.step = match step {
-        None => return Ok(()),
-        Some("month") => Step::Month,
-        Some("quarter") => Step::Quarter,
-        Some("year") => Step::Year,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                format!("step `{other}`: not a time step"),
-                Some("use \"month\", \"quarter\" or \"year\""),
-            ));
-        }
-    };
+    use lodestone_model::time::{Step, UnknownStep};
+    if let Some(step) = step {
+        sc.horizon.step = (step.parse::<Step>())
+            .map_err(|e| ApiError::bad_request(e.to_string(), Some(UnknownStep::HINT)))?;
+    }
     Ok(())
 }
 
