@@ -29,94 +29,92 @@ pub struct About {
 pub fn workbook(tables: &[(String, String)], about: &About) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let mut wb = Workbook::new();
+    readme_sheet(&mut wb, about, &bold)?;
+    for (name, text) in tables {
+        table_sheets(&mut wb, name, text, &bold)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The README sheet: the title, the run's facts, every table's columns, unit and meaning,
+/// and the dataset's sources.
+fn readme_sheet(wb: &mut Workbook, about: &About, bold: &Format) -> Result<(), XlsxError> {
     let readme = wb.add_worksheet();
     readme.set_name("README")?;
-    readme.set_column_width(0, 22)?;
-    readme.set_column_width(1, 60)?;
-    readme.set_column_width(2, 80)?;
-    readme.write_string_with_format(0, 0, &about.title, &bold)?;
+    for (c, w) in [22.0, 60.0, 80.0].into_iter().enumerate() {
+        readme.set_column_width(c as u16, w)?;
+    }
+    readme.write_string_with_format(0, 0, &about.title, bold)?;
     let mut row = 2;
     for (k, v) in &about.facts {
-        readme.write_string_with_format(row, 0, k, &bold)?;
+        readme.write_string_with_format(row, 0, k, bold)?;
         readme.write_string(row, 1, v)?;
         row += 1;
     }
-    row += 1;
-    readme.write_string_with_format(row, 0, "sheet", &bold)?;
-    for (c, h) in ["sheet", "columns", "unit", "what a row holds"]
-        .iter()
-        .enumerate()
-    {
-        readme.write_string_with_format(row, c as u16, *h, &bold)?;
-    }
-    row += 1;
+    let mut lines: Vec<[String; 4]> = Vec::new();
     for def in TABLES {
         let mut columns = vec!["period"];
         columns.extend(def.keys);
         columns.extend(["value", "unit"]);
-        readme.write_string(row, 0, def.name)?;
-        readme.write_string(row, 1, columns.join(", "))?;
-        readme.write_string(row, 2, def.unit)?;
-        readme.write_string(row, 3, def.description)?;
-        row += 1;
+        let cells = [def.name, &columns.join(", "), def.unit, def.description];
+        lines.push(cells.map(String::from));
     }
+    let mut blocks = vec![(["sheet", "columns", "unit", "what a row holds"], lines)];
     if !about.sources.is_empty() {
+        blocks.push((["source", "kind", "citation", "url"], about.sources.clone()));
+    }
+    for (header, lines) in blocks {
         row += 1;
-        for (c, h) in ["source", "kind", "citation", "url"].iter().enumerate() {
-            readme.write_string_with_format(row, c as u16, *h, &bold)?;
+        for (c, h) in header.iter().enumerate() {
+            readme.write_string_with_format(row, c as u16, *h, bold)?;
         }
-        row += 1;
-        for s in &about.sources {
-            for (c, v) in s.iter().enumerate() {
+        for cells in lines {
+            row += 1;
+            for (c, v) in cells.iter().enumerate() {
                 readme.write_string(row, c as u16, v)?;
             }
-            row += 1;
         }
+        row += 1;
     }
-    for (name, text) in tables {
-        let mut rd = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes());
-        let mut records = rd.records().filter_map(Result::ok);
-        let Some(header) = records.next() else {
-            continue;
-        };
-        let mut part = 0;
-        let mut r = 0u32;
-        let mut ws = None;
-        let mut rows = records.peekable();
-        while ws.is_none() || rows.peek().is_some() {
-            if ws.is_none() || r as usize > ROWS_PER_SHEET {
-                part += 1;
-                let sheet = wb.add_worksheet();
-                sheet.set_name(if part == 1 {
-                    name.clone()
-                } else {
-                    format!("{name} ({part})")
-                })?;
-                for (c, h) in header.iter().enumerate() {
-                    sheet.write_string_with_format(0, c as u16, h, &bold)?;
-                }
-                ws = Some(sheet);
-                r = 1;
-            }
+    Ok(())
+}
+
+/// One table's sheets: `name`, then `name (2)` … past Excel's row limit; the `value`
+/// column and year periods as numbers, headers bold. A table that is not valid CSV is an
+/// error, never rows dropped.
+fn table_sheets(wb: &mut Workbook, name: &str, text: &str, bold: &Format) -> Result<(), XlsxError> {
+    let bad = |e: csv::Error| XlsxError::ParameterError(format!("table {name}: {e}"));
+    let mut rd = (csv::ReaderBuilder::new().has_headers(false)).from_reader(text.as_bytes());
+    let mut records = rd.records();
+    let Some(header) = records.next().transpose().map_err(bad)? else {
+        return Ok(());
+    };
+    let value = header.iter().position(|h| h == "value");
+    let mut rows = records.peekable();
+    let mut part = 0;
+    while part == 0 || rows.peek().is_some() {
+        part += 1;
+        let sheet = wb.add_worksheet();
+        sheet.set_name(match part {
+            1 => name.to_string(),
+            _ => format!("{name} ({part})"),
+        })?;
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, h, bold)?;
+        }
+        for r in 1..=ROWS_PER_SHEET as u32 {
             let Some(rec) = rows.next() else { break };
-            let Some(sheet) = ws.as_mut() else { continue };
-            let value = header.iter().position(|h| h == "value");
-            for (c, field) in rec.iter().enumerate() {
+            for (c, field) in rec.map_err(bad)?.iter().enumerate() {
                 match field.parse::<f64>() {
                     Ok(x) if Some(c) == value || (c == 0 && !field.contains('-')) => {
-                        sheet.write_number(r, c as u16, x)?;
+                        sheet.write_number(r, c as u16, x)?
                     }
-                    _ => {
-                        sheet.write_string(r, c as u16, field)?;
-                    }
+                    _ => sheet.write_string(r, c as u16, field)?,
                 };
             }
-            r += 1;
         }
     }
-    wb.save_to_buffer()
+    Ok(())
 }
 
 #[cfg(test)]
