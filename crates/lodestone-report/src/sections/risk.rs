@@ -67,15 +67,21 @@ pub(super) fn risk_section(c: &Ctx, p: &str) -> String {
     section(&format!("{p}risk"), "Supply risk indices", &inner)
 }
 
-/// One sentence on the EU supply risk: its value, or what it lacks.
+/// One sentence on the EU supply risk: its value with its range over the SI_SR
+/// assumption, or what it lacks.
 fn eu_status(ix: &IndicesYear) -> String {
     let mut missing: BTreeSet<String> = BTreeSet::new();
     let mut values = Vec::new();
+    let mut si = None;
     for (stage, groups) in &ix.eu_supply_risk {
         for (group, e) in groups {
-            match e.sr {
-                Some(v) => values.push(format!("{group} {stage} {v:.2}")),
-                None => missing.extend(
+            si = si.or(e.si_sr.zip(e.si_sr_range));
+            match (e.sr, e.sr_low, e.sr_high) {
+                (Some(v), Some(lo), Some(hi)) => {
+                    values.push(format!("{group} {stage} {v:.2} ({lo:.2}–{hi:.2})"))
+                }
+                (Some(v), ..) => values.push(format!("{group} {stage} {v:.2}")),
+                _ => missing.extend(
                     e.missing
                         .iter()
                         .map(|m| m.split(':').next().unwrap_or(m).to_string()),
@@ -86,12 +92,60 @@ fn eu_status(ix: &IndicesYear) -> String {
     if ix.eu_supply_risk.is_empty() {
         String::new()
     } else if missing.is_empty() {
-        format!("EU supply risk (JRC method): {}.", values.join(", "))
+        let assumed = si.map_or(String::new(), |(v, [lo, hi])| {
+            format!(
+                " SI<sub>SR</sub> is an assumption, {v:.2} (range {lo:.2}–{hi:.2}, SR at its ends in brackets), not a published value; t = 1."
+            )
+        });
+        format!(
+            "EU supply risk (JRC method): {}.{assumed}",
+            values.join(", ")
+        )
     } else {
         let list: Vec<String> = missing.into_iter().collect();
         format!(
             "EU supply risk (JRC method) is not computed: no source yet for {}.",
             esc(&list.join(", "))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lodestone_engine::indices::EuSupplyRisk;
+
+    fn year_with(e: EuSupplyRisk) -> IndicesYear {
+        let mut ix = IndicesYear::default();
+        ix.eu_supply_risk
+            .entry("mining".into())
+            .or_default()
+            .insert("HREE".into(), e);
+        ix
+    }
+
+    #[test]
+    fn eu_status_gives_sr_with_its_si_sr_range_or_what_is_missing() {
+        let e = EuSupplyRisk {
+            sr: Some(2.5),
+            sr_low: Some(2.0),
+            sr_high: Some(3.0),
+            si_sr: Some(0.95),
+            si_sr_range: Some([0.85, 1.0]),
+            ..EuSupplyRisk::default()
+        };
+        let s = eu_status(&year_with(e));
+        assert!(s.contains("HREE mining 2.50 (2.00–3.00)"), "{s}");
+        assert!(s.contains("assumption, 0.95 (range 0.85–1.00"), "{s}");
+        let e = EuSupplyRisk {
+            missing: vec!["wgi_average:XX".into()],
+            ..EuSupplyRisk::default()
+        };
+        let s = eu_status(&year_with(e));
+        assert!(
+            s.contains("not computed: no source yet for wgi_average"),
+            "{s}"
+        );
+        assert_eq!(eu_status(&IndicesYear::default()), "");
     }
 }
