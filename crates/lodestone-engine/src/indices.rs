@@ -19,7 +19,7 @@ use crate::sim::RunResult;
 use crate::summary::YearSummary;
 use lodestone_model::dataset::{Governance, Stage};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 // ---------------------------------------------------------------------------------------
 // Pure formulas
@@ -572,6 +572,21 @@ pub struct EuSupplyRisk {
     pub assumed: Vec<String>,
 }
 
+/// EU supply risk of one rare earth group at its bottleneck: the stage (extraction =
+/// `mining`, processing = `separation`) with the higher SR, as the method assesses both
+/// stages and keeps the maximum.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct EuBottleneck {
+    /// The stage with the higher SR; `null` unless both stages have an SR.
+    pub stage: Option<String>,
+    /// SR at that stage.
+    pub sr: Option<f64>,
+    /// Its SR at the low end of the SI_SR range.
+    pub sr_low: Option<f64>,
+    /// Its SR at the high end of the SI_SR range.
+    pub sr_high: Option<f64>,
+}
+
 /// Risk indices of one year (`annual[year].indices`).
 #[derive(Debug, Clone, Serialize, Default, PartialEq)]
 pub struct IndicesYear {
@@ -586,6 +601,8 @@ pub struct IndicesYear {
     /// EU market: stage (`mining` = extraction, `separation` = processing) → group
     /// (`HREE`, `LREE`) → supply risk. Empty when the dataset has no `EU` market.
     pub eu_supply_risk: BTreeMap<String, BTreeMap<String, EuSupplyRisk>>,
+    /// EU market: group → SR at the bottleneck stage ([`EuBottleneck`]).
+    pub eu_supply_risk_bottleneck: BTreeMap<String, EuBottleneck>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -617,12 +634,14 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
     } else {
         BTreeMap::new()
     };
+    let eu_supply_risk_bottleneck = eu_bottleneck(&eu_supply_risk);
     IndicesYear {
         concentration,
         net_import_reliance,
         geopolrisk,
         geopolrisk_reference,
         eu_supply_risk,
+        eu_supply_risk_bottleneck,
     }
 }
 
@@ -1075,6 +1094,35 @@ fn eu_supply_risk_rows(
     out
 }
 
+/// The bottleneck of each rare earth group: of extraction (`mining`) and processing
+/// (`separation`), the stage with the higher SR (extraction on a tie); no stage and no SR
+/// unless both stages have one.
+fn eu_bottleneck(
+    rows: &BTreeMap<String, BTreeMap<String, EuSupplyRisk>>,
+) -> BTreeMap<String, EuBottleneck> {
+    let sr_of = |stage: &str, group: &str| {
+        let e = rows.get(stage)?.get(group)?;
+        e.sr.map(|v| (v, e))
+    };
+    let mut out = BTreeMap::new();
+    let groups: BTreeSet<&String> = rows.values().flat_map(|m| m.keys()).collect();
+    for group in groups {
+        let pick = match (sr_of("mining", group), sr_of("separation", group)) {
+            (Some(m), Some(p)) if p.0 > m.0 => Some(("separation", p.1)),
+            (Some(m), Some(_)) => Some(("mining", m.1)),
+            _ => None,
+        };
+        let b = pick.map_or_else(EuBottleneck::default, |(stage, e)| EuBottleneck {
+            stage: Some(stage.to_string()),
+            sr: e.sr,
+            sr_low: e.sr_low,
+            sr_high: e.sr_high,
+        });
+        out.insert(group.clone(), b);
+    }
+    out
+}
+
 /// Governance-weighted HHI of a supply mix `(id, t)`; a supplier with a positive share
 /// and no governance score is added to `missing` (once) and makes the result `None`.
 fn weighted_hhi(list: &[(&str, f64)], lk: &Lookups, missing: &mut Vec<String>) -> Option<f64> {
@@ -1307,6 +1355,38 @@ mod tests {
     }
 
     #[test]
+    fn eu_bottleneck_is_the_stage_with_the_higher_sr() {
+        let e = |sr: Option<f64>| EuSupplyRisk {
+            sr,
+            sr_low: sr.map(|v| v * 0.9),
+            sr_high: sr.map(|v| v * 1.1),
+            ..EuSupplyRisk::default()
+        };
+        let mut rows: BTreeMap<String, BTreeMap<String, EuSupplyRisk>> = BTreeMap::new();
+        let mut put = |stage: &str, group: &str, sr| {
+            rows.entry(stage.into())
+                .or_default()
+                .insert(group.into(), e(sr));
+        };
+        put("mining", "HREE", Some(2.0));
+        put("separation", "HREE", Some(3.0));
+        put("mining", "LREE", Some(4.0));
+        put("separation", "LREE", Some(3.0));
+        put("mining", "XREE", Some(4.0));
+        put("separation", "XREE", None);
+        let b = eu_bottleneck(&rows);
+        assert_eq!(b["HREE"].stage.as_deref(), Some("separation"));
+        assert_eq!(
+            (b["HREE"].sr, b["HREE"].sr_high),
+            (Some(3.0), Some(3.0 * 1.1))
+        );
+        assert_eq!(b["LREE"].stage.as_deref(), Some("mining"));
+        assert_eq!(b["LREE"].sr_low, Some(4.0 * 0.9));
+        // a stage without an SR: no bottleneck is claimed
+        assert_eq!(b["XREE"], EuBottleneck::default());
+    }
+
+    #[test]
     fn baseline_2024_mining_hhi_matches_usgs() {
         use lodestone_model::{Dataset, Scenario};
         let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
@@ -1361,6 +1441,14 @@ mod tests {
             assert!((lo / si_lo - per_si).abs() < 1e-9 && (hi / si_hi - per_si).abs() < 1e-9);
             assert!(e.hhi_wgi_gs.is_some_and(|h| h > 0.0 && h < 10.0), "{e:?}");
         }
+        // the bottleneck is the higher of the two stages' SR, for both groups
+        for (group, b) in &ix.eu_supply_risk_bottleneck {
+            let sr = |stage: &str| ix.eu_supply_risk[stage][group].sr.unwrap();
+            let max = sr("mining").max(sr("separation"));
+            assert_eq!(b.sr, Some(max), "{group}: {b:?}");
+            assert_eq!(sr(b.stage.as_deref().unwrap()), max);
+        }
+        assert_eq!(ix.eu_supply_risk_bottleneck.len(), 2);
         // deterministic JSON
         let a = serde_json::to_string(ix).unwrap();
         let b = serde_json::to_string(&crate::summarize(&r).annual["2024"].indices).unwrap();

@@ -97,8 +97,18 @@ fn eu_status(ix: &IndicesYear) -> String {
                 " SI<sub>SR</sub> is an assumption, {v:.2} (range {lo:.2}–{hi:.2}, SR at its ends in brackets), not a published value; t = 1."
             )
         });
+        let neck: Vec<String> = ix
+            .eu_supply_risk_bottleneck
+            .iter()
+            .filter_map(|(g, b)| Some(format!("{g} {} {:.2}", b.stage.as_deref()?, b.sr?)))
+            .collect();
+        let neck = if neck.is_empty() {
+            String::new()
+        } else {
+            format!(" Bottleneck (the higher stage): {}.", neck.join(", "))
+        };
         format!(
-            "EU supply risk (JRC method): {}.{assumed}",
+            "EU supply risk (JRC method): {}.{neck}{assumed}",
             values.join(", ")
         )
     } else {
@@ -113,7 +123,7 @@ fn eu_status(ix: &IndicesYear) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lodestone_engine::indices::EuSupplyRisk;
+    use lodestone_engine::indices::{EuBottleneck, EuSupplyRisk};
 
     fn year_with(e: EuSupplyRisk) -> IndicesYear {
         let mut ix = IndicesYear::default();
@@ -134,8 +144,21 @@ mod tests {
             si_sr_range: Some([0.85, 1.0]),
             ..EuSupplyRisk::default()
         };
-        let s = eu_status(&year_with(e));
+        let mut ix = year_with(e);
+        ix.eu_supply_risk_bottleneck.insert(
+            "HREE".into(),
+            EuBottleneck {
+                stage: Some("mining".into()),
+                sr: Some(2.5),
+                ..EuBottleneck::default()
+            },
+        );
+        let s = eu_status(&ix);
         assert!(s.contains("HREE mining 2.50 (2.00–3.00)"), "{s}");
+        assert!(
+            s.contains("Bottleneck (the higher stage): HREE mining 2.50."),
+            "{s}"
+        );
         assert!(s.contains("assumption, 0.95 (range 0.85–1.00"), "{s}");
         let e = EuSupplyRisk {
             missing: vec!["wgi_average:XX".into()],
