@@ -550,7 +550,12 @@ pub struct EuSupplyRisk {
     pub sr_low: Option<f64>,
     /// SR at the high end of the SI_SR assumption's range.
     pub sr_high: Option<f64>,
-    /// Governance-weighted HHI of world production (0–10).
+    /// World output of the group's elements at the stage, t REO (each material's tonnes
+    /// × its content of the group's elements).
+    pub global_t: f64,
+    /// The three largest producing countries of the group's elements and their shares.
+    pub global_top3: Vec<(String, f64)>,
+    /// Governance-weighted HHI of world production of the group's elements (0–10).
     pub hhi_wgi_gs: Option<f64>,
     /// Governance-weighted HHI of the EU sourcing mix: EU production + imports (0–10).
     pub hhi_wgi_eu: Option<f64>,
@@ -630,7 +635,7 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
     let geopolrisk = geopolrisk_rows(&flows, &concentration, &lk);
     let geopolrisk_reference = reference_rows(r, y, &flows, &concentration, &lk);
     let eu_supply_risk = if r.network.markets.iter().any(|m| m == "EU") {
-        eu_supply_risk_rows(y, &flows, &lk)
+        eu_supply_risk_rows(r, year, y, &lk)
     } else {
         BTreeMap::new()
     };
@@ -747,8 +752,6 @@ type Key<'a> = (&'a str, Stage);
 struct Flows<'a> {
     /// Production by market.
     prod: BTreeMap<Key<'a>, f64>,
-    /// Production by country.
-    prod_country: BTreeMap<Key<'a>, f64>,
     /// Imports from other markets.
     imp: BTreeMap<Key<'a>, f64>,
     /// Exports to other markets.
@@ -766,7 +769,6 @@ impl<'a> Flows<'a> {
     fn gather(r: &'a RunResult, year: i32, y: &'a YearSummary, lk: &Lookups<'a>) -> Flows<'a> {
         let mut f = Flows {
             prod: BTreeMap::new(),
-            prod_country: BTreeMap::new(),
             imp: BTreeMap::new(),
             exp: BTreeMap::new(),
             by_supplier: BTreeMap::new(),
@@ -779,7 +781,7 @@ impl<'a> Flows<'a> {
         f
     }
 
-    /// Production by market and by country.
+    /// Production by market.
     fn add_production(&mut self, y: &'a YearSummary, lk: &Lookups<'a>) {
         for stage in Stage::CHAIN {
             for (c, t) in y.production.get(stage.as_str()).into_iter().flatten() {
@@ -789,7 +791,6 @@ impl<'a> Flows<'a> {
                     .copied()
                     .unwrap_or(c.as_str());
                 *self.prod.entry((m, stage)).or_default() += t.max(0.0);
-                *self.prod_country.entry((c.as_str(), stage)).or_default() += t.max(0.0);
             }
         }
     }
@@ -1043,55 +1044,170 @@ fn import_price(r: &RunResult, y: &YearSummary, market: &str, mat: &str) -> Opti
         })
 }
 
-/// EU supply risk, extraction (mining) and processing (separation), per rare earth group.
+/// The EU's rare earth groups (2023 grouping, facts-trade.md §B) and their elements; Sc
+/// and Pm belong to neither.
+pub const EU_RE_GROUPS: [(&str, &[&str]); 2] = [
+    (
+        "HREE",
+        &["Dy", "Er", "Eu", "Gd", "Ho", "Lu", "Tb", "Tm", "Yb", "Y"],
+    ),
+    ("LREE", &["Ce", "La", "Nd", "Pr", "Sm"]),
+];
+
+/// One stage's tonnages for one rare earth group, in t REO of the group's elements (each
+/// material's tonnes × its content of those elements, `compositions.csv`).
+#[derive(Default)]
+struct GroupFlows<'a> {
+    /// World output by producing country.
+    world: BTreeMap<&'a str, f64>,
+    /// EU sourcing: output of EU plants by country, then imports by supplier market.
+    eu_src: BTreeMap<&'a str, f64>,
+    /// EU output.
+    eu_prod: f64,
+    /// EU imports from other markets.
+    eu_imp: f64,
+    /// EU exports to other markets.
+    eu_exp: f64,
+}
+
+/// The content of a group's elements per tonne of each material id: the sum of its
+/// composition fractions over those elements (0 for a material without a composition).
+fn group_fraction<'a>(r: &'a RunResult, elements: &[&str]) -> HashMap<&'a str, f64> {
+    r.data
+        .materials
+        .iter()
+        .map(|m| {
+            let f = elements.iter().filter_map(|e| m.composition.get(*e)).sum();
+            (m.id.as_str(), f)
+        })
+        .collect()
+}
+
+impl<'a> GroupFlows<'a> {
+    /// The group's flows at `stage` in `year`, weighted by the content `frac`.
+    fn gather(
+        r: &'a RunResult,
+        year: i32,
+        y: &'a YearSummary,
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) -> GroupFlows<'a> {
+        let mut g = GroupFlows::default();
+        g.add_production(r, year, lk, stage, frac);
+        g.add_trade(y, lk, stage, frac);
+        g.eu_prod = clean(g.eu_prod);
+        g.eu_imp = clean(g.eu_imp);
+        g.eu_exp = clean(g.eu_exp);
+        g
+    }
+
+    /// Output of the stage's materials in the year's periods, by facility country.
+    fn add_production(
+        &mut self,
+        r: &'a RunResult,
+        year: i32,
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) {
+        let ds = &r.data;
+        for (pi, _) in (r.periods.iter().enumerate()).filter(|(_, p)| p.period.start.year() == year)
+        {
+            for (mat, country, t) in crate::summary::material_output(r, pi) {
+                let m = &ds.materials[mat];
+                if m.stage != Some(stage) {
+                    continue;
+                }
+                let w = t.max(0.0) * frac.get(m.id.as_str()).copied().unwrap_or(0.0);
+                let c = ds.countries[country].id.as_str();
+                *self.world.entry(c).or_default() += w;
+                if lk.country_market.get(c) == Some(&"EU") {
+                    *self.eu_src.entry(c).or_default() += w;
+                    self.eu_prod += w;
+                }
+            }
+        }
+    }
+
+    /// EU imports by supplier market and EU exports of the stage's materials.
+    fn add_trade(
+        &mut self,
+        y: &'a YearSummary,
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) {
+        for (importer, from) in &y.imports_all {
+            for (exporter, mats) in from.iter().filter(|(x, _)| *x != importer) {
+                for (mat, t) in mats {
+                    if lk.stage_of.get(mat.as_str()) != Some(&stage) {
+                        continue;
+                    }
+                    let w = t * frac.get(mat.as_str()).copied().unwrap_or(0.0);
+                    if importer == "EU" {
+                        *self.eu_src.entry(exporter.as_str()).or_default() += w;
+                        self.eu_imp += w;
+                    }
+                    if exporter == "EU" {
+                        self.eu_exp += w;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// EU supply risk, extraction (mining) and processing (separation), per rare earth group,
+/// each group's supplier shares weighted by its element content.
 fn eu_supply_risk_rows(
+    r: &RunResult,
+    year: i32,
     y: &YearSummary,
-    f: &Flows,
     lk: &Lookups,
 ) -> BTreeMap<String, BTreeMap<String, EuSupplyRisk>> {
     let mut out: BTreeMap<String, BTreeMap<String, EuSupplyRisk>> = BTreeMap::new();
-    for stage in [Stage::Mining, Stage::Separation] {
-        let mut missing: Vec<String> = Vec::new();
-        // global supply by producing country
-        let world: Vec<(&str, f64)> = y
-            .production
-            .get(stage.as_str())
-            .into_iter()
-            .flatten()
-            .map(|(c, t)| (c.as_str(), t.max(0.0)))
-            .collect();
-        // EU sourcing: EU plants by country + imports by supplier market
-        let mut eu_src: Vec<(&str, f64)> = f
-            .prod_country
-            .iter()
-            .filter(|((c, s), _)| *s == stage && lk.country_market.get(c) == Some(&"EU"))
-            .map(|((c, _), t)| (*c, *t))
-            .collect();
-        if let Some(sup) = f.by_supplier.get(&("EU", stage)) {
-            eu_src.extend(sup.iter().map(|(s, f)| (*s, *f)));
-        }
-        let gs = weighted_hhi(&world, lk, &mut missing);
-        let eu = weighted_hhi(&eu_src, lk, &mut missing);
-        let ir = net_import_reliance(
-            get(&f.prod, ("EU", stage)),
-            get(&f.imp, ("EU", stage)),
-            get(&f.exp, ("EU", stage)),
-            0.0,
-        )
-        .map(|v| v.clamp(0.0, 1.0));
-        let entry = out.entry(stage.as_str().to_string()).or_default();
-        for group in ["HREE", "LREE"] {
-            let mut miss = missing.clone();
-            if gs.is_none() && world.is_empty() {
+    for (group, elements) in EU_RE_GROUPS {
+        let frac = group_fraction(r, elements);
+        for stage in [Stage::Mining, Stage::Separation] {
+            let f = GroupFlows::gather(r, year, y, lk, stage, &frac);
+            let world: Vec<(&str, f64)> = f.world.iter().map(|(c, t)| (*c, *t)).collect();
+            let eu_src: Vec<(&str, f64)> = f.eu_src.iter().map(|(c, t)| (*c, *t)).collect();
+            let mut miss = Vec::new();
+            let gs = weighted_hhi(&world, lk, &mut miss);
+            let eu = weighted_hhi(&eu_src, lk, &mut miss);
+            if gs.is_none() && clean(f.world.values().sum()) <= 0.0 {
                 miss.push("global_production".into());
             }
-            if eu.is_none() && eu_src.is_empty() {
+            if eu.is_none() && clean(f.eu_src.values().sum()) <= 0.0 {
                 miss.push("eu_sourcing".into());
             }
-            entry.insert(group.to_string(), eu_group_risk(group, gs, eu, ir, miss));
+            let ir =
+                net_import_reliance(f.eu_prod, f.eu_imp, f.eu_exp, 0.0).map(|v| v.clamp(0.0, 1.0));
+            let row = EuSupplyRisk {
+                global_t: f.world.values().sum(),
+                global_top3: top3(&world),
+                ..eu_group_risk(group, gs, eu, ir, miss)
+            };
+            out.entry(stage.as_str().to_string())
+                .or_default()
+                .insert(group.to_string(), row);
         }
     }
     out
+}
+
+/// The three largest entries of a supply mix with their shares (largest first).
+fn top3(list: &[(&str, f64)]) -> Vec<(String, f64)> {
+    let s = shares(&list.iter().map(|x| x.1).collect::<Vec<_>>());
+    let mut v: Vec<(String, f64)> = list
+        .iter()
+        .zip(s)
+        .map(|((c, _), sh)| (c.to_string(), sh))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(3);
+    v
 }
 
 /// The bottleneck of each rare earth group: of extraction (`mining`) and processing
@@ -1196,6 +1312,7 @@ fn eu_group_risk(
             .map(String::from)
             .to_vec(),
         assumed: si_range.map_or(Vec::new(), |_| vec!["si_sr".to_string()]),
+        ..EuSupplyRisk::default()
     }
 }
 
@@ -1386,8 +1503,8 @@ mod tests {
         assert_eq!(b["XREE"], EuBottleneck::default());
     }
 
-    #[test]
-    fn baseline_2024_mining_hhi_matches_usgs() {
+    /// The shipped dataset and the baseline run over 2024 by quarters.
+    fn baseline_2024() -> (lodestone_model::Dataset, RunResult) {
         use lodestone_model::{Dataset, Scenario};
         let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -1396,6 +1513,46 @@ mod tests {
         let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
             .unwrap_or_else(|e| panic!("{e}"));
         let r = crate::run(&ds, &sc).unwrap_or_else(|e| panic!("{e}"));
+        (ds, r)
+    }
+
+    #[test]
+    fn hree_and_lree_supplier_shares_follow_element_content() {
+        let (_, r) = baseline_2024();
+        let s = crate::summarize(&r);
+        let y = &s.annual["2024"];
+        let lk = Lookups::new(&r, 2024);
+        let flows = |group: usize| {
+            let frac = group_fraction(&r, EU_RE_GROUPS[group].1);
+            GroupFlows::gather(&r, 2024, y, &lk, Stage::Mining, &frac)
+        };
+        let (h, l) = (flows(0), flows(1));
+        let share = |f: &GroupFlows, c: &str| f.world[c] / f.world.values().sum::<f64>();
+        // Myanmar mines ionic clays, rich in heavy rare earths: it weighs far more in HREE
+        // than in LREE, and Bayan Obo's light ore gives China more of LREE
+        assert!(
+            share(&h, "MM") > 5.0 * share(&l, "MM"),
+            "{:?} {:?}",
+            h.world,
+            l.world
+        );
+        assert!(share(&l, "CN") > share(&h, "CN"));
+        // the two groups' content is part of the stage's output, never more
+        let total = y.indices.concentration["mining"].total_t;
+        let sum = h.world.values().sum::<f64>() + l.world.values().sum::<f64>();
+        assert!(
+            sum > 0.5 * total && sum <= total * (1.0 + 1e-9),
+            "{sum} of {total}"
+        );
+        // so the groups' governance-weighted concentrations differ
+        let e = &y.indices.eu_supply_risk["mining"];
+        assert!(e["HREE"].hhi_wgi_gs.unwrap() > e["LREE"].hhi_wgi_gs.unwrap() + 0.1);
+        assert_eq!(e["HREE"].global_top3[0].0, "MM");
+    }
+
+    #[test]
+    fn baseline_2024_mining_hhi_matches_usgs() {
+        let (ds, r) = baseline_2024();
         let s = crate::summarize(&r);
         let ix = &s.annual["2024"].indices;
         // USGS MCS 2025, 2024 mine production by country (observations.csv, without WORLD)

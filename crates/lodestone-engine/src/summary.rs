@@ -104,6 +104,18 @@ fn is_zero(n: &usize) -> bool {
 
 /// Output of each stage by facility country for one period: (stage, country, tonnes).
 pub fn stage_output(r: &RunResult, period: usize) -> Vec<(Stage, usize, f64)> {
+    material_output(r, period)
+        .into_iter()
+        .filter_map(|(mat, country, t)| {
+            let stage = r.data.materials[mat].stage?;
+            (stage != Stage::Other).then_some((stage, country, t))
+        })
+        .collect()
+}
+
+/// Output of every activity for one period by material and facility country: (material
+/// index in the dataset, country index, tonnes), materials of any stage.
+pub fn material_output(r: &RunResult, period: usize) -> Vec<(usize, usize, f64)> {
     let mut out = Vec::new();
     let c = &r.periods[period].clearing;
     for (k, act) in r.network.activities.iter().enumerate() {
@@ -114,12 +126,7 @@ pub fn stage_output(r: &RunResult, period: usize) -> Vec<(Stage, usize, f64)> {
             .position(|x| x.id == r.data.facilities[act.facility].country)
             .unwrap_or(0);
         for &(node, q) in &act.outputs {
-            let mat = &r.data.materials[r.network.nodes[node].material];
-            if let Some(stage) = mat.stage
-                && stage != Stage::Other
-            {
-                out.push((stage, country, q * c.activity[k]));
-            }
+            out.push((r.network.nodes[node].material, country, q * c.activity[k]));
         }
     }
     out
