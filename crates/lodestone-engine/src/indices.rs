@@ -550,8 +550,10 @@ pub struct EuSupplyRisk {
     pub sr_low: Option<f64>,
     /// SR at the high end of the SI_SR assumption's range.
     pub sr_high: Option<f64>,
-    /// World output of the group's elements at the stage, t REO (each material's tonnes
-    /// × its content of the group's elements).
+    /// The years whose flows are averaged (this year and up to 4 earlier years of the run).
+    pub years: Vec<i32>,
+    /// World output of the group's elements at the stage, t REO per year averaged over
+    /// `years` (each material's tonnes × its content of the group's elements).
     pub global_t: f64,
     /// The three largest producing countries of the group's elements and their shares.
     pub global_top3: Vec<(String, f64)>,
@@ -627,7 +629,15 @@ fn clean(x: f64) -> f64 {
 /// separation, t metal, t magnet); imports and exports are market-to-market trade of
 /// materials of that stage. Governance is the year's `governance.csv` row of the country
 /// whose id is the supplier's market id (the last year's after the table ends).
-pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
+///
+/// `window` = the years (with their summaries) whose flows the EU supply risk averages:
+/// `year` and up to [`EU_AVERAGING_YEARS`] − 1 earlier years of the run.
+pub fn compute(
+    r: &RunResult,
+    year: i32,
+    y: &YearSummary,
+    window: &[(i32, &YearSummary)],
+) -> IndicesYear {
     let lk = Lookups::new(r, year);
     let flows = Flows::gather(r, year, y, &lk);
     let concentration = concentration(y);
@@ -635,7 +645,7 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
     let geopolrisk = geopolrisk_rows(&flows, &concentration, &lk);
     let geopolrisk_reference = reference_rows(r, y, &flows, &concentration, &lk);
     let eu_supply_risk = if r.network.markets.iter().any(|m| m == "EU") {
-        eu_supply_risk_rows(r, year, y, &lk)
+        eu_supply_risk_rows(r, window, &lk)
     } else {
         BTreeMap::new()
     };
@@ -1044,6 +1054,26 @@ fn import_price(r: &RunResult, y: &YearSummary, market: &str, mat: &str) -> Opti
         })
 }
 
+/// Years whose flows the EU supply risk averages (the year and earlier years of the run):
+/// the method averages several recent years; 5 is the window as the project reads the
+/// 2017 methodology, not verified against the document (facts-trade.md §B) — an
+/// ASSUMPTION, range 1–5 years.
+pub const EU_AVERAGING_YEARS: usize = 5;
+
+/// The years of a run (`years`) whose flows the EU supply risk of `year` averages: `year`
+/// and the run's years before it, at most [`EU_AVERAGING_YEARS`] in all, in order.
+pub fn eu_window(years: &[i32], year: i32) -> Vec<i32> {
+    let span = EU_AVERAGING_YEARS as i32;
+    let mut w: Vec<i32> = years
+        .iter()
+        .copied()
+        .filter(|y| *y <= year && *y > year - span)
+        .collect();
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
 /// The EU's rare earth groups (2023 grouping, facts-trade.md §B) and their elements; Sc
 /// and Pm belong to neither.
 pub const EU_RE_GROUPS: [(&str, &[&str]); 2] = [
@@ -1099,6 +1129,30 @@ impl<'a> GroupFlows<'a> {
         g.eu_prod = clean(g.eu_prod);
         g.eu_imp = clean(g.eu_imp);
         g.eu_exp = clean(g.eu_exp);
+        g
+    }
+
+    /// The group's flows at `stage` summed over the `window` years (so shares and IR are
+    /// those of the years' average tonnages).
+    fn over(
+        r: &'a RunResult,
+        window: &[(i32, &'a YearSummary)],
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) -> GroupFlows<'a> {
+        let mut g = GroupFlows::default();
+        for &(year, y) in window {
+            let one = GroupFlows::gather(r, year, y, lk, stage, frac);
+            for (mine, theirs) in [(&mut g.world, one.world), (&mut g.eu_src, one.eu_src)] {
+                for (c, t) in theirs {
+                    *mine.entry(c).or_default() += t;
+                }
+            }
+            g.eu_prod += one.eu_prod;
+            g.eu_imp += one.eu_imp;
+            g.eu_exp += one.eu_exp;
+        }
         g
     }
 
@@ -1160,17 +1214,16 @@ impl<'a> GroupFlows<'a> {
 
 /// EU supply risk, extraction (mining) and processing (separation), per rare earth group,
 /// each group's supplier shares weighted by its element content.
-fn eu_supply_risk_rows(
-    r: &RunResult,
-    year: i32,
-    y: &YearSummary,
-    lk: &Lookups,
+fn eu_supply_risk_rows<'a>(
+    r: &'a RunResult,
+    window: &[(i32, &'a YearSummary)],
+    lk: &Lookups<'a>,
 ) -> BTreeMap<String, BTreeMap<String, EuSupplyRisk>> {
     let mut out: BTreeMap<String, BTreeMap<String, EuSupplyRisk>> = BTreeMap::new();
     for (group, elements) in EU_RE_GROUPS {
         let frac = group_fraction(r, elements);
         for stage in [Stage::Mining, Stage::Separation] {
-            let f = GroupFlows::gather(r, year, y, lk, stage, &frac);
+            let f = GroupFlows::over(r, window, lk, stage, &frac);
             let world: Vec<(&str, f64)> = f.world.iter().map(|(c, t)| (*c, *t)).collect();
             let eu_src: Vec<(&str, f64)> = f.eu_src.iter().map(|(c, t)| (*c, *t)).collect();
             let mut miss = Vec::new();
@@ -1185,7 +1238,8 @@ fn eu_supply_risk_rows(
             let ir =
                 net_import_reliance(f.eu_prod, f.eu_imp, f.eu_exp, 0.0).map(|v| v.clamp(0.0, 1.0));
             let row = EuSupplyRisk {
-                global_t: f.world.values().sum(),
+                years: window.iter().map(|w| w.0).collect(),
+                global_t: f.world.values().sum::<f64>() / window.len().max(1) as f64,
                 global_top3: top3(&world),
                 ..eu_group_risk(group, gs, eu, ir, miss)
             };
@@ -1548,6 +1602,56 @@ mod tests {
         let e = &y.indices.eu_supply_risk["mining"];
         assert!(e["HREE"].hhi_wgi_gs.unwrap() > e["LREE"].hhi_wgi_gs.unwrap() + 0.1);
         assert_eq!(e["HREE"].global_top3[0].0, "MM");
+    }
+
+    #[test]
+    fn eu_window_takes_up_to_five_years_of_the_run() {
+        let years: Vec<i32> = (2024..=2035).collect();
+        assert_eq!(eu_window(&years, 2024), [2024]);
+        assert_eq!(eu_window(&years, 2026), [2024, 2025, 2026]);
+        assert_eq!(eu_window(&years, 2030), [2026, 2027, 2028, 2029, 2030]);
+        assert_eq!(eu_window(&[2025, 2024], 2025), [2024, 2025]);
+        // a year outside the run: only the run's years count
+        assert_eq!(eu_window(&years, 2023), Vec::<i32>::new());
+    }
+
+    #[test]
+    fn eu_supply_risk_averages_the_years_flows() {
+        use lodestone_model::{Dataset, Scenario};
+        let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = "name = \"t\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\n\
+                    end = \"2025-12\"\nstep = \"quarter\"\n";
+        let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = crate::run(&ds, &sc).unwrap_or_else(|e| panic!("{e}"));
+        let s = crate::summarize(&r);
+        let (y4, y5) = (&s.annual["2024"], &s.annual["2025"]);
+        let lk = Lookups::new(&r, 2025);
+        let frac = group_fraction(&r, EU_RE_GROUPS[0].1);
+        let one = |year, y| -> f64 {
+            let f = GroupFlows::gather(&r, year, y, &lk, Stage::Separation, &frac);
+            f.world.values().sum()
+        };
+        let (t4, t5) = (one(2024, y4), one(2025, y5));
+        let e4 = &y4.indices.eu_supply_risk["separation"]["HREE"];
+        let e5 = &y5.indices.eu_supply_risk["separation"]["HREE"];
+        // the first year stands alone; the second averages both years' tonnages
+        assert_eq!(
+            (e4.years.as_slice(), e5.years.as_slice()),
+            (&[2024][..], &[2024, 2025][..])
+        );
+        assert!(
+            (e4.global_t - t4).abs() < 1e-6 * t4,
+            "{} vs {t4}",
+            e4.global_t
+        );
+        assert!(
+            (e5.global_t - (t4 + t5) / 2.0).abs() < 1e-6 * t5,
+            "{}",
+            e5.global_t
+        );
+        assert!(e5.sr.is_some_and(f64::is_finite));
     }
 
     #[test]

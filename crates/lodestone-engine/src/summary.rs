@@ -162,11 +162,7 @@ pub fn summarize(r: &RunResult) -> Summary {
     write_shares(&mut annual);
     write_capacity_added(r, &mut annual);
     let metrics = crate::metrics::compute(r, &mut annual);
-    for (year, y) in annual.iter_mut() {
-        if let Ok(yr) = year.parse::<i32>() {
-            y.indices = crate::indices::compute(r, yr, y);
-        }
-    }
+    write_indices(r, &mut annual);
     Summary {
         supplier: metrics.supplier,
         time_to_independence: metrics.time_to_independence,
@@ -182,6 +178,34 @@ pub fn summarize(r: &RunResult) -> Summary {
         balance: r.balance,
         stats: r.stats.clone(),
         status,
+    }
+}
+
+/// Each year's risk indices; the EU supply risk averages the year's flows with those of
+/// up to `indices::EU_AVERAGING_YEARS − 1` earlier years of the run.
+fn write_indices(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) {
+    let years: Vec<(String, i32)> = annual
+        .keys()
+        .filter_map(|k| Some((k.clone(), k.parse().ok()?)))
+        .collect();
+    let all: Vec<i32> = years.iter().map(|(_, y)| *y).collect();
+    let computed: Vec<(String, crate::indices::IndicesYear)> = years
+        .iter()
+        .map(|(k, yr)| {
+            let window: Vec<(i32, &YearSummary)> = crate::indices::eu_window(&all, *yr)
+                .into_iter()
+                .map(|w| (w, &annual[&w.to_string()]))
+                .collect();
+            (
+                k.clone(),
+                crate::indices::compute(r, *yr, &annual[k], &window),
+            )
+        })
+        .collect();
+    for (k, ix) in computed {
+        if let Some(y) = annual.get_mut(&k) {
+            y.indices = ix;
+        }
     }
 }
 
