@@ -68,14 +68,12 @@ pub(super) fn risk_section(c: &Ctx, p: &str) -> String {
 }
 
 /// One sentence on the EU supply risk: its value with its range over the SI_SR
-/// assumption, or what it lacks.
+/// assumption and the bottleneck, or what it lacks.
 fn eu_status(ix: &IndicesYear) -> String {
     let mut missing: BTreeSet<String> = BTreeSet::new();
     let mut values = Vec::new();
-    let mut si = None;
     for (stage, groups) in &ix.eu_supply_risk {
         for (group, e) in groups {
-            si = si.or(e.si_sr.zip(e.si_sr_range));
             match (e.sr, e.sr_low, e.sr_high) {
                 (Some(v), Some(lo), Some(hi)) => {
                     values.push(format!("{group} {stage} {v:.2} ({lo:.2}–{hi:.2})"))
@@ -92,24 +90,12 @@ fn eu_status(ix: &IndicesYear) -> String {
     if ix.eu_supply_risk.is_empty() {
         String::new()
     } else if missing.is_empty() {
-        let assumed = si.map_or(String::new(), |(v, [lo, hi])| {
-            format!(
-                " SI<sub>SR</sub> is an assumption, {v:.2} (range {lo:.2}–{hi:.2}, SR at its ends in brackets), not a published value; t = 1."
-            )
-        });
-        let neck: Vec<String> = ix
-            .eu_supply_risk_bottleneck
-            .iter()
-            .filter_map(|(g, b)| Some(format!("{g} {} {:.2}", b.stage.as_deref()?, b.sr?)))
-            .collect();
-        let neck = if neck.is_empty() {
-            String::new()
-        } else {
-            format!(" Bottleneck (the higher stage): {}.", neck.join(", "))
-        };
         format!(
-            "EU supply risk (JRC method): {}.{neck}{assumed}",
-            values.join(", ")
+            "EU supply risk (JRC method){}: {}.{}{}",
+            eu_years(ix),
+            values.join(", "),
+            eu_bottleneck(ix),
+            eu_assumed(ix)
         )
     } else {
         let list: Vec<String> = missing.into_iter().collect();
@@ -118,6 +104,42 @@ fn eu_status(ix: &IndicesYear) -> String {
             esc(&list.join(", "))
         )
     }
+}
+
+/// The EU rows' year and the years whose flows they average: " in 2026 (flows averaged
+/// over 2024–2026)".
+fn eu_years(ix: &IndicesYear) -> String {
+    let first = ix.eu_supply_risk.values().flat_map(|g| g.values()).next();
+    first.map_or(String::new(), |e| match (e.years.first(), e.years.last()) {
+        (Some(a), Some(b)) if a < b => format!(" in {b} (flows averaged over {a}–{b})"),
+        (Some(b), _) => format!(" in {b}"),
+        _ => String::new(),
+    })
+}
+
+/// " Bottleneck (the higher stage): HREE separation 4.39, …." or nothing.
+fn eu_bottleneck(ix: &IndicesYear) -> String {
+    let neck: Vec<String> = ix
+        .eu_supply_risk_bottleneck
+        .iter()
+        .filter_map(|(g, b)| Some(format!("{g} {} {:.2}", b.stage.as_deref()?, b.sr?)))
+        .collect();
+    if neck.is_empty() {
+        String::new()
+    } else {
+        format!(" Bottleneck (the higher stage): {}.", neck.join(", "))
+    }
+}
+
+/// The SI_SR assumption in words, where SI_SR is one.
+fn eu_assumed(ix: &IndicesYear) -> String {
+    let rows = ix.eu_supply_risk.values().flat_map(|g| g.values());
+    let si = rows.filter_map(|e| e.si_sr.zip(e.si_sr_range)).next();
+    si.map_or(String::new(), |(v, [lo, hi])| {
+        format!(
+            " SI<sub>SR</sub> is an assumption, {v:.2} (range {lo:.2}–{hi:.2}, SR at its ends in brackets), not a published value; t = 1."
+        )
+    })
 }
 
 #[cfg(test)]
@@ -137,6 +159,7 @@ mod tests {
     #[test]
     fn eu_status_gives_sr_with_its_si_sr_range_or_what_is_missing() {
         let e = EuSupplyRisk {
+            years: vec![2024, 2025, 2026],
             sr: Some(2.5),
             sr_low: Some(2.0),
             sr_high: Some(3.0),
@@ -154,7 +177,10 @@ mod tests {
             },
         );
         let s = eu_status(&ix);
-        assert!(s.contains("HREE mining 2.50 (2.00–3.00)"), "{s}");
+        assert!(
+            s.contains("in 2026 (flows averaged over 2024–2026): HREE mining 2.50 (2.00–3.00)"),
+            "{s}"
+        );
         assert!(
             s.contains("Bottleneck (the higher stage): HREE mining 2.50."),
             "{s}"
