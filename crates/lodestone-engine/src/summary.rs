@@ -104,6 +104,18 @@ fn is_zero(n: &usize) -> bool {
 
 /// Output of each stage by facility country for one period: (stage, country, tonnes).
 pub fn stage_output(r: &RunResult, period: usize) -> Vec<(Stage, usize, f64)> {
+    material_output(r, period)
+        .into_iter()
+        .filter_map(|(mat, country, t)| {
+            let stage = r.data.materials[mat].stage?;
+            (stage != Stage::Other).then_some((stage, country, t))
+        })
+        .collect()
+}
+
+/// Output of every activity for one period by material and facility country: (material
+/// index in the dataset, country index, tonnes), materials of any stage.
+pub fn material_output(r: &RunResult, period: usize) -> Vec<(usize, usize, f64)> {
     let mut out = Vec::new();
     let c = &r.periods[period].clearing;
     for (k, act) in r.network.activities.iter().enumerate() {
@@ -114,12 +126,7 @@ pub fn stage_output(r: &RunResult, period: usize) -> Vec<(Stage, usize, f64)> {
             .position(|x| x.id == r.data.facilities[act.facility].country)
             .unwrap_or(0);
         for &(node, q) in &act.outputs {
-            let mat = &r.data.materials[r.network.nodes[node].material];
-            if let Some(stage) = mat.stage
-                && stage != Stage::Other
-            {
-                out.push((stage, country, q * c.activity[k]));
-            }
+            out.push((r.network.nodes[node].material, country, q * c.activity[k]));
         }
     }
     out
@@ -155,11 +162,7 @@ pub fn summarize(r: &RunResult) -> Summary {
     write_shares(&mut annual);
     write_capacity_added(r, &mut annual);
     let metrics = crate::metrics::compute(r, &mut annual);
-    for (year, y) in annual.iter_mut() {
-        if let Ok(yr) = year.parse::<i32>() {
-            y.indices = crate::indices::compute(r, yr, y);
-        }
-    }
+    write_indices(r, &mut annual);
     Summary {
         supplier: metrics.supplier,
         time_to_independence: metrics.time_to_independence,
@@ -175,6 +178,34 @@ pub fn summarize(r: &RunResult) -> Summary {
         balance: r.balance,
         stats: r.stats.clone(),
         status,
+    }
+}
+
+/// Each year's risk indices; the EU supply risk averages the year's flows with those of
+/// up to `indices::EU_AVERAGING_YEARS − 1` earlier years of the run.
+fn write_indices(r: &RunResult, annual: &mut BTreeMap<String, YearSummary>) {
+    let years: Vec<(String, i32)> = annual
+        .keys()
+        .filter_map(|k| Some((k.clone(), k.parse().ok()?)))
+        .collect();
+    let all: Vec<i32> = years.iter().map(|(_, y)| *y).collect();
+    let computed: Vec<(String, crate::indices::IndicesYear)> = years
+        .iter()
+        .map(|(k, yr)| {
+            let window: Vec<(i32, &YearSummary)> = crate::indices::eu_window(&all, *yr)
+                .into_iter()
+                .map(|w| (w, &annual[&w.to_string()]))
+                .collect();
+            (
+                k.clone(),
+                crate::indices::compute(r, *yr, &annual[k], &window),
+            )
+        })
+        .collect();
+    for (k, ix) in computed {
+        if let Some(y) = annual.get_mut(&k) {
+            y.indices = ix;
+        }
     }
 }
 

@@ -67,15 +67,19 @@ pub(super) fn risk_section(c: &Ctx, p: &str) -> String {
     section(&format!("{p}risk"), "Supply risk indices", &inner)
 }
 
-/// One sentence on the EU supply risk: its value, or what it lacks.
+/// One sentence on the EU supply risk: its value with its range over the SI_SR
+/// assumption and the bottleneck, or what it lacks.
 fn eu_status(ix: &IndicesYear) -> String {
     let mut missing: BTreeSet<String> = BTreeSet::new();
     let mut values = Vec::new();
     for (stage, groups) in &ix.eu_supply_risk {
         for (group, e) in groups {
-            match e.sr {
-                Some(v) => values.push(format!("{group} {stage} {v:.2}")),
-                None => missing.extend(
+            match (e.sr, e.sr_low, e.sr_high) {
+                (Some(v), Some(lo), Some(hi)) => {
+                    values.push(format!("{group} {stage} {v:.2} ({lo:.2}–{hi:.2})"))
+                }
+                (Some(v), ..) => values.push(format!("{group} {stage} {v:.2}")),
+                _ => missing.extend(
                     e.missing
                         .iter()
                         .map(|m| m.split(':').next().unwrap_or(m).to_string()),
@@ -86,12 +90,111 @@ fn eu_status(ix: &IndicesYear) -> String {
     if ix.eu_supply_risk.is_empty() {
         String::new()
     } else if missing.is_empty() {
-        format!("EU supply risk (JRC method): {}.", values.join(", "))
+        format!(
+            "EU supply risk (JRC method){}: {}.{}{}",
+            eu_years(ix),
+            values.join(", "),
+            eu_bottleneck(ix),
+            eu_assumed(ix)
+        )
     } else {
         let list: Vec<String> = missing.into_iter().collect();
         format!(
             "EU supply risk (JRC method) is not computed: no source yet for {}.",
             esc(&list.join(", "))
         )
+    }
+}
+
+/// The EU rows' year and the years whose flows they average: " in 2026 (flows averaged
+/// over 2024–2026)".
+fn eu_years(ix: &IndicesYear) -> String {
+    let first = ix.eu_supply_risk.values().flat_map(|g| g.values()).next();
+    first.map_or(String::new(), |e| match (e.years.first(), e.years.last()) {
+        (Some(a), Some(b)) if a < b => format!(" in {b} (flows averaged over {a}–{b})"),
+        (Some(b), _) => format!(" in {b}"),
+        _ => String::new(),
+    })
+}
+
+/// " Bottleneck (the higher stage): HREE separation 4.39, …." or nothing.
+fn eu_bottleneck(ix: &IndicesYear) -> String {
+    let neck: Vec<String> = ix
+        .eu_supply_risk_bottleneck
+        .iter()
+        .filter_map(|(g, b)| Some(format!("{g} {} {:.2}", b.stage.as_deref()?, b.sr?)))
+        .collect();
+    if neck.is_empty() {
+        String::new()
+    } else {
+        format!(" Bottleneck (the higher stage): {}.", neck.join(", "))
+    }
+}
+
+/// The SI_SR assumption in words, where SI_SR is one.
+fn eu_assumed(ix: &IndicesYear) -> String {
+    let rows = ix.eu_supply_risk.values().flat_map(|g| g.values());
+    let si = rows.filter_map(|e| e.si_sr.zip(e.si_sr_range)).next();
+    si.map_or(String::new(), |(v, [lo, hi])| {
+        format!(
+            " SI<sub>SR</sub> is an assumption, {v:.2} (range {lo:.2}–{hi:.2}, SR at its ends in brackets), not a published value; t = 1."
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lodestone_engine::indices::{EuBottleneck, EuSupplyRisk};
+
+    fn year_with(e: EuSupplyRisk) -> IndicesYear {
+        let mut ix = IndicesYear::default();
+        ix.eu_supply_risk
+            .entry("mining".into())
+            .or_default()
+            .insert("HREE".into(), e);
+        ix
+    }
+
+    #[test]
+    fn eu_status_gives_sr_with_its_si_sr_range_or_what_is_missing() {
+        let e = EuSupplyRisk {
+            years: vec![2024, 2025, 2026],
+            sr: Some(2.5),
+            sr_low: Some(2.0),
+            sr_high: Some(3.0),
+            si_sr: Some(0.95),
+            si_sr_range: Some([0.85, 1.0]),
+            ..EuSupplyRisk::default()
+        };
+        let mut ix = year_with(e);
+        ix.eu_supply_risk_bottleneck.insert(
+            "HREE".into(),
+            EuBottleneck {
+                stage: Some("mining".into()),
+                sr: Some(2.5),
+                ..EuBottleneck::default()
+            },
+        );
+        let s = eu_status(&ix);
+        assert!(
+            s.contains("in 2026 (flows averaged over 2024–2026): HREE mining 2.50 (2.00–3.00)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("Bottleneck (the higher stage): HREE mining 2.50."),
+            "{s}"
+        );
+        assert!(s.contains("assumption, 0.95 (range 0.85–1.00"), "{s}");
+        let e = EuSupplyRisk {
+            missing: vec!["wgi_average:XX".into()],
+            ..EuSupplyRisk::default()
+        };
+        let s = eu_status(&year_with(e));
+        assert!(
+            s.contains("not computed: no source yet for wgi_average"),
+            "{s}"
+        );
+        assert_eq!(eu_status(&IndicesYear::default()), "");
     }
 }
