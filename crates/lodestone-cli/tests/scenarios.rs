@@ -248,10 +248,11 @@ fn s3_suspension_year_recovers_toward_s2_and_the_rules_bite_after() {
     // Not identical: S3's extraterritorial control adds origin colours to the network.
     // Commercial holders then sit at each market's controlled-origin twin (they must be able
     // to buy Chinese material), so they cannot serve plants running on clean inputs only;
-    // in S2 they serve every plant. That moves 2025 by about 1%.
+    // in S2 they serve every plant. That moved 2025 by about 1%, and by 3.2% once White
+    // Mesa ramps up over 2024-26 (less clean US oxide for the clean-input plants).
     assert!(
-        (a25 - b25).abs() <= 1.0 + 0.02 * b25,
-        "2025: the October rules are never in force, yet S3 {a25:.1} t differs from S2 {b25:.1} t by more than 2%"
+        (a25 - b25).abs() <= 1.0 + 0.04 * b25,
+        "2025: the October rules are never in force, yet S3 {a25:.1} t differs from S2 {b25:.1} t by more than 4%"
     );
     let (a26, b26) = (short(&s3, "2026"), short(&s2, "2026"));
     let (a27, b27) = (short(&s3, "2027"), short(&s2, "2027"));
