@@ -33,14 +33,14 @@ pub struct EnsembleArgs {
     /// Print the ensemble summary as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Write ensemble.json (with the step and version it ran at), replicates.csv
-    /// (replicate, year, metric, value, unit) and parameters.csv (replicate, parameter,
-    /// value) into this folder.
+    /// Write ensemble.json (with the step and version it ran at), quantiles.csv (year,
+    /// metric, p10, p50, p90, mean, unit), replicates.csv (replicate, year, metric, value,
+    /// unit) and parameters.csv (replicate, parameter, value) into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Format of the per-replicate tables written with --out: `csv`, `xlsx` (one
     /// workbook, `DIR/<scenario>-ensemble.xlsx` or `--out FILE.xlsx`, with a README sheet),
-    /// or `parquet` (replicates.parquet and parameters.parquet, ZSTD; needs a build with
+    /// or `parquet` (quantiles, replicates and parameters .parquet, ZSTD; needs a build with
     /// `--features parquet`).
     #[arg(long, value_enum, default_value = "csv", requires = "out")]
     pub format: Format,
@@ -102,7 +102,7 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         },
         &|done| bar.set_position(done as u64),
         &mut |i, values, summary| {
-            if let Some((out, rep, par)) = writers.as_mut() {
+            if let Some((out, rep, par, _)) = writers.as_mut() {
                 let mut go = || -> Result<()> {
                     let i = i as i64;
                     for (p, v) in values {
@@ -138,8 +138,9 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
         return Err(e);
     }
     let doc = serde_json::to_string_pretty(&summary)?;
-    if let (Some(dir), Some((out, rep, par))) = (&a.out, writers) {
-        let written = close_tables(dir, out, rep, par, &doc, a.format)?;
+    if let (Some(dir), Some((mut out, rep, par, mut quant))) = (&a.out, writers) {
+        write_quantiles(&mut out, &mut quant, &summary)?;
+        let written = close_tables(dir, out, [quant, rep, par], &doc, a.format)?;
         if !a.json {
             eprintln!("wrote {} to {}", written.join(", "), dir.display());
         }
@@ -160,8 +161,9 @@ pub fn run(a: EnsembleArgs) -> Result<i32> {
     Ok(if summary.unbalanced_runs == 0 { 0 } else { 1 })
 }
 
-/// The per-replicate tables being written: the output, `replicates`, `parameters`.
-type Writers = (Tables, Handle, Handle);
+/// The tables being written: the output, `replicates`, `parameters`, and `quantiles`
+/// (filled when the ensemble is done, first after the README in a workbook).
+type Writers = (Tables, Handle, Handle, Handle);
 
 /// Open `--out` (a folder, or a workbook with its README sheet) and start both tables.
 fn open_tables(
@@ -181,6 +183,18 @@ fn open_tables(
         readme.units = readme_units();
         readme
     })?;
+    let quant = out.table(
+        "quantiles",
+        &[
+            ("year", Kind::Text),
+            ("metric", Kind::Text),
+            ("p10", Kind::Float),
+            ("p50", Kind::Float),
+            ("p90", Kind::Float),
+            ("mean", Kind::Float),
+            ("unit", Kind::Text),
+        ],
+    )?;
     let rep = out.table(
         "replicates",
         &[
@@ -199,7 +213,27 @@ fn open_tables(
             ("value", Kind::Float),
         ],
     )?;
-    Ok((out, rep, par))
+    Ok((out, rep, par, quant))
+}
+
+/// The `quantiles` table: ensemble.json's annual quantiles, one row per year and metric.
+fn write_quantiles(out: &mut Tables, h: &mut Handle, s: &EnsembleSummary) -> Result<()> {
+    for (year, metrics) in &s.annual {
+        for (m, q) in metrics {
+            let unit = ensemble::metric_unit(m);
+            let cells = [
+                Cell::Text(year),
+                Cell::Text(m),
+                Cell::Float(q.p10),
+                Cell::Float(q.p50),
+                Cell::Float(q.p90),
+                Cell::Float(q.mean),
+                Cell::Text(unit),
+            ];
+            out.row(h, &cells)?;
+        }
+    }
+    Ok(())
 }
 
 /// Finish both tables, write the workbook or the files, and `ensemble.json` into a
@@ -207,8 +241,7 @@ fn open_tables(
 fn close_tables(
     dir: &Path,
     mut out: Tables,
-    rep: Handle,
-    par: Handle,
+    handles: [Handle; 3],
     doc: &str,
     format: Format,
 ) -> Result<Vec<String>> {
@@ -217,7 +250,7 @@ fn close_tables(
             .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
     };
     let mut written = Vec::new();
-    for h in [rep, par] {
+    for h in handles {
         written.extend(out.finish(h)?.map(|p| name(&p)));
     }
     written.extend(out.close()?.map(|p| name(&p)));
@@ -249,6 +282,10 @@ fn readme_units() -> Vec<(String, String)> {
         (
             "parameters",
             "each replicate's sampled value of every [[uncertainty]] entry",
+        ),
+        (
+            "quantiles",
+            "per year and metric over the replicates: P10, P50, P90 and mean, with the metric's unit (ensemble.json's `annual`)",
         ),
     ]
     .into_iter()

@@ -93,6 +93,22 @@ fn csv_tables_hold_every_replicate_and_every_sampled_parameter() {
     // ensemble.json records what shaped it: step, runs, seed and version
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("ensemble.json")).unwrap()).unwrap();
+    // quantiles.csv is ensemble.json's annual quantiles, row for row, with units
+    let quant = csv_rows(&out.join("quantiles.csv"));
+    let annual = doc["annual"].as_object().unwrap();
+    let n: usize = annual.values().map(|m| m.as_object().unwrap().len()).sum();
+    assert_eq!(quant.len(), n);
+    for r in &quant {
+        let q = &annual[&r[0]][&r[1]];
+        for (c, k) in [(2, "p10"), (3, "p50"), (4, "p90"), (5, "mean")] {
+            let v: f64 = r[c].parse().unwrap();
+            assert!(
+                (v - q[k].as_f64().unwrap()).abs() <= 1e-9 * v.abs().max(1.0),
+                "{r:?}"
+            );
+        }
+        assert!(r[6] == "tonnes" || r[6] == "usd_per_kg" || r[6] == "share" || r[6] == "ratio");
+    }
     assert_eq!(doc["step"], "quarter");
     assert_eq!(
         (doc["runs"].as_u64(), doc["seed"].as_u64()),

@@ -260,14 +260,20 @@ fn ensemble_workbook_sheets_equal_the_csv_tables() {
     assert!(book.join("ensemble.json").is_file());
     let sheets = read_xlsx(&book.join("tiny-u-ensemble.xlsx"));
     let names: Vec<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
-    assert_eq!(names, ["README", "replicates", "parameters"]);
+    assert_eq!(names, ["README", "quantiles", "replicates", "parameters"]);
     for (name, sheet) in &sheets[1..] {
         assert!(sheet.len() > 1, "{name}: no rows");
         assert_sheet_is_csv(name, sheet, &read_csv(&csv_dir.join(format!("{name}.csv"))));
-        assert_numbers(name, sheet, 0);
-        // the value: last in parameters, before the unit in replicates
-        let value = if name == "replicates" { 3 } else { 2 };
-        assert_numbers(name, sheet, value);
+        // numbers: the replicate and the value (last in parameters, before the unit in
+        // replicates); P10, P50, P90 and the mean in quantiles
+        let numbers: &[usize] = match name.as_str() {
+            "replicates" => &[0, 3],
+            "parameters" => &[0, 2],
+            _ => &[2, 3, 4, 5],
+        };
+        for &c in numbers {
+            assert_numbers(name, sheet, c);
+        }
     }
     let r = readme(&sheets);
     assert_eq!((r["runs"].as_str(), r["seed"].as_str()), ("3", "5"));
