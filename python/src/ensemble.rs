@@ -220,7 +220,8 @@ pub fn ensemble_shard<'py>(
 }
 
 /// Where merged replicates go: nowhere (the summary only), into per-replicate rows, or
-/// streamed into `replicates.csv` and `parameters.csv` (as `lodestone ensemble --out`).
+/// streamed into `replicates.csv` and `parameters.csv`, with `quantiles.csv` and
+/// `ensemble.json` at the end (as `lodestone ensemble --out`).
 enum Sink {
     Summary,
     Rows(Rows, Params),
@@ -322,10 +323,31 @@ impl Sink {
                     .map_err(|e| file_error(&out, "parameters.csv", &e))?;
                 std::fs::write(out.join("ensemble.json"), &doc)
                     .map_err(|e| file_error(&out, "ensemble.json", &e))?;
+                write_quantiles(&out, &summary)
+                    .map_err(|e| file_error(&out, "quantiles.csv", &e))?;
                 Ok((doc, None, None))
             }
         }
     }
+}
+
+/// `quantiles.csv` as `lodestone ensemble --out` writes it: the annual quantiles, one row
+/// per year and metric, with the metric's unit.
+fn write_quantiles(
+    out: &std::path::Path,
+    s: &ensemble::EnsembleSummary,
+) -> std::result::Result<(), csv::Error> {
+    let mut w = csv::Writer::from_path(out.join("quantiles.csv"))?;
+    w.write_record(["year", "metric", "p10", "p50", "p90", "mean", "unit"])?;
+    for (year, metrics) in &s.annual {
+        for (m, q) in metrics {
+            let v = [q.p10, q.p50, q.p90, q.mean].map(|x| x.to_string());
+            let unit = ensemble::metric_unit(m);
+            w.write_record([year, m, &v[0], &v[1], &v[2], &v[3], unit])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Merge shards (in replicate order, covering `0..runs`) into the ensemble summary (JSON,
@@ -355,8 +377,9 @@ pub fn ensemble_merge(
 }
 
 /// Merge shards and write what `lodestone ensemble --out DIR` writes, byte for byte:
-/// `ensemble.json`, `replicates.csv` (replicate, year, metric, value, unit) and
-/// `parameters.csv` (replicate, parameter, value), rows streamed as each shard is read.
+/// `ensemble.json`, `quantiles.csv` (year, metric, p10, p50, p90, mean, unit),
+/// `replicates.csv` (replicate, year, metric, value, unit) and `parameters.csv`
+/// (replicate, parameter, value), rows streamed as each shard is read.
 /// Returns the summary as JSON text.
 #[pyfunction]
 pub fn ensemble_write(py: Python<'_>, shards: Vec<Vec<u8>>, out: PathBuf) -> PyResult<String> {

@@ -75,7 +75,12 @@ fn read_documents(paths: &[PathBuf], format: Option<DocFormat>) -> Result<Vec<Do
         ReadError::Io { path, what, source } => {
             invalid(&path, 0, 0, format!("cannot read {what}: {source}"), None)
         }
-        ReadError::Utf8 { path, line, column, byte } => invalid(
+        ReadError::Utf8 {
+            path,
+            line,
+            column,
+            byte,
+        } => invalid(
             &path,
             line,
             column,

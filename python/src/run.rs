@@ -40,7 +40,12 @@ pub fn override_step(sc: &mut Scenario, step: Option<&str>) -> Result<()> {
     if let Some(step) = step {
         sc.horizon.step = step.parse::<Step>().map_err(|e| {
             let hint = Some(UnknownStep::HINT.into());
-            Error::at(codes::OUT_OF_RANGE, Location::file("<argument>"), e.to_string(), hint)
+            Error::at(
+                codes::OUT_OF_RANGE,
+                Location::file("<argument>"),
+                e.to_string(),
+                hint,
+            )
         })?;
     }
     Ok(())

@@ -279,7 +279,7 @@ class TestTwoProcessCluster:
                                  "--out", str(tmp_path / "cli")],
                                 capture_output=True, text=True, timeout=300)
         assert theirs.returncode == 0, theirs.stderr
-        for name in ("ensemble.json", "replicates.csv", "parameters.csv"):
+        for name in ("ensemble.json", "quantiles.csv", "replicates.csv", "parameters.csv"):
             assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
         assert_loopback_only()
 
