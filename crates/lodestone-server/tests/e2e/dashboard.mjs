@@ -217,6 +217,8 @@ async function main() {
   const metric = await page.$eval("#compare-metric", (s) => s.options[s.selectedIndex].textContent);
   check(!/_/.test(metric) && !/^CN /.test(metric), `the compared metric is named (${metric})`);
   await page.screenshot({ path: path.join(ARTIFACTS, "compare.png"), fullPage: true });
+  const compareHash = new URL(page.url()).hash;
+  check(/^#\/compare\/\d+-\d+$/.test(compareHash), `the comparison has a URL naming both runs (${compareHash})`);
 
   // ---- sources, news (claim verdicts), history
   await page.click('#tabs button[data-tab="sources"]');
@@ -245,6 +247,10 @@ async function main() {
   await p2.goto(`${url}${ensHash}`);
   await p2.waitForSelector("#fans .fan-card svg .band");
   check((await p2.getAttribute('#tabs button[data-tab="ensemble"]', "class")).includes("active"), `${ensHash} opens that ensemble's fans`);
+  await p2.goto(`${url}${compareHash}`);
+  await p2.waitForSelector("#chart-compare svg .series", { timeout: JOB_MS });
+  const restored = await p2.$$eval("#chart-compare svg .series", (s) => s.map((x) => x.dataset.name));
+  check(restored.join("|") === lines.join("|") && (await p2.getAttribute('#tabs button[data-tab="compare"]', "class")).includes("active"), `${compareHash} reopens that comparison`);
   const p3 = await newPage();
   await p3.goto(`${url}#/news`);
   await p3.waitForSelector("#news-claims .verdict");
