@@ -338,13 +338,10 @@ fn write_quantiles(
     s: &ensemble::EnsembleSummary,
 ) -> std::result::Result<(), csv::Error> {
     let mut w = csv::Writer::from_path(out.join("quantiles.csv"))?;
-    w.write_record(["year", "metric", "p10", "p50", "p90", "mean", "unit"])?;
-    for (year, metrics) in &s.annual {
-        for (m, q) in metrics {
-            let v = [q.p10, q.p50, q.p90, q.mean].map(|x| x.to_string());
-            let unit = ensemble::metric_unit(m);
-            w.write_record([year, m, &v[0], &v[1], &v[2], &v[3], unit])?;
-        }
+    w.write_record(ensemble::QUANTILE_COLUMNS)?;
+    for (year, m, q, unit) in ensemble::quantile_rows(s) {
+        let v = q.map(|x| x.to_string());
+        w.write_record([year, m, &v[0], &v[1], &v[2], &v[3], unit])?;
     }
     w.flush()?;
     Ok(())

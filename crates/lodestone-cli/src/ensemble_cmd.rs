@@ -183,18 +183,17 @@ fn open_tables(
         readme.units = readme_units();
         readme
     })?;
-    let quant = out.table(
-        "quantiles",
-        &[
-            ("year", Kind::Text),
-            ("metric", Kind::Text),
-            ("p10", Kind::Float),
-            ("p50", Kind::Float),
-            ("p90", Kind::Float),
-            ("mean", Kind::Float),
-            ("unit", Kind::Text),
-        ],
-    )?;
+    let kinds = [
+        Kind::Text,
+        Kind::Text,
+        Kind::Float,
+        Kind::Float,
+        Kind::Float,
+        Kind::Float,
+        Kind::Text,
+    ];
+    let columns: Vec<(&str, Kind)> = ensemble::QUANTILE_COLUMNS.into_iter().zip(kinds).collect();
+    let quant = out.table("quantiles", &columns)?;
     let rep = out.table(
         "replicates",
         &[
@@ -218,20 +217,18 @@ fn open_tables(
 
 /// The `quantiles` table: ensemble.json's annual quantiles, one row per year and metric.
 fn write_quantiles(out: &mut Tables, h: &mut Handle, s: &EnsembleSummary) -> Result<()> {
-    for (year, metrics) in &s.annual {
-        for (m, q) in metrics {
-            let unit = ensemble::metric_unit(m);
-            let cells = [
-                Cell::Text(year),
-                Cell::Text(m),
-                Cell::Float(q.p10),
-                Cell::Float(q.p50),
-                Cell::Float(q.p90),
-                Cell::Float(q.mean),
-                Cell::Text(unit),
-            ];
-            out.row(h, &cells)?;
-        }
+    for (year, m, q, unit) in ensemble::quantile_rows(s) {
+        let [p10, p50, p90, mean] = q.map(Cell::Float);
+        let cells = [
+            Cell::Text(year),
+            Cell::Text(m),
+            p10,
+            p50,
+            p90,
+            mean,
+            Cell::Text(unit),
+        ];
+        out.row(h, &cells)?;
     }
     Ok(())
 }

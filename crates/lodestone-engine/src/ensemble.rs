@@ -543,6 +543,26 @@ pub fn apply(
     (ds, sc)
 }
 
+/// Columns of an ensemble's `quantiles` table ([`quantile_rows`]).
+pub const QUANTILE_COLUMNS: [&str; 7] = ["year", "metric", "p10", "p50", "p90", "mean", "unit"];
+
+/// The annual quantiles as rows of the `quantiles` table: year, metric path,
+/// [P10, P50, P90, mean] and the metric's unit ([`metric_unit`]), in year and metric order.
+pub fn quantile_rows(
+    s: &EnsembleSummary,
+) -> impl Iterator<Item = (&str, &str, [f64; 4], &'static str)> {
+    s.annual.iter().flat_map(|(year, metrics)| {
+        (metrics.iter()).map(move |(m, q)| {
+            (
+                year.as_str(),
+                m.as_str(),
+                [q.p10, q.p50, q.p90, q.mean],
+                metric_unit(m),
+            )
+        })
+    })
+}
+
 /// Flatten a run summary into (year, metric path, value).
 pub fn flatten(s: &Summary) -> Vec<(String, String, f64)> {
     let mut out = Vec::new();
