@@ -332,6 +332,7 @@ pub fn demand_factors(plan: &Plan, subs: &Substitutions, row_of: &[usize], m: Mo
 }
 
 /// The per-run state of the levers that remember past periods.
+#[derive(Clone)]
 pub struct State {
     /// Export controls resolved to arcs, with their pre-control flows.
     pub controls: Controls,

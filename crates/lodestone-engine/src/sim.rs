@@ -76,6 +76,8 @@ pub struct RunStats {
     pub approximate_periods: usize,
     /// Periods where the solver failed.
     pub failed_periods: usize,
+    /// Trial clearings of a foresight window (`storage::Foresight`); 0 without one.
+    pub foresight_passes: usize,
 }
 
 /// A completed run.
@@ -119,17 +121,19 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     // origin colours are needed only when a control reaches goods made abroad
     let net = Network::build_with(&data, levers::traced_exporter(sc));
     let grid = periods(sc.horizon.start, sc.horizon.end, sc.horizon.step);
+    let window = storage::foresight_window(sc, &grid, &settings);
     let mut run = Runner::new(sc, data, net, plan, settings, grid.len());
-    for p in grid {
-        let mut inputs = run.inputs(&p);
-        run.policies(&p, &mut inputs);
-        let (c, prob) = run.clear_sticky(&p, &mut inputs);
-        run.carry_forward(p, inputs, c, &prob);
+    for (i, p) in grid.iter().enumerate() {
+        if i == window.start && !window.is_empty() {
+            run.foresee(&grid, window.clone());
+        }
+        run.step(i, p);
     }
     Ok(run.finish())
 }
 
 /// The state of a run between periods.
+#[derive(Clone)]
 struct Runner<'a> {
     sc: &'a Scenario,
     data: Dataset,
@@ -195,6 +199,38 @@ impl<'a> Runner<'a> {
             plan,
             settings,
         }
+    }
+
+    /// Clear period `i` and carry its results forward.
+    fn step(&mut self, i: usize, p: &Period) {
+        self.expect.now = i;
+        let mut inputs = self.inputs(p);
+        self.policies(p, &mut inputs);
+        let (c, prob) = self.clear_sticky(p, &mut inputs);
+        self.carry_forward(*p, inputs, c, &prob);
+    }
+
+    /// Find the holders' perfect-foresight price path over `window` (period indices; the
+    /// run stands at its first period): clear the window and the period after it with the
+    /// prices holders expect, expect the prices that came out (damped), and repeat until
+    /// they agree (`storage::Foresight`). The run then goes on with that path.
+    fn foresee(&mut self, grid: &[Period], window: std::ops::Range<usize>) {
+        let last = window.end.min(grid.len() - 1);
+        let mut path = storage::Foresight::new(window.clone(), grid.len());
+        for _ in 0..storage::FORESIGHT_PASSES {
+            let mut trial = self.clone();
+            trial.expect.foresight = Some(path.clone());
+            for (i, p) in grid.iter().enumerate().take(last + 1).skip(window.start) {
+                trial.step(i, p);
+            }
+            let prices = (trial.out[self.out.len()..].iter()).map(|r| &r.clearing.price);
+            let converged = path.learn(window.start, prices);
+            self.stats.foresight_passes += 1;
+            if converged {
+                break;
+            }
+        }
+        self.expect.foresight = Some(path);
     }
 
     /// Capacities and demand of a period, with the stocks carried in: substitution from
@@ -369,6 +405,7 @@ impl RunStats {
             solver_seconds: 0.0,
             approximate_periods: 0,
             failed_periods: 0,
+            foresight_passes: 0,
         }
     }
 

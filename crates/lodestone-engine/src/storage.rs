@@ -32,11 +32,15 @@
 //! run's first period without holders (the route to it), `E` follows the node's
 //! past prices with weight `expectation_weight` a month, and `a` is `expectation_anchor`. We chose them over a rolling horizon solved jointly because they
 //! keep one QP per period of unchanged shape (see ARCHITECTURE.md, "Storage"); the cost is
-//! that holders do not foresee dated policy (no front-loading before a control).
+//! that holders do not foresee dated policy (no front-loading before a control). Within
+//! `foresight_months` of a control's start they do ([`Foresight`]).
 
 use crate::clearing::{Clearing, PeriodInputs};
 use crate::network::Network;
 use crate::settings::Settings;
+use lodestone_model::scenario::Scenario;
+use lodestone_model::scenario::levers::Event;
+use lodestone_model::time::Period;
 
 /// Material kinds held by commercial stockists.
 pub const STORABLE: [&str; 3] = ["oxide", "metal", "magnet"];
@@ -51,6 +55,11 @@ pub struct Expectations {
     anchor: Vec<f64>,
     /// Exponentially weighted use per node, t/month (None before the first period).
     uses: Option<Vec<f64>>,
+    /// Foresight: in a window after a control starts, holders expect the price path the
+    /// control implies instead of the adaptive rule (`Foresight`).
+    pub foresight: Option<Foresight>,
+    /// Index of the period being cleared.
+    pub now: usize,
 }
 
 /// Weight a month of the latest use in a node's use: a year's memory.
@@ -64,11 +73,20 @@ impl Expectations {
             anchor: past.clone(),
             past,
             uses: None,
+            foresight: None,
+            now: 0,
         }
     }
 
     /// Expected price at a node, USD/kg.
     pub fn expected(&self, node: usize, s: &Settings) -> f64 {
+        if let Some(p) = self
+            .foresight
+            .as_ref()
+            .and_then(|f| f.price(self.now, node))
+        {
+            return p;
+        }
         let a = s.expectation_anchor;
         a * self.anchor[node] + (1.0 - a) * self.past[node]
     }
@@ -130,6 +148,98 @@ impl Expectations {
                 *e += w * (p - *e);
             }
         }
+    }
+}
+
+/// Trial clearings of a foresight window at most (S2's path settles in ~20; prices at
+/// nodes that barely trade, whose duals are not unique, can keep moving by a few percent).
+pub const FORESIGHT_PASSES: usize = 30;
+
+/// Share of the gap between a trial's prices and the expected path closed per pass.
+const FORESIGHT_STEP: f64 = 0.5;
+
+/// The path has settled when no price in the window moves by more than this share (of
+/// the price, or of 1 USD/kg below it) between passes.
+const FORESIGHT_TOLERANCE: f64 = 1e-2;
+
+/// Perfect foresight within a window after a dated control starts (`foresight_months`):
+/// holders know what the control's terms imply and expect next period's price on the
+/// path the run will follow, as in the rational-expectations storage model (Williams &
+/// Wright 1991), found by iterating on the path (Fair & Taylor 1983): clear the window with
+/// the expected path, move the path halfway to the prices that came out, repeat. Before
+/// the window the control is a surprise (no front-loading); after it, expectations are
+/// adaptive again, starting from the prices the window produced.
+#[derive(Debug, Clone)]
+pub struct Foresight {
+    window: std::ops::Range<usize>,
+    /// Expected prices per period index and node (empty outside the window and the
+    /// period after it).
+    path: Vec<Vec<f64>>,
+}
+
+impl Foresight {
+    /// No path yet, over `window` of a run of `periods` periods.
+    pub fn new(window: std::ops::Range<usize>, periods: usize) -> Foresight {
+        Foresight {
+            window,
+            path: vec![Vec::new(); periods],
+        }
+    }
+
+    /// What a holder in period `now` expects at `node`: next period's price on the path
+    /// (None outside the window or where the path has no price).
+    fn price(&self, now: usize, node: usize) -> Option<f64> {
+        if !self.window.contains(&now) {
+            return None;
+        }
+        let p = *self.path.get(now + 1)?.get(node)?;
+        p.is_finite().then_some(p)
+    }
+
+    /// Move the path toward a trial's prices, period `from` on; whether it had settled
+    /// (no price moved by more than `FORESIGHT_TOLERANCE`).
+    pub fn learn<'a>(&mut self, from: usize, prices: impl Iterator<Item = &'a Vec<f64>>) -> bool {
+        let mut settled = true;
+        for (old, new) in self.path[from..].iter_mut().zip(prices) {
+            if old.len() != new.len() {
+                *old = new.clone();
+                settled = false;
+                continue;
+            }
+            for (o, n) in old.iter_mut().zip(new) {
+                if !(o.is_finite() && n.is_finite()) {
+                    *o = *n;
+                    continue;
+                }
+                let gap = n - *o;
+                if gap.abs() > FORESIGHT_TOLERANCE * o.abs().max(1.0) {
+                    settled = false;
+                }
+                *o += FORESIGHT_STEP * gap;
+            }
+        }
+        settled
+    }
+}
+
+/// The period indices in which holders foresee prices: those that start within
+/// `foresight_months` of the first export control's start (empty without one).
+pub fn foresight_window(sc: &Scenario, grid: &[Period], s: &Settings) -> std::ops::Range<usize> {
+    let start = (sc.events.iter())
+        .filter_map(|e| match &e.event {
+            Event::ExportControl(x) => Some(x.start),
+            _ => None,
+        })
+        .min();
+    let (Some(start), true) = (start, s.foresight_months > 0.0) else {
+        return 0..0;
+    };
+    let end = start.plus(s.foresight_months.round() as i32);
+    let first = grid.iter().position(|p| p.start >= start);
+    let past = grid.iter().position(|p| p.start >= end);
+    match first {
+        Some(i) => i..past.unwrap_or(grid.len()).max(i),
+        None => 0..0,
     }
 }
 
@@ -262,6 +372,29 @@ mod tests {
     }
 
     #[test]
+    fn foresight_expects_the_next_price_on_the_path_inside_its_window_only() {
+        let mut f = Foresight::new(2..4, 6);
+        assert_eq!(f.price(2, 0), None, "no path yet");
+        let trial = [vec![10.0], vec![20.0], vec![30.0]];
+        assert!(!f.learn(2, trial.iter()), "a first path has not settled");
+        assert_eq!(f.price(1, 0), None, "before the window: adaptive");
+        assert_eq!(f.price(2, 0), Some(20.0), "next period's price");
+        assert_eq!(f.price(3, 0), Some(30.0));
+        assert_eq!(f.price(4, 0), None, "after the window: adaptive");
+        // a trial that disagrees moves the path halfway and has not settled
+        let moved = [vec![10.0], vec![40.0], vec![30.0]];
+        assert!(!f.learn(2, moved.iter()));
+        assert_eq!(f.price(2, 0), Some(30.0));
+        // one that agrees within the tolerance has
+        let same = [vec![10.0], vec![30.05], vec![30.0]];
+        assert!(f.learn(2, same.iter()));
+        // a node without a price keeps the adaptive rule
+        let mut g = Foresight::new(0..1, 2);
+        g.learn(0, [vec![1.0], vec![f64::NAN]].iter());
+        assert_eq!(g.price(0, 0), None);
+    }
+
+    #[test]
     fn expectations_move_toward_prices_by_the_monthly_weight() {
         let s = Settings {
             expectation_anchor: 0.0,
@@ -272,6 +405,8 @@ mod tests {
             past: vec![10.0],
             anchor: vec![10.0],
             uses: None,
+            foresight: None,
+            now: 0,
         };
         ex.learn_prices(&[20.0], 1.0, &s);
         assert!((ex.past[0] - 15.0).abs() < 1e-12);
@@ -280,6 +415,8 @@ mod tests {
             past: vec![10.0],
             anchor: vec![10.0],
             uses: None,
+            foresight: None,
+            now: 0,
         };
         two.learn_prices(&[20.0], 2.0, &s);
         ex.learn_prices(&[20.0], 1.0, &s);
