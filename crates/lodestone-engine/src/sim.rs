@@ -216,7 +216,7 @@ impl<'a> Runner<'a> {
     /// they agree (`storage::Foresight`). The run then goes on with that path.
     fn foresee(&mut self, grid: &[Period], window: std::ops::Range<usize>) {
         let last = window.end.min(grid.len() - 1);
-        let mut path = storage::Foresight::new(window.clone(), grid.len());
+        let mut path = storage::Foresight::new(window.clone(), grid.len(), &self.net);
         for _ in 0..storage::FORESIGHT_PASSES {
             let mut trial = self.clone();
             trial.expect.foresight = Some(path.clone());

@@ -175,14 +175,27 @@ pub struct Foresight {
     /// Expected prices per period index and node (empty outside the window and the
     /// period after it).
     path: Vec<Vec<f64>>,
+    /// Nodes with a commercial holder: the only ones whose expectation is used, so the
+    /// only ones whose path must settle (an idle node's price is any value in an
+    /// interval and can wander between passes).
+    held: Vec<bool>,
 }
 
 impl Foresight {
     /// No path yet, over `window` of a run of `periods` periods.
-    pub fn new(window: std::ops::Range<usize>, periods: usize) -> Foresight {
+    pub fn new(window: std::ops::Range<usize>, periods: usize, net: &Network) -> Foresight {
+        let mut held = vec![false; net.nodes.len()];
+        for sv in net.stocks.iter().filter(|sv| !sv.strategic) {
+            held[sv.node] = true;
+        }
+        Foresight::with_held(window, periods, held)
+    }
+
+    fn with_held(window: std::ops::Range<usize>, periods: usize, held: Vec<bool>) -> Foresight {
         Foresight {
             window,
             path: vec![Vec::new(); periods],
+            held,
         }
     }
 
@@ -206,13 +219,13 @@ impl Foresight {
                 settled = false;
                 continue;
             }
-            for (o, n) in old.iter_mut().zip(new) {
+            for ((o, n), held) in old.iter_mut().zip(new).zip(&self.held) {
                 if !(o.is_finite() && n.is_finite()) {
                     *o = *n;
                     continue;
                 }
                 let gap = n - *o;
-                if gap.abs() > FORESIGHT_TOLERANCE * o.abs().max(1.0) {
+                if *held && gap.abs() > FORESIGHT_TOLERANCE * o.abs().max(1.0) {
                     settled = false;
                 }
                 *o += FORESIGHT_STEP * gap;
@@ -373,7 +386,7 @@ mod tests {
 
     #[test]
     fn foresight_expects_the_next_price_on_the_path_inside_its_window_only() {
-        let mut f = Foresight::new(2..4, 6);
+        let mut f = Foresight::with_held(2..4, 6, vec![true]);
         assert_eq!(f.price(2, 0), None, "no path yet");
         let trial = [vec![10.0], vec![20.0], vec![30.0]];
         assert!(!f.learn(2, trial.iter()), "a first path has not settled");
@@ -388,8 +401,13 @@ mod tests {
         // one that agrees within the tolerance has
         let same = [vec![10.0], vec![30.05], vec![30.0]];
         assert!(f.learn(2, same.iter()));
+        // a node without a holder need not settle
+        let mut h = Foresight::with_held(0..1, 2, vec![false, true]);
+        h.learn(0, [vec![1.0, 1.0], vec![1.0, 1.0]].iter());
+        assert!(h.learn(0, [vec![9.0, 1.0], vec![9.0, 1.0]].iter()));
+        assert!(!h.learn(0, [vec![1.0, 9.0], vec![1.0, 9.0]].iter()));
         // a node without a price keeps the adaptive rule
-        let mut g = Foresight::new(0..1, 2);
+        let mut g = Foresight::with_held(0..1, 2, vec![true]);
         g.learn(0, [vec![1.0], vec![f64::NAN]].iter());
         assert_eq!(g.price(0, 0), None);
     }
