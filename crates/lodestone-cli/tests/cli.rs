@@ -250,6 +250,7 @@ mode = "licence"
 approval_share = 0.5
 filing_lead_days = -5
 filing_lead_from = "2025-01"
+foreseen_months = -2
 start = "2025-04"
 "#,
         &[
@@ -262,6 +263,7 @@ start = "2025-04"
             String::from("{f}:24:8: error[E007]: rate = 25 is outside 0..10"),
             String::from("{f}:33:20: error[E007]: `filing_lead_days` = -5"),
             String::from("{f}:34:20: error[E011]: filing_lead_from = 2025-01 is outside"),
+            String::from("{f}:35:19: error[E007]: `foreseen_months` = -2"),
         ],
     );
 }

@@ -97,16 +97,6 @@ pub struct Settings {
     /// of its market's supply are not capped (growth, not switching). 0 turns it off.
     /// Default 5.5 (the middle of T09's range).
     pub trade_inertia_months: f64,
-    /// Foresight of a dated control: for this many months from the start of the
-    /// scenario's first export control, commercial holders expect next month's price on
-    /// the path the run will follow (perfect foresight, `storage::Foresight`) instead of
-    /// the adaptive rule; before the control it is a surprise. Default 0 (adaptive
-    /// throughout). S2 uses 4: the longest review its licence's terms allow (120 days).
-    /// ASSUMPTION, range 2–9 months: no source says how far ahead holders looked; May
-    /// 2025's EU Dy oxide is 540 / 672 / 1,035 / 1,638 USD/kg at 3 / 4 / 6 / 9 months
-    /// (observed 700–1,000). Each month of window costs ~20 trial clearings of a period;
-    /// a run whose periods are longer than the window (`--step year`) stays adaptive.
-    pub foresight_months: f64,
 }
 
 impl Default for Settings {
@@ -131,7 +121,6 @@ impl Default for Settings {
             expectation_anchor: 0.5,
             storage_convenience: 0.0,
             trade_inertia_months: 5.5,
-            foresight_months: 0.0,
         }
     }
 }
@@ -227,12 +216,6 @@ const DOMAINS: &[(&str, f64, f64, &str)] = &[
         0.0,
         120.0,
         "months to move a whole supply to new routes (0 = off)",
-    ),
-    (
-        "foresight_months",
-        0.0,
-        60.0,
-        "months of perfect foresight from a control's start (0 = adaptive throughout)",
     ),
 ];
 

@@ -121,11 +121,11 @@ pub fn run(ds: &Dataset, sc: &Scenario) -> Result<RunResult, EngineError> {
     // origin colours are needed only when a control reaches goods made abroad
     let net = Network::build_with(&data, levers::traced_exporter(sc));
     let grid = periods(sc.horizon.start, sc.horizon.end, sc.horizon.step);
-    let window = storage::foresight_window(sc, &grid, &settings);
+    let windows = storage::foresight_windows(sc, &grid);
     let mut run = Runner::new(sc, data, net, plan, settings, grid.len());
     for (i, p) in grid.iter().enumerate() {
-        if i == window.start && !window.is_empty() {
-            run.foresee(&grid, window.clone());
+        if let Some(w) = windows.iter().find(|w| w.start == i) {
+            run.foresee(&grid, w.clone());
         }
         run.step(i, p);
     }

@@ -33,7 +33,7 @@
 //! past prices with weight `expectation_weight` a month, and `a` is `expectation_anchor`. We chose them over a rolling horizon solved jointly because they
 //! keep one QP per period of unchanged shape (see ARCHITECTURE.md, "Storage"); the cost is
 //! that holders do not foresee dated policy (no front-loading before a control). Within
-//! `foresight_months` of a control's start they do ([`Foresight`]).
+//! a control's `foreseen_months` they do ([`Foresight`]).
 
 use crate::clearing::{Clearing, PeriodInputs};
 use crate::network::Network;
@@ -162,7 +162,7 @@ const FORESIGHT_STEP: f64 = 0.5;
 /// the price, or of 1 USD/kg below it) between passes.
 const FORESIGHT_TOLERANCE: f64 = 1e-2;
 
-/// Perfect foresight within a window after a dated control starts (`foresight_months`):
+/// Perfect foresight within a window after a dated control starts (its `foreseen_months`):
 /// holders know what the control's terms imply and expect next period's price on the
 /// path the run will follow, as in the rational-expectations storage model (Williams &
 /// Wright 1991), found by iterating on the path (Fair & Taylor 1983): clear the window with
@@ -235,25 +235,35 @@ impl Foresight {
     }
 }
 
-/// The period indices in which holders foresee prices: those that start within
-/// `foresight_months` of the first export control's start (empty without one).
-pub fn foresight_window(sc: &Scenario, grid: &[Period], s: &Settings) -> std::ops::Range<usize> {
-    let start = (sc.events.iter())
+/// The windows of period indices in which holders foresee prices: for each export
+/// control with `foreseen_months`, the periods that start within that many months of its
+/// start, overlapping windows merged, in order.
+pub fn foresight_windows(sc: &Scenario, grid: &[Period]) -> Vec<std::ops::Range<usize>> {
+    let mut windows: Vec<std::ops::Range<usize>> = (sc.events.iter())
         .filter_map(|e| match &e.event {
-            Event::ExportControl(x) => Some(x.start),
+            Event::ExportControl(x) => Some((x.start, x.foreseen_months?)),
             _ => None,
         })
-        .min();
-    let (Some(start), true) = (start, s.foresight_months > 0.0) else {
-        return 0..0;
-    };
-    let end = start.plus(s.foresight_months.round() as i32);
-    let first = grid.iter().position(|p| p.start >= start);
-    let past = grid.iter().position(|p| p.start >= end);
-    match first {
-        Some(i) => i..past.unwrap_or(grid.len()).max(i),
-        None => 0..0,
+        .filter(|&(_, months)| months > 0.0)
+        .filter_map(|(start, months)| {
+            let end = start.plus(months.round() as i32);
+            let first = grid.iter().position(|p| p.start >= start)?;
+            let past = grid
+                .iter()
+                .position(|p| p.start >= end)
+                .unwrap_or(grid.len());
+            (past > first).then_some(first..past)
+        })
+        .collect();
+    windows.sort_by_key(|w| w.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for w in windows {
+        match merged.last_mut() {
+            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+            _ => merged.push(w),
+        }
     }
+    merged
 }
 
 /// What left each (market, material) in a clearing other than into stock, t: consumption,

@@ -8,6 +8,7 @@ mod common;
 
 use common::{scenario, tiny};
 use lodestone_engine::{RunResult, run};
+use lodestone_model::scenario::levers::Event;
 use lodestone_model::{Dataset, Scenario};
 
 /// Monthly flow of `material` from market `from` to market `to` in each period (t).
@@ -226,7 +227,7 @@ fn the_april_2025_licensing_meets_its_april_and_may_targets() {
     };
     assert!(price(14, "EU") < 1.3 * price(14, "CN"), "March: no gap yet");
     // the gap opens in April, when holders who foresee the licensing (S2's
-    // `foresight_months`) keep their stock for the squeeze ahead, and holds in May.
+    // `foreseen_months`) keep their stock for the squeeze ahead, and holds in May.
     // Observed: Europe's Dy oxide went 250-310 -> 700-1,000 USD/kg from early April to
     // 6 May 2025 (observed.md §C; the oxides: the test below). In June the backlog arrives
     // and the gap narrows but stays open (no June price is observed)
@@ -242,10 +243,10 @@ fn the_april_2025_licensing_meets_its_april_and_may_targets() {
     );
 }
 
-/// Holders who foresee the licensing (`foresight_months`, S2's 4) open the two-tier oxide
+/// Holders who foresee the licensing (`foreseen_months`, S2's 4) open the two-tier oxide
 /// price in April–May 2025, as observed: Europe's Dy oxide went 250–310 -> 700–1,000
 /// USD/kg by 6 May while China's volume-weighted price stayed ~224 (observed.md §C). With
-/// adaptive expectations only (`foresight_months = 0`) the gap stays under 1.2x until the
+/// adaptive expectations only (`foreseen_months = 0`) the gap stays under 1.2x until the
 /// stocks run down (session 13's published miss).
 #[test]
 fn holders_who_foresee_the_licensing_open_the_two_tier_oxide_price_at_once() {
@@ -258,11 +259,17 @@ fn holders_who_foresee_the_licensing_open_the_two_tier_oxide_price_at_once() {
         r.periods[i].clearing.price[n.expect("node")]
     };
     let with = |months: f64| {
-        let text = format!(
-            "name = \"t\"\nextends = \"china-2025-04-licensing\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\nstep = \"month\"\n[settings]\nforesight_months = {months}\n"
-        );
-        let sc = Scenario::parse("t.toml", &text, &|n| lodestone_data::scenario(n))
+        let text = "name = \"t\"\nextends = \"china-2025-04-licensing\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\nstep = \"month\"\n";
+        let mut sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
             .unwrap_or_else(|e| panic!("{e}"));
+        let mut controls = 0;
+        for e in &mut sc.events {
+            if let Event::ExportControl(x) = &mut e.event {
+                x.foreseen_months = Some(months);
+                controls += 1;
+            }
+        }
+        assert_eq!(controls, 1, "S2 has one control");
         run(&rare_earths(), &sc).unwrap_or_else(|e| panic!("{e}"))
     };
     let (seen, blind) = (with(4.0), with(0.0));

@@ -81,6 +81,12 @@ pub struct ExportControl {
     /// value) of controlled-origin material are controlled too.
     #[serde(default)]
     pub extraterritorial: Option<Extraterritorial>,
+    /// Months from `start` for which commercial holders foresee what the control implies
+    /// (default 0: it is a surprise and expectations stay adaptive). Within them holders
+    /// expect next month's price on the path the run follows (the engine's
+    /// `storage::Foresight`); before `start` nothing is foreseen, so nobody front-loads.
+    #[serde(default)]
+    pub foreseen_months: Option<f64>,
     /// First month.
     pub start: Month,
     /// Last month (inclusive); open-ended if absent.
@@ -464,6 +470,10 @@ impl Lever for ExportControl {
         }
         if let Some(t) = self.tonnes_per_year {
             cx.at_most("tonnes_per_year", t, limits::TONNES_PER_YEAR, "t/yr");
+        }
+        if let Some(m) = self.foreseen_months {
+            cx.range("foreseen_months", m, m >= 0.0, "months from `start`, ≥ 0");
+            cx.at_most("foreseen_months", m, limits::MONTHS, "months");
         }
         self.check_targets(cx);
         self.check_mode(cx);
