@@ -158,8 +158,8 @@ pub const FORESIGHT_PASSES: usize = 30;
 /// Share of the gap between a trial's prices and the expected path closed per pass.
 const FORESIGHT_STEP: f64 = 0.5;
 
-/// The path has settled when no price in the window moves by more than this share (of
-/// the price, or of 1 USD/kg below it) between passes.
+/// The path has settled when no price at a node with a commercial holder moves by more
+/// than this share (of the price, or of 1 USD/kg below it) between passes.
 const FORESIGHT_TOLERANCE: f64 = 1e-2;
 
 /// Perfect foresight within a window after a dated control starts (its `foreseen_months`):
@@ -210,7 +210,7 @@ impl Foresight {
     }
 
     /// Move the path toward a trial's prices, period `from` on; whether it had settled
-    /// (no price moved by more than `FORESIGHT_TOLERANCE`).
+    /// (no held node's price moved by more than `FORESIGHT_TOLERANCE`).
     pub fn learn<'a>(&mut self, from: usize, prices: impl Iterator<Item = &'a Vec<f64>>) -> bool {
         let mut settled = true;
         for (old, new) in self.path[from..].iter_mut().zip(prices) {

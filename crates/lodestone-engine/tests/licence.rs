@@ -12,6 +12,16 @@ use lodestone_model::scenario::levers::Event;
 use lodestone_model::{Dataset, Scenario};
 
 /// Monthly flow of `material` from market `from` to market `to` in each period (t).
+/// The price of `material` in `market` (its untainted node) in period `i`, USD/kg.
+fn price(r: &RunResult, i: usize, market: &str, material: &str) -> f64 {
+    let n = (r.network.nodes.iter()).position(|n| {
+        r.network.markets[n.market] == market
+            && r.data.materials[n.material].id == material
+            && !n.tainted
+    });
+    r.periods[i].clearing.price[n.expect("node")]
+}
+
 fn flows(r: &RunResult, from: &str, to: &str, material: &str) -> Vec<f64> {
     let net = &r.network;
     let mat = r.data.materials.iter().position(|m| m.id == material);
@@ -217,14 +227,7 @@ fn the_april_2025_licensing_meets_its_april_and_may_targets() {
         exports[16]
     );
     // the two-tier price: EU magnets above China's in April and May, not in March
-    let price = |i: usize, market: &str| {
-        let n = (r.network.nodes.iter()).position(|n| {
-            r.network.markets[n.market] == market
-                && r.data.materials[n.material].id == "ndfeb_high_dy"
-                && !n.tainted
-        });
-        r.periods[i].clearing.price[n.expect("node")]
-    };
+    let price = |i: usize, market: &str| price(&r, i, market, "ndfeb_high_dy");
     assert!(price(14, "EU") < 1.3 * price(14, "CN"), "March: no gap yet");
     // the gap opens in April, when holders who foresee the licensing (S2's
     // `foreseen_months`) keep their stock for the squeeze ahead, and holds in May.
@@ -250,14 +253,6 @@ fn the_april_2025_licensing_meets_its_april_and_may_targets() {
 /// stocks run down (session 13's published miss).
 #[test]
 fn holders_who_foresee_the_licensing_open_the_two_tier_oxide_price_at_once() {
-    let price = |r: &RunResult, i: usize, market: &str, mat: &str| {
-        let n = (r.network.nodes.iter()).position(|n| {
-            r.network.markets[n.market] == market
-                && r.data.materials[n.material].id == mat
-                && !n.tainted
-        });
-        r.periods[i].clearing.price[n.expect("node")]
-    };
     let with = |months: f64| {
         let text = "name = \"t\"\nextends = \"china-2025-04-licensing\"\n[horizon]\nstart = \"2024-01\"\nend = \"2025-12\"\nstep = \"month\"\n";
         let mut sc = Scenario::parse("t.toml", text, &|n| lodestone_data::scenario(n))
@@ -287,22 +282,22 @@ fn holders_who_foresee_the_licensing_open_the_two_tier_oxide_price_at_once() {
             "period {i}: {a} vs {b}"
         );
     }
-    for may in [15, 16] {
+    for i in [15, 16] {
         let (eu, cn) = (
-            price(&seen, may, "EU", "dy_oxide"),
-            price(&seen, may, "CN", "dy_oxide"),
+            price(&seen, i, "EU", "dy_oxide"),
+            price(&seen, i, "CN", "dy_oxide"),
         );
         assert!(
             eu > 2.0 * cn,
-            "period {may}: EU {eu:.0} vs CN {cn:.0} USD/kg with foresight"
+            "period {i}: EU {eu:.0} vs CN {cn:.0} USD/kg with foresight"
         );
         let (eu, cn) = (
-            price(&blind, may, "EU", "dy_oxide"),
-            price(&blind, may, "CN", "dy_oxide"),
+            price(&blind, i, "EU", "dy_oxide"),
+            price(&blind, i, "CN", "dy_oxide"),
         );
         assert!(
             eu < 1.2 * cn,
-            "period {may}: EU {eu:.0} vs CN {cn:.0} USD/kg, adaptive"
+            "period {i}: EU {eu:.0} vs CN {cn:.0} USD/kg, adaptive"
         );
     }
     // China's own price does not rise with the foreign tier
